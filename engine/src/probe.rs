@@ -1,0 +1,249 @@
+//! The probe: one check of one server, as a sans-IO state machine.
+
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+
+use rustls_pki_types::ServerName;
+
+use crate::config::{Config, Protocol, Timeouts};
+use crate::error::ProbeError;
+use crate::io::{Input, Output};
+use crate::phase::Phase;
+use crate::preamble::{Preamble, Step};
+use crate::report::{CloseOutcome, PhaseTiming, Report};
+use crate::text::printable;
+use crate::tls::{Closing, TlsSession};
+
+/// Where the probe stands.
+#[derive(Debug)]
+enum Stage {
+    /// Plaintext conversation; the preamble knows the exact phase.
+    Preamble,
+    /// TLS handshake running.
+    Handshake(Box<TlsSession>),
+    /// Handshake done, goodbye sent, waiting for the server to close.
+    Closing(Box<TlsSession>, Box<Report>),
+    /// Finished; the result is kept for every later poll.
+    Done(Result<Box<Report>, ProbeError>),
+}
+
+/// One check of one server: feed it what the connection does with
+/// [`Probe::handle_input`], do what [`Probe::poll_output`] says, until it
+/// says [`Output::Done`]. It never touches a socket or a clock.
+#[derive(Debug)]
+pub struct Probe {
+    protocol: Protocol,
+    server_name: Option<ServerName<'static>>,
+    timeouts: Timeouts,
+    preamble: Preamble,
+    stage: Stage,
+    out: BytesMut,
+    started: Instant,
+    phase: Phase,
+    phase_started: Instant,
+    timings: Vec<PhaseTiming>,
+}
+
+impl Probe {
+    /// A probe for a connection that was just established at `now`.
+    pub fn new(config: Config, now: Instant) -> Self {
+        let mut out = BytesMut::new();
+        let preamble = Preamble::start(&config, &mut out);
+        Probe {
+            protocol: config.protocol,
+            server_name: config.server_name,
+            timeouts: config.timeouts,
+            phase: preamble.phase(),
+            preamble,
+            stage: Stage::Preamble,
+            out,
+            started: now,
+            phase_started: now,
+            timings: Vec::with_capacity(5),
+        }
+    }
+
+    /// The phase the probe is in (the last one, once done).
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    /// True once [`Probe::poll_output`] answers [`Output::Done`].
+    pub fn is_done(&self) -> bool {
+        matches!(self.stage, Stage::Done(_))
+    }
+
+    /// When the probe gives up on the current phase if nothing arrives.
+    pub fn deadline(&self) -> Instant {
+        self.deadline_and_cause().0
+    }
+
+    /// Bytes the probe holds for incomplete replies and unsent output, not
+    /// counting rustls' own bounded buffers.
+    pub fn buffered(&self) -> usize {
+        self.preamble.buffered() + self.out.capacity()
+    }
+
+    /// Takes in what happened on the connection at `now`.
+    pub fn handle_input(&mut self, input: Input<'_>, now: Instant) {
+        if self.is_done() {
+            return;
+        }
+        match input {
+            Input::Received(data) => self.on_received(data, now),
+            Input::Closed => self.on_closed(now),
+            Input::Timeout => {}
+        }
+        if !self.is_done() && now >= self.deadline() {
+            self.on_deadline(now);
+        }
+    }
+
+    /// What the driver should do next.
+    pub fn poll_output(&mut self) -> Output {
+        if !self.out.is_empty() {
+            return Output::Transmit(self.out.split().freeze());
+        }
+        match &self.stage {
+            Stage::Done(result) => Output::Done(result.clone().map(|r| *r)),
+            _ => Output::Wait(self.deadline()),
+        }
+    }
+
+    fn deadline_and_cause(&self) -> (Instant, Duration, bool) {
+        let phase_limit = if self.phase == Phase::Closing {
+            self.timeouts.closing
+        } else {
+            self.timeouts.phase
+        };
+        let phase_end = self.phase_started + phase_limit;
+        let overall_end = self.started + self.timeouts.overall;
+        if overall_end <= phase_end {
+            (overall_end, self.timeouts.overall, true)
+        } else {
+            (phase_end, phase_limit, false)
+        }
+    }
+
+    fn enter(&mut self, phase: Phase, now: Instant) {
+        if phase != self.phase {
+            self.timings.push(PhaseTiming {
+                phase: self.phase,
+                elapsed: now.saturating_duration_since(self.phase_started),
+            });
+            self.phase = phase;
+            self.phase_started = now;
+        }
+    }
+
+    fn fail(&mut self, error: ProbeError) {
+        self.out.clear();
+        self.stage = Stage::Done(Err(error));
+    }
+
+    fn on_received(&mut self, data: &[u8], now: Instant) {
+        match std::mem::replace(&mut self.stage, Stage::Preamble) {
+            Stage::Preamble => self.on_plaintext(data, now),
+            Stage::Handshake(mut tls) => {
+                if let Err(e) = tls.receive_handshake(data) {
+                    return self.fail(e);
+                }
+                tls.write_to(&mut self.out);
+                if tls.is_handshaking() {
+                    self.stage = Stage::Handshake(tls);
+                } else {
+                    self.handshake_done(tls, now);
+                }
+            }
+            Stage::Closing(mut tls, report) => match tls.receive_closing(data) {
+                Closing::Open => self.stage = Stage::Closing(tls, report),
+                Closing::Ended(outcome) => self.finish(report, outcome, now),
+            },
+            done @ Stage::Done(_) => self.stage = done,
+        }
+    }
+
+    fn on_plaintext(&mut self, data: &[u8], now: Instant) {
+        let step = self.preamble.receive(data, &mut self.out);
+        match step {
+            Err(e) => self.fail(e),
+            Ok(Step::NeedMore) => {
+                let phase = self.preamble.phase();
+                self.enter(phase, now);
+            }
+            Ok(Step::StartTls { leftover }) if leftover > 0 => {
+                let extra = &data[data.len() - leftover..];
+                self.fail(ProbeError::PlaintextAfterStartTls {
+                    excerpt: printable(&extra[..extra.len().min(80)], 80),
+                });
+            }
+            Ok(Step::StartTls { .. }) => {
+                self.enter(Phase::TlsHandshake, now);
+                match TlsSession::start(self.server_name.clone()) {
+                    Ok(mut tls) => {
+                        tls.write_to(&mut self.out);
+                        self.stage = Stage::Handshake(Box::new(tls));
+                    }
+                    Err(e) => self.fail(e),
+                }
+            }
+        }
+    }
+
+    fn handshake_done(&mut self, mut tls: Box<TlsSession>, now: Instant) {
+        let negotiated = match tls.negotiated() {
+            Ok(n) => n,
+            Err(e) => return self.fail(e),
+        };
+        self.enter(Phase::Closing, now);
+        let (greeting, capabilities) = self.preamble.facts();
+        let report = Report {
+            protocol: self.protocol,
+            chain: negotiated.chain,
+            tls_version: negotiated.version,
+            cipher_suite: negotiated.suite,
+            handshake_signature: negotiated.signature,
+            greeting,
+            capabilities,
+            timings: Vec::new(),
+            total: Duration::ZERO,
+            close: CloseOutcome::TimedOut,
+        };
+        tls.say_goodbye(&self.preamble.goodbye());
+        tls.write_to(&mut self.out);
+        self.stage = Stage::Closing(tls, Box::new(report));
+    }
+
+    fn finish(&mut self, mut report: Box<Report>, outcome: CloseOutcome, now: Instant) {
+        self.timings.push(PhaseTiming {
+            phase: self.phase,
+            elapsed: now.saturating_duration_since(self.phase_started),
+        });
+        report.timings = std::mem::take(&mut self.timings);
+        report.total = now.saturating_duration_since(self.started);
+        report.close = outcome;
+        self.stage = Stage::Done(Ok(report));
+    }
+
+    fn on_closed(&mut self, now: Instant) {
+        match std::mem::replace(&mut self.stage, Stage::Preamble) {
+            Stage::Closing(_, report) => self.finish(report, CloseOutcome::ServerClosed, now),
+            Stage::Done(r) => self.stage = Stage::Done(r),
+            _ => self.fail(ProbeError::ConnectionClosed { phase: self.phase }),
+        }
+    }
+
+    fn on_deadline(&mut self, now: Instant) {
+        let (_, limit, overall) = self.deadline_and_cause();
+        match std::mem::replace(&mut self.stage, Stage::Preamble) {
+            Stage::Closing(_, report) => self.finish(report, CloseOutcome::TimedOut, now),
+            Stage::Done(r) => self.stage = Stage::Done(r),
+            _ => self.fail(ProbeError::Timeout {
+                phase: self.phase,
+                limit,
+                overall,
+            }),
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! What a successful probe hands back: the captured chain and the facts of
+//! the session. Certificate analysis is a separate pure step
+//! ([`crate::analysis`]) on [`Report::chain`].
+
+use std::time::Duration;
+
+use rustls::{CipherSuite, ProtocolVersion};
+use rustls_pki_types::CertificateDer;
+
+use crate::config::Protocol;
+use crate::phase::Phase;
+
+/// The result of a completed check.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Report {
+    /// The protocol spoken before TLS.
+    pub protocol: Protocol,
+    /// The certificates exactly as the server sent them, in order (DER).
+    pub chain: Vec<CertificateDer<'static>>,
+    /// The negotiated TLS version.
+    pub tls_version: ProtocolVersion,
+    /// The negotiated cipher suite.
+    pub cipher_suite: CipherSuite,
+    /// Whether the server proved possession of the leaf's private key.
+    pub handshake_signature: HandshakeSignature,
+    /// The first line of the SMTP/LMTP greeting (none for LDAP).
+    pub greeting: Option<String>,
+    /// The EHLO/LHLO capability keywords (empty for LDAP).
+    pub capabilities: Vec<String>,
+    /// How long each phase took, in the order they ran.
+    pub timings: Vec<PhaseTiming>,
+    /// From `Probe::new` to the end of the closing phase.
+    pub total: Duration,
+    /// How the session ended after the handshake.
+    pub close: CloseOutcome,
+}
+
+impl Report {
+    /// The leaf certificate (the first one the server sent).
+    pub fn leaf(&self) -> Option<&CertificateDer<'static>> {
+        self.chain.first()
+    }
+
+    /// The negotiated TLS version as people write it (`TLS 1.3`).
+    pub fn tls_version_name(&self) -> &'static str {
+        match self.tls_version {
+            ProtocolVersion::TLSv1_3 => "TLS 1.3",
+            ProtocolVersion::TLSv1_2 => "TLS 1.2",
+            _ => "TLS (unknown version)",
+        }
+    }
+
+    /// The negotiated cipher suite's IANA name, e.g. `TLS13_AES_256_GCM_SHA384`.
+    pub fn cipher_suite_name(&self) -> String {
+        format!("{:?}", self.cipher_suite)
+    }
+
+    /// How long `phase` took, if it ran.
+    pub fn timing(&self, phase: Phase) -> Option<Duration> {
+        self.timings
+            .iter()
+            .find(|t| t.phase == phase)
+            .map(|t| t.elapsed)
+    }
+}
+
+/// The duration of one phase.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PhaseTiming {
+    /// The phase.
+    pub phase: Phase,
+    /// How long it took, measured from the `now` values the driver passed.
+    pub elapsed: Duration,
+}
+
+/// Whether the server's handshake signature (TLS 1.2 ServerKeyExchange or
+/// TLS 1.3 CertificateVerify) verified with the leaf's public key.
+///
+/// The probe records this instead of failing, so servers with keys our
+/// crypto cannot verify (RSA below 2048 bits, P-521) stay monitorable.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HandshakeSignature {
+    /// Verified.
+    Verified,
+    /// Could not be verified; the text says why.
+    NotVerifiable(String),
+}
+
+/// How the connection ended after the report was complete. None of these
+/// fail a check; they say whether the server saw a clean goodbye.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CloseOutcome {
+    /// The server answered our goodbye with close_notify.
+    Clean,
+    /// The server closed the TCP connection without close_notify.
+    ServerClosed,
+    /// The server did not close within the closing time limit.
+    TimedOut,
+    /// The server sent something after our goodbye that TLS rejected.
+    Error,
+}

@@ -1,0 +1,7 @@
+//! The TLS phase: rustls driven from memory, with a verifier that records
+//! instead of rejecting.
+
+mod session;
+mod verifier;
+
+pub(crate) use session::{Closing, TlsSession};

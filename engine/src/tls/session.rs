@@ -1,0 +1,172 @@
+//! The TLS phase: rustls' client driven from in-memory buffers.
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+
+use bytes::{BufMut, BytesMut};
+use rustls::client::Resumption;
+use rustls::{ClientConfig, ClientConnection};
+use rustls_pki_types::ServerName;
+
+use super::verifier::RecordingVerifier;
+use crate::error::ProbeError;
+use crate::report::{CloseOutcome, HandshakeSignature};
+use crate::text::printable;
+
+/// A TLS client session fed and drained through byte buffers.
+pub(crate) struct TlsSession {
+    conn: ClientConnection,
+    verifier: Arc<RecordingVerifier>,
+    /// Whether any byte from the server reached TLS yet.
+    seen_server_bytes: bool,
+}
+
+impl std::fmt::Debug for TlsSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsSession")
+            .field("handshaking", &self.conn.is_handshaking())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the negotiated session looks like once the handshake is done.
+pub(crate) struct Negotiated {
+    pub(crate) chain: Vec<rustls_pki_types::CertificateDer<'static>>,
+    pub(crate) version: rustls::ProtocolVersion,
+    pub(crate) suite: rustls::CipherSuite,
+    pub(crate) signature: HandshakeSignature,
+}
+
+/// What closing observed so far.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Closing {
+    Open,
+    Ended(CloseOutcome),
+}
+
+impl TlsSession {
+    /// Starts a client session; the ClientHello is ready to be written.
+    pub(crate) fn start(server_name: Option<ServerName<'static>>) -> Result<Self, ProbeError> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let verifier = RecordingVerifier::new(provider.signature_verification_algorithms);
+        let mut tls = ClientConfig::builder_with_provider(provider)
+            .with_protocol_versions(rustls::ALL_VERSIONS)
+            .map_err(|error| ProbeError::Tls { error })?
+            .dangerous()
+            .with_custom_certificate_verifier(verifier.clone())
+            .with_no_client_auth();
+        // Every check must see the certificate: a resumed session has none.
+        tls.resumption = Resumption::disabled();
+        // Without a DNS name no SNI is sent; rustls needs some name, and an
+        // IP address is never sent on the wire.
+        let name = server_name.unwrap_or(ServerName::IpAddress(
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED).into(),
+        ));
+        let conn = ClientConnection::new(Arc::new(tls), name)
+            .map_err(|error| ProbeError::Tls { error })?;
+        Ok(TlsSession {
+            conn,
+            verifier,
+            seen_server_bytes: false,
+        })
+    }
+
+    pub(crate) fn is_handshaking(&self) -> bool {
+        self.conn.is_handshaking()
+    }
+
+    /// Moves pending TLS records into `out`.
+    pub(crate) fn write_to(&mut self, out: &mut BytesMut) {
+        while self.conn.wants_write() {
+            let mut writer = out.writer();
+            match self.conn.write_tls(&mut writer) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    }
+
+    /// Feeds server bytes during the handshake.
+    pub(crate) fn receive_handshake(&mut self, mut data: &[u8]) -> Result<(), ProbeError> {
+        if !self.seen_server_bytes && !data.is_empty() {
+            self.seen_server_bytes = true;
+            // A TLS record starts with a content type (20..=24) and major
+            // version 3. Anything else here is plaintext the server should
+            // not have sent after agreeing to TLS.
+            let looks_like_tls = matches!(data[0], 20..=24) && data.get(1).is_none_or(|&v| v == 3);
+            if !looks_like_tls {
+                return Err(ProbeError::PlaintextAfterStartTls {
+                    excerpt: printable(&data[..data.len().min(80)], 80),
+                });
+            }
+        }
+        while !data.is_empty() {
+            self.conn.read_tls(&mut data).map_err(|e| ProbeError::Tls {
+                error: rustls::Error::General(e.to_string()),
+            })?;
+            if let Err(error) = self.conn.process_new_packets() {
+                return Err(match error {
+                    rustls::Error::AlertReceived(alert) => ProbeError::TlsAlert { alert },
+                    error => ProbeError::Tls { error },
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The facts of the finished handshake.
+    pub(crate) fn negotiated(&self) -> Result<Negotiated, ProbeError> {
+        let chain = self
+            .conn
+            .peer_certificates()
+            .map(<[_]>::to_vec)
+            .unwrap_or_default();
+        if chain.is_empty() {
+            return Err(ProbeError::Tls {
+                error: rustls::Error::NoCertificatesPresented,
+            });
+        }
+        let version = self
+            .conn
+            .protocol_version()
+            .unwrap_or(rustls::ProtocolVersion::Unknown(0));
+        let suite = self
+            .conn
+            .negotiated_cipher_suite()
+            .map(|s| s.suite())
+            .unwrap_or(rustls::CipherSuite::Unknown(0));
+        Ok(Negotiated {
+            chain,
+            version,
+            suite,
+            signature: self.verifier.verdict(),
+        })
+    }
+
+    /// Queues the protocol's goodbye and close_notify.
+    pub(crate) fn say_goodbye(&mut self, goodbye: &[u8]) {
+        // Writing into rustls' own buffer cannot fail once the handshake is done.
+        let _ = self.conn.writer().write_all(goodbye);
+        self.conn.send_close_notify();
+    }
+
+    /// Feeds server bytes after our goodbye, discarding application data.
+    pub(crate) fn receive_closing(&mut self, mut data: &[u8]) -> Closing {
+        while !data.is_empty() {
+            if self.conn.read_tls(&mut data).is_err() || self.conn.process_new_packets().is_err() {
+                return Closing::Ended(CloseOutcome::Error);
+            }
+            let mut sink = [0u8; 512];
+            loop {
+                match self.conn.reader().read(&mut sink) {
+                    Ok(0) => return Closing::Ended(CloseOutcome::Clean),
+                    Ok(_) => continue,
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                    Err(_) => return Closing::Ended(CloseOutcome::ServerClosed),
+                }
+            }
+        }
+        Closing::Open
+    }
+}

@@ -1,0 +1,384 @@
+//! The probe against a real rustls server in memory: SMTP and LMTP preamble,
+//! handshake, chain capture and goodbye, plus the probe-level failures.
+
+use std::io::{Read, Write};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+use rustls::{ServerConfig, ServerConnection};
+use starttls_engine::{
+    CertificateDer, CloseOutcome, Config, HandshakeSignature, Input, Output, Phase, Probe,
+    ProbeError, Protocol,
+};
+
+/// Root → intermediate → leaf; returns (chain as the server sends it, leaf key DER).
+fn chain() -> (Vec<CertificateDer<'static>>, Vec<u8>) {
+    let mut root = CertificateParams::new(Vec::<String>::new()).unwrap();
+    root.distinguished_name
+        .push(DnType::CommonName, "Test Root");
+    root.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let root = CertifiedIssuer::self_signed(root, KeyPair::generate().unwrap()).unwrap();
+    let mut inter = CertificateParams::new(Vec::<String>::new()).unwrap();
+    inter
+        .distinguished_name
+        .push(DnType::CommonName, "Test Intermediate");
+    inter.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let inter = CertifiedIssuer::signed_by(inter, KeyPair::generate().unwrap(), &root).unwrap();
+    let leaf_key = KeyPair::generate().unwrap();
+    let mut leaf = CertificateParams::new(vec!["mail.example.com".to_string()]).unwrap();
+    leaf.distinguished_name
+        .push(DnType::CommonName, "mail.example.com");
+    let leaf = leaf.signed_by(&leaf_key, &inter).unwrap();
+    (
+        vec![leaf.der().clone(), inter.der().clone()],
+        leaf_key.serialize_der(),
+    )
+}
+
+fn tls_server(chain: &[CertificateDer<'static>], key: &[u8]) -> ServerConnection {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            chain.to_vec(),
+            rustls_pki_types::PrivateKeyDer::Pkcs8(key.to_vec().into()),
+        )
+        .unwrap();
+    ServerConnection::new(Arc::new(config)).unwrap()
+}
+
+/// A scripted SMTP server: plaintext replies keyed by the command, then TLS.
+struct Server {
+    tls: ServerConnection,
+    in_tls: bool,
+    line: Vec<u8>,
+    to_client: Vec<u8>,
+    plaintext_after_starttls: Vec<u8>,
+    got_quit: bool,
+    lmtp: bool,
+}
+
+impl Server {
+    fn new(chain: &[CertificateDer<'static>], key: &[u8], lmtp: bool) -> Self {
+        Server {
+            tls: tls_server(chain, key),
+            in_tls: false,
+            line: Vec::new(),
+            to_client: b"220-mail.example.com ESMTP\r\n220 welcome\r\n".to_vec(),
+            plaintext_after_starttls: Vec::new(),
+            got_quit: false,
+            lmtp,
+        }
+    }
+
+    fn receive(&mut self, mut data: &[u8]) {
+        while !data.is_empty() {
+            if self.in_tls {
+                self.tls.read_tls(&mut data).unwrap();
+                self.tls.process_new_packets().unwrap();
+                let mut plain = Vec::new();
+                let _ = self.tls.reader().read_to_end(&mut plain);
+                if plain.windows(6).any(|w| w == b"QUIT\r\n") {
+                    self.got_quit = true;
+                    self.tls.writer().write_all(b"221 2.0.0 Bye\r\n").unwrap();
+                    self.tls.send_close_notify();
+                }
+                while self.tls.wants_write() {
+                    self.tls.write_tls(&mut self.to_client).unwrap();
+                }
+                continue;
+            }
+            let b = data[0];
+            data = &data[1..];
+            self.line.push(b);
+            if b != b'\n' {
+                continue;
+            }
+            let line = std::mem::take(&mut self.line);
+            let hello: &[u8] = if self.lmtp { b"LHLO " } else { b"EHLO " };
+            if line.starts_with(hello) {
+                self.to_client.extend_from_slice(
+                    b"250-mail.example.com\r\n250-PIPELINING\r\n250 STARTTLS\r\n",
+                );
+            } else if line == b"STARTTLS\r\n" {
+                self.to_client
+                    .extend_from_slice(b"220 2.0.0 Ready to start TLS\r\n");
+                let extra = std::mem::take(&mut self.plaintext_after_starttls);
+                self.to_client.extend_from_slice(&extra);
+                self.in_tls = true;
+            } else {
+                self.to_client.extend_from_slice(b"500 what?\r\n");
+            }
+        }
+    }
+}
+
+/// Runs probe and server against each other, delivering server bytes in
+/// pieces of `piece` bytes and stepping a virtual clock by 1 ms per exchange.
+fn converse(probe: &mut Probe, server: &mut Server, piece: usize, mut now: Instant) -> Output {
+    for _ in 0..10_000 {
+        match probe.poll_output() {
+            Output::Transmit(bytes) => server.receive(&bytes),
+            Output::Wait(deadline) => {
+                now += Duration::from_millis(1);
+                if server.to_client.is_empty() {
+                    if server.got_quit && !server.tls.wants_write() {
+                        probe.handle_input(Input::Closed, now);
+                    } else {
+                        probe.handle_input(Input::Timeout, deadline.max(now));
+                    }
+                    continue;
+                }
+                let n = piece.min(server.to_client.len());
+                let chunk: Vec<u8> = server.to_client.drain(..n).collect();
+                probe.handle_input(Input::Received(&chunk), now);
+            }
+            done @ Output::Done(_) => return done,
+        }
+    }
+    panic!("conversation did not end");
+}
+
+#[test]
+fn smtp_probe_captures_the_exact_chain_and_says_goodbye() {
+    let (chain, key) = chain();
+    for piece in [1, 2, 7, 100, 100_000] {
+        let mut server = Server::new(&chain, &key, false);
+        let config = Config::new(Protocol::Smtp)
+            .with_server_name("mail.example.com")
+            .unwrap();
+        let start = Instant::now();
+        let mut probe = Probe::new(config, start);
+        let Output::Done(Ok(report)) = converse(&mut probe, &mut server, piece, start) else {
+            panic!("check failed with pieces of {piece}")
+        };
+        assert_eq!(report.chain, chain, "exact DER chain, in order");
+        assert_eq!(report.protocol, Protocol::Smtp);
+        assert_eq!(report.greeting.as_deref(), Some("mail.example.com ESMTP"));
+        assert_eq!(report.capabilities, ["PIPELINING", "STARTTLS"]);
+        assert_eq!(report.tls_version_name(), "TLS 1.3");
+        assert!(report.cipher_suite_name().starts_with("TLS13_"));
+        assert_eq!(report.handshake_signature, HandshakeSignature::Verified);
+        assert!(server.got_quit, "QUIT sent inside TLS");
+        assert_eq!(report.close, CloseOutcome::Clean);
+        let phases: Vec<Phase> = report.timings.iter().map(|t| t.phase).collect();
+        assert_eq!(
+            phases,
+            [
+                Phase::Greeting,
+                Phase::Hello,
+                Phase::StartTls,
+                Phase::TlsHandshake,
+                Phase::Closing
+            ]
+        );
+        let sum: Duration = report.timings.iter().map(|t| t.elapsed).sum();
+        assert_eq!(sum, report.total, "phase timings add up to the total");
+        assert!(report.total > Duration::ZERO);
+    }
+}
+
+#[test]
+fn lmtp_probe_captures_the_chain() {
+    let (chain, key) = chain();
+    let mut server = Server::new(&chain, &key, true);
+    let now = Instant::now();
+    let mut probe = Probe::new(Config::new(Protocol::Lmtp), now);
+    let Output::Done(Ok(report)) = converse(&mut probe, &mut server, 5, now) else {
+        panic!("LMTP check failed")
+    };
+    assert_eq!(report.chain, chain);
+    assert_eq!(report.protocol, Protocol::Lmtp);
+}
+
+#[test]
+fn plaintext_after_starttls_agreement_is_refused_in_any_split() {
+    let (chain, key) = chain();
+    for piece in [1, 3, 1000] {
+        let mut server = Server::new(&chain, &key, false);
+        server.plaintext_after_starttls = b"250 injected\r\n".to_vec();
+        let now = Instant::now();
+        let mut probe = Probe::new(Config::new(Protocol::Smtp), now);
+        let out = converse(&mut probe, &mut server, piece, now);
+        let Output::Done(Err(err)) = out else {
+            panic!("injection not detected with pieces of {piece}: {out:?}")
+        };
+        assert!(
+            matches!(err, ProbeError::PlaintextAfterStartTls { .. }),
+            "{err}"
+        );
+        let ProbeError::PlaintextAfterStartTls { excerpt } = &err else {
+            unreachable!()
+        };
+        assert!(
+            !excerpt.is_empty() && "250 injected??".starts_with(excerpt.as_str()),
+            "{err}"
+        );
+    }
+}
+
+fn drive_script(protocol: Protocol, script: &[&[u8]], end: Input<'static>) -> ProbeError {
+    let now = Instant::now();
+    let mut probe = Probe::new(Config::new(protocol), now);
+    let mut t = now;
+    for chunk in script {
+        while let Output::Transmit(_) = probe.poll_output() {}
+        t += Duration::from_millis(10);
+        probe.handle_input(Input::Received(chunk), t);
+    }
+    while let Output::Transmit(_) = probe.poll_output() {}
+    if let Output::Wait(deadline) = probe.poll_output() {
+        let at = if end == Input::Timeout { deadline } else { t };
+        probe.handle_input(end, at);
+    }
+    match probe.poll_output() {
+        Output::Done(Err(e)) => e,
+        other => panic!("expected an error, got {other:?}"),
+    }
+}
+
+#[test]
+fn tls_alert_instead_of_a_handshake_is_named() {
+    // handshake_failure alert, TLS 1.2 record.
+    let err = drive_script(
+        Protocol::Smtp,
+        &[
+            b"220 mx\r\n",
+            b"250-mx\r\n250 STARTTLS\r\n",
+            b"220 go\r\n",
+            &[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28],
+        ],
+        Input::Closed,
+    );
+    assert_eq!(
+        err,
+        ProbeError::TlsAlert {
+            alert: rustls::AlertDescription::HandshakeFailure
+        }
+    );
+    assert!(err.to_string().contains("HandshakeFailure"));
+}
+
+#[test]
+fn plaintext_instead_of_a_handshake_is_refused() {
+    let err = drive_script(
+        Protocol::Smtp,
+        &[
+            b"220 mx\r\n",
+            b"250-mx\r\n250 STARTTLS\r\n",
+            b"220 go\r\n",
+            b"500 huh?\r\n",
+        ],
+        Input::Closed,
+    );
+    assert!(
+        matches!(err, ProbeError::PlaintextAfterStartTls { .. }),
+        "{err}"
+    );
+}
+
+#[test]
+fn closing_in_each_phase_names_the_phase() {
+    let cases: [(&[&[u8]], Phase); 4] = [
+        (&[], Phase::Greeting),
+        (&[b"220 mx\r\n"], Phase::Hello),
+        (
+            &[b"220 mx\r\n", b"250-mx\r\n250 STARTTLS\r\n"],
+            Phase::StartTls,
+        ),
+        (
+            &[b"220 mx\r\n", b"250-mx\r\n250 STARTTLS\r\n", b"220 go\r\n"],
+            Phase::TlsHandshake,
+        ),
+    ];
+    for (script, phase) in cases {
+        let err = drive_script(Protocol::Smtp, script, Input::Closed);
+        assert_eq!(err, ProbeError::ConnectionClosed { phase });
+    }
+}
+
+#[test]
+fn timeouts_name_the_phase_and_the_limit() {
+    let err = drive_script(Protocol::Smtp, &[b"220-slow greeting\r\n"], Input::Timeout);
+    assert_eq!(
+        err,
+        ProbeError::Timeout {
+            phase: Phase::Greeting,
+            limit: Duration::from_secs(10),
+            overall: false
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "timed out waiting for the greeting (no answer within the 10 s phase limit)"
+    );
+    let err = drive_script(
+        Protocol::Smtp,
+        &[b"220 mx\r\n", b"250-mx\r\n250 STARTTLS\r\n"],
+        Input::Timeout,
+    );
+    assert!(matches!(
+        err,
+        ProbeError::Timeout {
+            phase: Phase::StartTls,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn overall_deadline_wins_over_a_trickling_server() {
+    // A server that sends one greeting line every 9 s with a 60 s phase
+    // limit is stopped by the 30 s overall limit.
+    let start = Instant::now();
+    let mut config = Config::new(Protocol::Smtp);
+    config.timeouts.phase = Duration::from_secs(60);
+    let mut probe = Probe::new(config, start);
+    let mut now = start;
+    for _ in 0..10 {
+        now += Duration::from_secs(9);
+        probe.handle_input(Input::Received(b"220-still here\r\n"), now);
+        if probe.is_done() {
+            break;
+        }
+    }
+    let Output::Done(Err(err)) = probe.poll_output() else {
+        panic!("not done")
+    };
+    assert_eq!(
+        err,
+        ProbeError::Timeout {
+            phase: Phase::Greeting,
+            limit: Duration::from_secs(30),
+            overall: true
+        }
+    );
+    assert!(now - start <= Duration::from_secs(36));
+}
+
+#[test]
+fn early_timeout_input_is_ignored_and_done_is_repeatable() {
+    let start = Instant::now();
+    let mut probe = Probe::new(Config::new(Protocol::Smtp), start);
+    probe.handle_input(Input::Timeout, start + Duration::from_secs(1));
+    assert!(matches!(probe.poll_output(), Output::Wait(_)));
+    probe.handle_input(
+        Input::Received(b"421 busy\r\n"),
+        start + Duration::from_secs(2),
+    );
+    let first = probe.poll_output();
+    assert!(matches!(
+        first,
+        Output::Done(Err(ProbeError::Rejected { .. }))
+    ));
+    assert_eq!(probe.poll_output(), first, "Done is repeatable");
+    probe.handle_input(Input::Received(b"more"), start + Duration::from_secs(3));
+    assert_eq!(
+        probe.poll_output(),
+        first,
+        "input after Done changes nothing"
+    );
+}

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Install the real servers used by the interop harness (Debian/Ubuntu only).
+#
+# - Runs `apt-get update` at most once per INTEROP_DIR (marker file), and only
+#   if something is missing.
+# - Preseeds debconf so postfix/slapd install non-interactively.
+# - Installs a temporary /usr/sbin/policy-rc.d returning 101 so package
+#   installation never starts a system-wide postfix/dovecot/slapd (ports
+#   25/389/...). Any pre-existing policy-rc.d is restored afterwards.
+# - Idempotent: exits quickly when everything is already installed.
+set -euo pipefail
+
+export DEBIAN_FRONTEND=noninteractive
+INTEROP_DIR=${INTEROP_DIR:-/tmp/starttls-interop}
+mkdir -p "$INTEROP_DIR"
+
+t0=$SECONDS
+log() { printf '[install] %s\n' "$*"; }
+
+PKGS=(postfix dovecot-core dovecot-lmtpd slapd ldap-utils openssl ca-certificates
+      python3 procps iproute2 faketime shellcheck)
+
+missing=()
+for p in "${PKGS[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+        missing+=("$p")
+    fi
+done
+if ((${#missing[@]} == 0)); then
+    log "all packages already installed ($((SECONDS - t0))s)"
+    exit 0
+fi
+log "missing: ${missing[*]}"
+
+if [[ $(id -u) -ne 0 ]]; then
+    log "must run as root to install packages" >&2
+    exit 1
+fi
+
+# --- keep invoke-rc.d from starting system daemons during install ----------
+POLICY=/usr/sbin/policy-rc.d
+BACKUP=""
+if [[ -e $POLICY ]]; then
+    BACKUP=$(mktemp "$INTEROP_DIR/policy-rc.d.XXXXXX")
+    cp -p "$POLICY" "$BACKUP"
+fi
+restore_policy() {
+    if [[ -n $BACKUP ]]; then
+        cp -p "$BACKUP" "$POLICY"
+        rm -f "$BACKUP"
+    else
+        rm -f "$POLICY"
+    fi
+}
+trap restore_policy EXIT
+printf '#!/bin/sh\n# installed temporarily by starttls-cert tests/interop/install.sh\nexit 101\n' >"$POLICY"
+chmod 0755 "$POLICY"
+
+# --- debconf preseed ---------------------------------------------------------
+if command -v debconf-set-selections >/dev/null; then
+    debconf-set-selections <<'SEL'
+postfix postfix/main_mailer_type select Local only
+postfix postfix/mailname string interop.test
+postfix postfix/destinations string localhost
+slapd slapd/no_configuration boolean true
+slapd shared/organization string interop.test
+slapd slapd/domain string interop.test
+slapd slapd/password1 password interop
+slapd slapd/password2 password interop
+SEL
+fi
+
+ts=$SECONDS
+stamp="$INTEROP_DIR/.apt-updated"
+if [[ ! -e $stamp ]]; then
+    log "apt-get update"
+    apt-get update -q
+    touch "$stamp"
+fi
+log "apt-get update took $((SECONDS - ts))s"
+
+ts=$SECONDS
+apt-get install -y -q --no-install-recommends \
+    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+    "${missing[@]}"
+log "apt-get install took $((SECONDS - ts))s"
+
+# Belt and braces: if anything system-wide got started anyway, stop it.
+for svc in postfix dovecot slapd; do
+    if [[ -x /etc/init.d/$svc ]]; then
+        /etc/init.d/"$svc" stop >/dev/null 2>&1 || true
+    fi
+done
+
+log "versions: postfix $(postconf -h mail_version 2>/dev/null || echo '?')," \
+    "dovecot $(dovecot --version 2>/dev/null || echo '?')," \
+    "$(/usr/sbin/slapd -VV 2>&1 | head -n1 | sed 's/^@(#) \$//' || true)," \
+    "$(openssl version)"
+log "done ($((SECONDS - t0))s)"

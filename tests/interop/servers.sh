@@ -1,0 +1,388 @@
+#!/usr/bin/env bash
+# Start/stop private Postfix, Dovecot (LMTP) and OpenLDAP instances on loopback
+# ports for the interop harness.
+#
+#   servers.sh start | stop | restart | status
+#
+# Every instance has its own config/state/log directory under
+# $INTEROP_DIR/srv/NAME; nothing system-wide is used or changed (no systemd,
+# no /etc/postfix, /etc/dovecot or /etc/ldap config). Instances are stopped
+# by the PID in their own pid file. Needs certs.sh to have run first.
+# Writes $INTEROP_DIR/servers.env (sourceable) describing every instance.
+set -euo pipefail
+
+INTEROP_DIR=${INTEROP_DIR:-/tmp/starttls-interop}
+CA="$INTEROP_DIR/ca"
+SRV="$INTEROP_DIR/srv"
+ENV_FILE="$INTEROP_DIR/servers.env"
+# Seconds postscreen waits (after its "220-" line) before handing over to smtpd.
+POSTSCREEN_GREET_WAIT=${POSTSCREEN_GREET_WAIT:-3}
+export PATH="$PATH:/usr/sbin:/sbin"
+
+# name kind proto port cert-variant
+INSTANCES=(
+    "smtp-good        postfix    smtp 12525 good"
+    "smtp-selfsigned  postfix    smtp 12526 selfsigned"
+    "smtp-expired     postfix    smtp 12527 expired"
+    "smtp-postscreen  postscreen smtp 12528 good"
+    "smtp-ec          postfix    smtp 12529 good-ec"
+    "lmtp-good        dovecot    lmtp 12424 good"
+    "lmtp-selfsigned  dovecot    lmtp 12425 selfsigned"
+    "lmtp-expired     dovecot    lmtp 12426 expired"
+    "ldap-good        slapd      ldap 12389 good"
+    "ldap-selfsigned  slapd      ldap 12390 selfsigned"
+    "ldap-expired     slapd      ldap 12391 expired"
+)
+
+log() { printf '[servers] %s\n' "$*"; }
+die() {
+    printf '[servers] ERROR: %s\n' "$*" >&2
+    exit 1
+}
+
+# --- helpers -----------------------------------------------------------------
+
+pidfile_of() { # name kind
+    case $2 in
+    postfix | postscreen) echo "$SRV/$1/spool/pid/master.pid" ;;
+    dovecot) echo "$SRV/$1/run/master.pid" ;;
+    slapd) echo "$SRV/$1/slapd.pid" ;;
+    esac
+}
+
+logfile_of() { # name kind
+    case $2 in
+    postfix | postscreen) echo "$SRV/$1/maillog" ;;
+    dovecot) echo "$SRV/$1/dovecot.log" ;;
+    slapd) echo "$SRV/$1/slapd.log" ;;
+    esac
+}
+
+# Prints the PID if the pid file names a live process, else fails.
+running_pid() { # pidfile
+    local pid
+    [[ -s $1 ]] || return 1
+    pid=$(tr -d ' \n' <"$1")
+    [[ $pid =~ ^[0-9]+$ ]] || return 1
+    kill -0 "$pid" 2>/dev/null || return 1
+    echo "$pid"
+}
+
+listening() { # port
+    ss -Hltn "sport = :$1" 2>/dev/null | grep -q LISTEN
+}
+
+wait_listening() { # name port pidfile logfile
+    local i
+    for ((i = 0; i < 100; i++)); do
+        if listening "$2" && running_pid "$3" >/dev/null; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    log "---- tail of $4 ----" >&2
+    tail -n 30 "$4" >&2 || true
+    die "$1 did not start listening on 127.0.0.1:$2"
+}
+
+# --- Postfix -------------------------------------------------------------------
+
+postfix_master_cf() { # port kind
+    if [[ $2 == postscreen ]]; then
+        cat <<EOF
+127.0.0.1:$1 inet  n       -       n       -       1       postscreen
+smtpd     pass  -       -       n       -       -       smtpd
+dnsblog   unix  -       -       n       -       0       dnsblog
+tlsproxy  unix  -       -       n       -       0       tlsproxy
+EOF
+    else
+        echo "127.0.0.1:$1 inet  n       -       n       -       -       smtpd"
+    fi
+    cat <<'EOF'
+postlog   unix-dgram n  -       n       -       1       postlogd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+EOF
+}
+
+start_postfix() { # name kind port variant
+    local name=$1 kind=$2 port=$3 variant=$4 dir="$SRV/$1"
+    rm -rf "$dir"
+    mkdir -p "$dir/etc" "$dir/spool" "$dir/data"
+    chown postfix:postfix "$dir/data"
+    cat >"$dir/etc/main.cf" <<EOF
+# private interop instance $name -- generated by tests/interop/servers.sh
+compatibility_level = 3.6
+config_directory = $dir/etc
+queue_directory = $dir/spool
+data_directory = $dir/data
+syslog_name = postfix-$name
+maillog_file = $dir/maillog
+maillog_file_prefixes = $INTEROP_DIR
+myhostname = mail.interop.test
+mydomain = interop.test
+myorigin = \$myhostname
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+mydestination =
+relay_domains =
+alias_maps =
+alias_database =
+local_recipient_maps =
+local_transport = error:local delivery disabled
+default_transport = error:outbound delivery disabled
+biff = no
+smtputf8_enable = no
+smtpd_banner = \$myhostname ESMTP interop $name
+smtpd_tls_security_level = may
+smtpd_tls_cert_file = $CA/$variant-chain.pem
+smtpd_tls_key_file = $CA/$variant.key
+smtpd_tls_loglevel = 1
+smtpd_tls_received_header = no
+EOF
+    if [[ $kind == postscreen ]]; then
+        cat >>"$dir/etc/main.cf" <<EOF
+# postscreen in front of smtpd: "220-" first, the final "220 " from smtpd only
+# after postscreen_greet_wait; a client that talks before that is PREGREET.
+postscreen_access_list =
+postscreen_cache_map =
+postscreen_dnsbl_sites =
+postscreen_greet_banner = \$myhostname ESMTP interop postscreen, please wait
+postscreen_greet_wait = ${POSTSCREEN_GREET_WAIT}s
+postscreen_greet_action = drop
+EOF
+    fi
+    postfix_master_cf "$port" "$kind" >"$dir/etc/master.cf"
+    : >"$dir/maillog"
+    if ! postfix -c "$dir/etc" check >/dev/null 2>&1; then
+        tail -n 20 "$dir/maillog" >&2 || true
+        die "postfix check failed for $name"
+    fi
+    postfix -c "$dir/etc" start >/dev/null 2>&1 || {
+        tail -n 20 "$dir/maillog" >&2 || true
+        die "postfix start failed for $name"
+    }
+}
+
+# --- Dovecot (LMTP) -----------------------------------------------------------
+
+start_dovecot() { # name kind port variant
+    local name=$1 port=$3 variant=$4 dir="$SRV/$1"
+    rm -rf "$dir"
+    mkdir -p "$dir/run" "$dir/state" "$dir/mail"
+    chmod 0755 "$dir/run"
+    printf 'probe:{PLAIN}interop:%s:%s::%s/mail/probe\n' \
+        "$(id -u dovecot)" "$(id -g dovecot)" "$dir" >"$dir/passwd"
+    chown -R dovecot:dovecot "$dir/mail"
+    local dh=""
+    if [[ -r /usr/share/dovecot/dh.pem ]]; then
+        dh="ssl_dh = </usr/share/dovecot/dh.pem"
+    fi
+    cat >"$dir/dovecot.conf" <<EOF
+# private interop instance $name -- generated by tests/interop/servers.sh
+instance_name = dovecot-$name
+base_dir = $dir/run
+state_dir = $dir/state
+log_path = $dir/dovecot.log
+info_log_path = $dir/dovecot.log
+protocols = lmtp
+listen = 127.0.0.1
+ssl = yes
+ssl_cert = <$CA/$variant-chain.pem
+ssl_key = <$CA/$variant.key
+$dh
+mail_location = maildir:$dir/mail/%u
+passdb {
+  driver = passwd-file
+  args = $dir/passwd
+}
+userdb {
+  driver = passwd-file
+  args = $dir/passwd
+}
+service lmtp {
+  inet_listener lmtp {
+    address = 127.0.0.1
+    port = $port
+  }
+  unix_listener lmtp {
+    mode = 0600
+  }
+}
+EOF
+    : >"$dir/dovecot.log"
+    dovecot -c "$dir/dovecot.conf" -n >/dev/null 2>"$dir/doveconf.err" ||
+        die "dovecot config invalid for $name: $(cat "$dir/doveconf.err")"
+    # Daemonises, writes base_dir/master.pid.
+    dovecot -c "$dir/dovecot.conf" </dev/null >>"$dir/dovecot.log" 2>&1 ||
+        die "dovecot failed to start for $name: $(tail -n 5 "$dir/dovecot.log")"
+}
+
+# --- OpenLDAP slapd ---------------------------------------------------------------
+
+start_slapd() { # name kind port variant
+    local name=$1 port=$3 variant=$4 dir="$SRV/$1"
+    rm -rf "$dir"
+    mkdir -p "$dir/db"
+    local modpath=/usr/lib/ldap
+    cat >"$dir/slapd.conf" <<EOF
+# private interop instance $name -- generated by tests/interop/servers.sh
+include /etc/ldap/schema/core.schema
+pidfile $dir/slapd.pid
+argsfile $dir/slapd.args
+modulepath $modpath
+moduleload back_mdb
+TLSCACertificateFile $CA/root.pem
+TLSCertificateFile $CA/$variant-chain.pem
+TLSCertificateKeyFile $CA/$variant.key
+loglevel stats
+database mdb
+maxsize 10485760
+suffix "dc=interop,dc=test"
+rootdn "cn=admin,dc=interop,dc=test"
+directory $dir/db
+EOF
+    slaptest -u -f "$dir/slapd.conf" >"$dir/slaptest.log" 2>&1 ||
+        die "slaptest failed for $name: $(cat "$dir/slaptest.log")"
+    # Runs as root (no -u), so the 0600 root key files are readable.
+    # -d 256 (stats) keeps it in the foreground and logs to stderr -> file.
+    setsid slapd -f "$dir/slapd.conf" -h "ldap://127.0.0.1:$port/" -d 256 \
+        </dev/null >"$dir/slapd.log" 2>&1 &
+}
+
+# --- commands ---------------------------------------------------------------------
+
+write_env() {
+    # shellcheck disable=SC1091
+    source "$CA/fingerprints.env"
+    local tmp="$ENV_FILE.tmp" names=() line name kind proto port variant id fpvar
+    {
+        echo "# generated by tests/interop/servers.sh -- sourceable"
+        echo "INTEROP_DIR=$INTEROP_DIR"
+        echo "CA_ROOT=$CA/root.pem"
+        echo "POSTSCREEN_GREET_WAIT=$POSTSCREEN_GREET_WAIT"
+        cat "$CA/fingerprints.env"
+        for line in "${INSTANCES[@]}"; do
+            read -r name kind proto port variant <<<"$line"
+            names+=("$name")
+            id=${name^^}
+            id=${id//-/_}
+            fpvar=FP_${variant^^}
+            fpvar=${fpvar//-/_}
+            echo "${id}_KIND=$kind"
+            echo "${id}_PROTO=$proto"
+            echo "${id}_PORT=$port"
+            echo "${id}_VARIANT=$variant"
+            echo "${id}_FP=${!fpvar}"
+            echo "${id}_LOG=$(logfile_of "$name" "$kind")"
+        done
+        echo "SERVERS=\"${names[*]}\""
+    } >"$tmp"
+    mv "$tmp" "$ENV_FILE"
+}
+
+cmd_start() {
+    [[ -s $CA/fingerprints.env ]] || die "no PKI in $CA -- run certs.sh first"
+    mkdir -p "$SRV"
+    local line name kind proto port variant pidfile t pid
+    for line in "${INSTANCES[@]}"; do
+        read -r name kind proto port variant <<<"$line"
+        t=$SECONDS
+        pidfile=$(pidfile_of "$name" "$kind")
+        if pid=$(running_pid "$pidfile"); then
+            log "$name already running (pid $pid, port $port)"
+            continue
+        fi
+        if listening "$port"; then
+            die "port $port (for $name) is already in use by something else"
+        fi
+        case $kind in
+        postfix | postscreen) start_postfix "$name" "$kind" "$port" "$variant" ;;
+        dovecot) start_dovecot "$name" "$kind" "$port" "$variant" ;;
+        slapd) start_slapd "$name" "$kind" "$port" "$variant" ;;
+        esac
+        wait_listening "$name" "$port" "$pidfile" "$(logfile_of "$name" "$kind")"
+        log "$name ($kind, $variant cert) listening on 127.0.0.1:$port, pid $(running_pid "$pidfile") ($((SECONDS - t))s)"
+    done
+    write_env
+    log "wrote $ENV_FILE"
+}
+
+stop_pid() { # name pidfile
+    local pid i
+    pid=$(running_pid "$2") || {
+        log "$1 not running"
+        return 0
+    }
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$pid" 2>/dev/null || {
+            log "$1 stopped (pid $pid)"
+            return 0
+        }
+        sleep 0.1
+    done
+    log "$1 (pid $pid) ignored SIGTERM for 10s, sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+}
+
+cmd_stop() {
+    local line name kind proto port variant
+    for line in "${INSTANCES[@]}"; do
+        read -r name kind proto port variant <<<"$line"
+        stop_pid "$name" "$(pidfile_of "$name" "$kind")"
+    done
+}
+
+cmd_status() {
+    local line name kind proto port variant pid rc=0 state
+    for line in "${INSTANCES[@]}"; do
+        read -r name kind proto port variant <<<"$line"
+        if pid=$(running_pid "$(pidfile_of "$name" "$kind")"); then
+            state="running pid $pid"
+            listening "$port" || {
+                state="$state, NOT listening"
+                rc=1
+            }
+        else
+            state="stopped"
+            rc=1
+        fi
+        printf '%-16s %-10s %-4s 127.0.0.1:%-5s %-10s %s\n' "$name" "$kind" "$proto" "$port" "$variant" "$state"
+    done
+    return "$rc"
+}
+
+t0=$SECONDS
+case ${1:-} in
+start) cmd_start ;;
+stop) cmd_stop ;;
+restart)
+    cmd_stop
+    cmd_start
+    ;;
+status) cmd_status ;;
+*)
+    echo "usage: $0 start|stop|restart|status" >&2
+    exit 2
+    ;;
+esac
+log "$1 done ($((SECONDS - t0))s)"
