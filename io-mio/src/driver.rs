@@ -1,0 +1,718 @@
+//! The event loop: one mio `Poll` driving any number of probes, each in a
+//! slot indexed by its `Token`, with deadlines in a heap.
+//!
+//! Per wake-up the loop touches only the sockets that reported events and
+//! the slots whose deadlines passed, so ten thousand idle probes cost
+//! nothing while one of them is busy. One scratch read buffer serves every
+//! connection; a connection keeps its own buffer only for bytes the socket
+//! did not take yet.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use mio::event::Event;
+use mio::net::TcpStream;
+use mio::{Events, Interest, Poll, Token};
+use starttls_engine::{Config, Input, Output, Probe, ProbeError};
+
+use crate::connect::{self, Progress};
+use crate::deadlines::{Armed, Deadlines};
+use crate::error::{CheckError, ConnectFailure};
+use crate::resolve::resolve;
+use crate::target::{Checked, DriverOptions, Target};
+use crate::transport::{read_once, write_some, ReadOutcome, Wrote};
+
+/// Size of the one read buffer all connections share: a full TLS record.
+const SCRATCH: usize = 16 * 1024 + 256;
+
+/// How many readiness events one `poll` call may return.
+const EVENTS: usize = 1024;
+
+/// Checks one target: resolves it, connects, runs the probe and returns the
+/// report or why it failed.
+///
+/// DNS resolution uses the system resolver and blocks the calling thread;
+/// IP literals skip it.
+pub fn check(target: Target, options: &DriverOptions) -> Result<Checked, CheckError> {
+    let host = target.host.clone();
+    let port = target.port;
+    check_many(vec![target], options)
+        .pop()
+        .unwrap_or_else(|| Err(lost(&host, port)))
+}
+
+/// Checks many targets at once and returns one result per target, in the
+/// order given.
+///
+/// At most [`DriverOptions::max_in_flight`] connections are open at a time;
+/// the others wait and start as slots free up, and each target's overall
+/// clock starts when it starts. Names are resolved when their target starts,
+/// with the blocking system resolver: a slow DNS answer holds up the whole
+/// loop for its duration (other probes' deadlines are still judged by the
+/// real clock). Pass IP literals to avoid DNS entirely.
+pub fn check_many(
+    targets: Vec<Target>,
+    options: &DriverOptions,
+) -> Vec<Result<Checked, CheckError>> {
+    let jobs = targets
+        .into_iter()
+        .map(|t| Job {
+            source: Source::Name(t.port),
+            host: t.host,
+            config: t.config,
+        })
+        .collect();
+    run(jobs, options)
+}
+
+/// Where a job's addresses come from.
+#[derive(Debug)]
+pub(crate) enum Source {
+    /// Resolve the job's host for this port when the job starts.
+    Name(u16),
+    /// Already known, tried in this order.
+    #[cfg_attr(not(test), allow(dead_code))]
+    Addresses(Vec<SocketAddr>),
+}
+
+/// One check waiting to run.
+#[derive(Debug)]
+pub(crate) struct Job {
+    pub(crate) host: String,
+    pub(crate) source: Source,
+    pub(crate) config: Config,
+}
+
+/// Runs `jobs` to completion; results come back in the jobs' order.
+pub(crate) fn run(jobs: Vec<Job>, options: &DriverOptions) -> Vec<Result<Checked, CheckError>> {
+    let count = jobs.len();
+    let mut queue = jobs.into_iter().enumerate();
+    let mut driver = match Driver::new(count, *options) {
+        Ok(driver) => driver,
+        Err(e) => {
+            let detail = format!("cannot create the event loop: {e}");
+            return queue
+                .map(|(_, job)| {
+                    Err(CheckError::Io {
+                        peer: unspecified(&job),
+                        detail: detail.clone(),
+                    })
+                })
+                .collect();
+        }
+    };
+    let mut events = Events::with_capacity(EVENTS);
+    let cap = options.max_in_flight.max(1);
+    loop {
+        while driver.active < cap {
+            let Some((index, job)) = queue.next() else {
+                break;
+            };
+            driver.start(index, job);
+        }
+        if driver.active == 0 {
+            break;
+        }
+        let timeout = driver
+            .next_deadline()
+            .map(|at| at.saturating_duration_since(Instant::now()));
+        if let Err(e) = driver.poll.poll(&mut events, timeout) {
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            let detail = format!("event loop failed: {e}");
+            driver.fail_all(&detail);
+            for (index, job) in queue.by_ref() {
+                driver.results[index] = Some(Err(CheckError::Io {
+                    peer: unspecified(&job),
+                    detail: detail.clone(),
+                }));
+            }
+            break;
+        }
+        let now = Instant::now();
+        for event in events.iter() {
+            driver.on_event(event, now);
+        }
+        driver.expire(now);
+    }
+    driver
+        .results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(lost("", 0))))
+        .collect()
+}
+
+/// A result that went missing: cannot happen, but is reported, not panicked.
+fn lost(host: &str, port: u16) -> CheckError {
+    CheckError::Io {
+        peer: SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), port),
+        detail: format!("internal error: no result for {host}"),
+    }
+}
+
+/// The address to name in an error about a job that never connected.
+fn unspecified(job: &Job) -> SocketAddr {
+    match &job.source {
+        Source::Name(port) => SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), *port),
+        Source::Addresses(addrs) => addrs
+            .first()
+            .copied()
+            .unwrap_or_else(|| SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), 0)),
+    }
+}
+
+/// `t + d`, or far in the future when that does not fit in an `Instant`.
+fn later(t: Instant, d: Duration) -> Instant {
+    t.checked_add(d)
+        .or_else(|| t.checked_add(Duration::from_secs(100 * 365 * 24 * 3600)))
+        .unwrap_or(t)
+}
+
+/// What a running job is, apart from its connection state.
+#[derive(Debug)]
+struct Meta {
+    /// Position of the job in the input, and of its result in the output.
+    index: usize,
+    /// The slot's mio token.
+    token: usize,
+    host: String,
+    /// When the job started (before DNS).
+    started: Instant,
+    /// `started` plus the overall time limit.
+    overall_end: Instant,
+    /// The deadline currently armed in the heap for this slot.
+    armed: Option<Armed>,
+}
+
+/// Addresses still to try, the failures so far and the probe's config.
+#[derive(Debug)]
+struct Dialing {
+    rest: std::vec::IntoIter<SocketAddr>,
+    attempts: Vec<(SocketAddr, ConnectFailure)>,
+    config: Config,
+}
+
+/// A TCP connection attempt in progress.
+#[derive(Debug)]
+struct Connecting {
+    stream: TcpStream,
+    addr: SocketAddr,
+    since: Instant,
+    /// The attempt's connect limit or the overall limit, whichever is first.
+    give_up: Instant,
+    dial: Dialing,
+}
+
+/// A connected probe.
+#[derive(Debug)]
+struct Probing {
+    stream: TcpStream,
+    peer: SocketAddr,
+    probe: Box<Probe>,
+    /// Bytes the probe asked to send that the socket did not take yet.
+    unsent: Vec<u8>,
+    /// Whether WRITABLE interest is registered (only while `unsent` is not empty).
+    writable: bool,
+    /// The deadline from the probe's last `Output::Wait`.
+    wait_until: Instant,
+    connect_time: Duration,
+    /// True when the probe's overall limit was shortened to fit ours.
+    clamped: bool,
+}
+
+#[derive(Debug)]
+enum State {
+    Connecting(Connecting),
+    Probing(Probing),
+}
+
+/// One running job in its slot.
+#[derive(Debug)]
+struct Slot {
+    meta: Meta,
+    state: State,
+}
+
+impl Slot {
+    /// When this slot needs attention if no event arrives.
+    fn deadline(&self) -> Instant {
+        match &self.state {
+            State::Connecting(c) => c.give_up,
+            State::Probing(p) => p.wait_until.min(self.meta.overall_end),
+        }
+    }
+}
+
+/// What handling an event or deadline did to a slot.
+enum Next {
+    /// Still running: put it back (its deadline is re-armed if it changed).
+    Keep(Slot),
+    /// Finished: the job's result; its socket is already deregistered.
+    Done(usize, Result<Checked, CheckError>),
+}
+
+/// The loop's state: the poll, the slots, the deadlines and the results.
+struct Driver {
+    poll: Poll,
+    options: DriverOptions,
+    slots: Vec<Option<Slot>>,
+    free: Vec<usize>,
+    active: usize,
+    deadlines: Deadlines,
+    scratch: Box<[u8]>,
+    results: Vec<Option<Result<Checked, CheckError>>>,
+}
+
+impl Driver {
+    fn new(count: usize, options: DriverOptions) -> std::io::Result<Self> {
+        Ok(Driver {
+            poll: Poll::new()?,
+            options,
+            slots: Vec::new(),
+            free: Vec::new(),
+            active: 0,
+            deadlines: Deadlines::default(),
+            scratch: vec![0; SCRATCH].into_boxed_slice(),
+            results: (0..count).map(|_| None).collect(),
+        })
+    }
+
+    /// Starts job `index`: resolves it and begins connecting, or records
+    /// its result at once when that fails.
+    fn start(&mut self, index: usize, job: Job) {
+        let started = Instant::now();
+        let overall_end = later(started, self.options.overall_timeout);
+        let addrs = match job.source {
+            Source::Name(port) => resolve(&job.host, port),
+            Source::Addresses(addrs) if addrs.is_empty() => Err(CheckError::NoAddresses {
+                host: job.host.clone(),
+            }),
+            Source::Addresses(addrs) => Ok(addrs),
+        };
+        let addrs = match addrs {
+            Ok(addrs) => addrs,
+            Err(e) => return self.results[index] = Some(Err(e)),
+        };
+        let now = Instant::now();
+        if now >= overall_end {
+            let after = now.saturating_duration_since(started);
+            return self.results[index] = Some(Err(CheckError::Timeout {
+                phase: "resolve",
+                after,
+            }));
+        }
+        let token = self.free.pop().unwrap_or_else(|| {
+            self.slots.push(None);
+            self.slots.len() - 1
+        });
+        let meta = Meta {
+            index,
+            token,
+            host: job.host,
+            started,
+            overall_end,
+            armed: None,
+        };
+        let dial = Dialing {
+            rest: addrs.into_iter(),
+            attempts: Vec::new(),
+            config: job.config,
+        };
+        self.active += 1;
+        let next = self.dial(meta, dial, now);
+        self.settle(token, next);
+    }
+
+    /// Starts a connection attempt to the next address that takes one.
+    fn dial(&mut self, meta: Meta, mut dial: Dialing, now: Instant) -> Next {
+        while let Some(addr) = dial.rest.next() {
+            let mut stream = match connect::start(addr) {
+                Ok(stream) => stream,
+                Err(failure) => {
+                    dial.attempts.push((addr, failure));
+                    continue;
+                }
+            };
+            let interest = Interest::READABLE | Interest::WRITABLE;
+            if let Err(e) = self
+                .poll
+                .registry()
+                .register(&mut stream, Token(meta.token), interest)
+            {
+                dial.attempts.push((
+                    addr,
+                    ConnectFailure::Other(format!("cannot watch the socket: {e}")),
+                ));
+                continue;
+            }
+            let give_up = later(now, self.options.connect_timeout).min(meta.overall_end);
+            let connecting = Connecting {
+                stream,
+                addr,
+                since: now,
+                give_up,
+                dial,
+            };
+            return Next::Keep(Slot {
+                meta,
+                state: State::Connecting(connecting),
+            });
+        }
+        let error = CheckError::Connect {
+            host: meta.host,
+            attempts: dial.attempts,
+        };
+        Next::Done(meta.index, Err(error))
+    }
+
+    /// Puts a slot back and re-arms its deadline, or records its result.
+    fn settle(&mut self, token: usize, next: Next) {
+        match next {
+            Next::Keep(mut slot) => {
+                let at = slot.deadline();
+                if slot.meta.armed.map(|a| a.at) != Some(at) {
+                    slot.meta.armed = Some(self.deadlines.arm(token, at));
+                }
+                if let Some(place) = self.slots.get_mut(token) {
+                    *place = Some(slot);
+                }
+            }
+            Next::Done(index, result) => {
+                if let Some(place) = self.results.get_mut(index) {
+                    *place = Some(result);
+                }
+                self.free.push(token);
+                self.active = self.active.saturating_sub(1);
+            }
+        }
+    }
+
+    /// The earliest deadline of any running slot.
+    fn next_deadline(&mut self) -> Option<Instant> {
+        let slots = &self.slots;
+        self.deadlines
+            .next(|token, seq| is_armed(slots, token, seq))
+    }
+
+    /// Handles a readiness event for one slot.
+    fn on_event(&mut self, event: &Event, now: Instant) {
+        let token = event.token().0;
+        let Some(slot) = self.slots.get_mut(token).and_then(Option::take) else {
+            return;
+        };
+        let next = match slot.state {
+            State::Connecting(_) => self.on_connect_event(slot, now),
+            State::Probing(_) => {
+                let trouble = event.is_error() || event.is_read_closed() || event.is_write_closed();
+                let readable = event.is_readable() || trouble;
+                let writable = event.is_writable() || trouble;
+                self.on_ready(slot, readable, writable, now)
+            }
+        };
+        self.settle(token, next);
+    }
+
+    /// Handles every slot whose deadline has passed.
+    fn expire(&mut self, now: Instant) {
+        loop {
+            let slots = &self.slots;
+            let Some(token) = self
+                .deadlines
+                .pop_expired(now, |t, seq| is_armed(slots, t, seq))
+            else {
+                break;
+            };
+            let Some(mut slot) = self.slots.get_mut(token).and_then(Option::take) else {
+                continue;
+            };
+            slot.meta.armed = None;
+            let next = self.on_deadline(slot, now);
+            self.settle(token, next);
+        }
+        let live = self.active;
+        let slots = &self.slots;
+        self.deadlines
+            .compact(live, |t, seq| is_armed(slots, t, seq));
+    }
+
+    /// A slot's deadline passed: a connect attempt ran out, the probe's
+    /// wait ended, or the overall limit was reached.
+    fn on_deadline(&mut self, slot: Slot, now: Instant) -> Next {
+        let Slot { meta, state } = slot;
+        match state {
+            State::Connecting(mut c) => {
+                self.forget(&mut c.stream);
+                if now >= meta.overall_end {
+                    let after = now.saturating_duration_since(meta.started);
+                    return Next::Done(
+                        meta.index,
+                        Err(CheckError::Timeout {
+                            phase: "connect",
+                            after,
+                        }),
+                    );
+                }
+                c.dial.attempts.push((c.addr, ConnectFailure::TimedOut));
+                self.dial(meta, c.dial, now)
+            }
+            State::Probing(mut p) => {
+                if now >= p.wait_until {
+                    p.probe.handle_input(Input::Timeout, now);
+                    return self.drive(meta, p, now);
+                }
+                if now >= meta.overall_end {
+                    // The probe's own overall limit is clamped to ours, so
+                    // this is only a safety net.
+                    self.forget(&mut p.stream);
+                    let error = ProbeError::Timeout {
+                        phase: p.probe.phase(),
+                        limit: self.options.overall_timeout,
+                        overall: true,
+                    };
+                    return Next::Done(
+                        meta.index,
+                        Err(CheckError::Probe {
+                            peer: p.peer,
+                            error,
+                        }),
+                    );
+                }
+                Next::Keep(Slot {
+                    meta,
+                    state: State::Probing(p),
+                })
+            }
+        }
+    }
+
+    /// The connecting socket reported an event: connected, failed, or not yet.
+    fn on_connect_event(&mut self, slot: Slot, now: Instant) -> Next {
+        let Slot { meta, state } = slot;
+        let State::Connecting(mut c) = state else {
+            return Next::Keep(Slot { meta, state });
+        };
+        match connect::progress(&c.stream) {
+            Progress::Pending => Next::Keep(Slot {
+                meta,
+                state: State::Connecting(c),
+            }),
+            Progress::Failed(failure) => {
+                self.forget(&mut c.stream);
+                c.dial.attempts.push((c.addr, failure));
+                self.dial(meta, c.dial, now)
+            }
+            Progress::Connected => self.begin_probe(meta, c, now),
+        }
+    }
+
+    /// The connection is up: start the probe and read whatever is there.
+    fn begin_probe(&mut self, meta: Meta, c: Connecting, now: Instant) -> Next {
+        let Connecting {
+            mut stream,
+            addr,
+            since,
+            dial,
+            ..
+        } = c;
+        // Small writes (one command line) must leave at once; failure to set
+        // the option only costs latency.
+        let _ = stream.set_nodelay(true);
+        if let Err(e) =
+            self.poll
+                .registry()
+                .reregister(&mut stream, Token(meta.token), Interest::READABLE)
+        {
+            self.forget(&mut stream);
+            let error = CheckError::Io {
+                peer: addr,
+                detail: e.to_string(),
+            };
+            return Next::Done(meta.index, Err(error));
+        }
+        let mut config = dial.config;
+        let remaining = meta.overall_end.saturating_duration_since(now);
+        let clamped = remaining < config.timeouts.overall;
+        if clamped {
+            config.timeouts.overall = remaining;
+        }
+        let probing = Probing {
+            stream,
+            peer: addr,
+            probe: Box::new(Probe::new(config, now)),
+            unsent: Vec::new(),
+            writable: false,
+            wait_until: now,
+            connect_time: now.saturating_duration_since(since),
+            clamped,
+        };
+        // Data may have arrived with the connection (a greeting): the edge
+        // is past, so read now rather than wait for one.
+        self.on_ready(
+            Slot {
+                meta,
+                state: State::Probing(probing),
+            },
+            true,
+            false,
+            now,
+        )
+    }
+
+    /// A connected socket is readable and/or writable.
+    fn on_ready(&mut self, slot: Slot, readable: bool, writable: bool, now: Instant) -> Next {
+        let Slot { meta, state } = slot;
+        let State::Probing(mut p) = state else {
+            return Next::Keep(Slot { meta, state });
+        };
+        if writable && !p.unsent.is_empty() {
+            match write_some(&mut p.stream, &p.unsent) {
+                Wrote::Bytes(n) => {
+                    p.unsent.drain(..n);
+                    if p.unsent.is_empty() {
+                        p.unsent = Vec::new();
+                    }
+                }
+                Wrote::Closed => p.probe.handle_input(Input::Closed, now),
+                Wrote::Failed(e) => return self.io_failure(meta, p, &e),
+            }
+        }
+        while readable && !p.probe.is_done() {
+            match read_once(&mut p.stream, &mut self.scratch) {
+                ReadOutcome::Data(n) => {
+                    let data = self.scratch.get(..n).unwrap_or_default();
+                    p.probe.handle_input(Input::Received(data), now);
+                }
+                ReadOutcome::Closed => {
+                    p.probe.handle_input(Input::Closed, now);
+                    break;
+                }
+                ReadOutcome::Empty => break,
+                ReadOutcome::Failed(e) => return self.io_failure(meta, p, &e),
+            }
+        }
+        self.drive(meta, p, now)
+    }
+
+    /// Does what the probe asks until it waits or is done.
+    fn drive(&mut self, meta: Meta, mut p: Probing, now: Instant) -> Next {
+        loop {
+            match p.probe.poll_output() {
+                Output::Transmit(bytes) => {
+                    if !p.unsent.is_empty() {
+                        p.unsent.extend_from_slice(&bytes);
+                        continue;
+                    }
+                    match write_some(&mut p.stream, &bytes) {
+                        Wrote::Bytes(n) => p
+                            .unsent
+                            .extend_from_slice(bytes.get(n..).unwrap_or_default()),
+                        Wrote::Closed => p.probe.handle_input(Input::Closed, now),
+                        Wrote::Failed(e) => return self.io_failure(meta, p, &e),
+                    }
+                }
+                Output::Wait(until) => {
+                    p.wait_until = until;
+                    let want_writable = !p.unsent.is_empty();
+                    if want_writable != p.writable {
+                        let interest = if want_writable {
+                            Interest::READABLE | Interest::WRITABLE
+                        } else {
+                            Interest::READABLE
+                        };
+                        let token = Token(meta.token);
+                        if let Err(e) =
+                            self.poll
+                                .registry()
+                                .reregister(&mut p.stream, token, interest)
+                        {
+                            return self.io_failure(meta, p, &e);
+                        }
+                        p.writable = want_writable;
+                    }
+                    return Next::Keep(Slot {
+                        meta,
+                        state: State::Probing(p),
+                    });
+                }
+                Output::Done(result) => {
+                    self.forget(&mut p.stream);
+                    let result = match result {
+                        Ok(report) => Ok(Checked {
+                            report,
+                            peer: p.peer,
+                            connect_time: p.connect_time,
+                            total_time: now.saturating_duration_since(meta.started),
+                        }),
+                        Err(ProbeError::Timeout {
+                            phase,
+                            overall: true,
+                            ..
+                        }) if p.clamped => {
+                            let limit = self.options.overall_timeout;
+                            let error = ProbeError::Timeout {
+                                phase,
+                                limit,
+                                overall: true,
+                            };
+                            Err(CheckError::Probe {
+                                peer: p.peer,
+                                error,
+                            })
+                        }
+                        Err(error) => Err(CheckError::Probe {
+                            peer: p.peer,
+                            error,
+                        }),
+                    };
+                    return Next::Done(meta.index, result);
+                }
+            }
+        }
+    }
+
+    /// Ends a probe on an operating-system error.
+    fn io_failure(&mut self, meta: Meta, mut p: Probing, e: &std::io::Error) -> Next {
+        self.forget(&mut p.stream);
+        let error = CheckError::Io {
+            peer: p.peer,
+            detail: e.to_string(),
+        };
+        Next::Done(meta.index, Err(error))
+    }
+
+    /// Stops watching a socket that is about to be dropped (closed).
+    fn forget(&self, stream: &mut TcpStream) {
+        // Failing to deregister a socket we are closing changes nothing.
+        let _ = self.poll.registry().deregister(stream);
+    }
+
+    /// Fails every running job with `detail` (the event loop broke).
+    fn fail_all(&mut self, detail: &str) {
+        for token in 0..self.slots.len() {
+            let Some(slot) = self.slots.get_mut(token).and_then(Option::take) else {
+                continue;
+            };
+            let Slot { meta, mut state } = slot;
+            let (stream, peer) = match &mut state {
+                State::Connecting(c) => (&mut c.stream, c.addr),
+                State::Probing(p) => (&mut p.stream, p.peer),
+            };
+            self.forget(stream);
+            let error = CheckError::Io {
+                peer,
+                detail: detail.to_owned(),
+            };
+            self.settle(token, Next::Done(meta.index, Err(error)));
+        }
+    }
+}
+
+/// Whether `seq` is the deadline currently armed for slot `token`.
+fn is_armed(slots: &[Option<Slot>], token: usize, seq: u64) -> bool {
+    slots
+        .get(token)
+        .and_then(Option::as_ref)
+        .and_then(|s| s.meta.armed)
+        .is_some_and(|a| a.seq == seq)
+}
