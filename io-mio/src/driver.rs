@@ -85,13 +85,21 @@ pub(crate) struct Job {
 
 /// Runs `jobs` to completion; results come back in the jobs' order.
 pub(crate) fn run(jobs: Vec<Job>, options: &DriverOptions) -> Vec<Result<Checked, CheckError>> {
+    run_counting(jobs, options).0
+}
+
+/// [`run`], also returning the most connections that were open at once.
+fn run_counting(
+    jobs: Vec<Job>,
+    options: &DriverOptions,
+) -> (Vec<Result<Checked, CheckError>>, usize) {
     let count = jobs.len();
     let mut queue = jobs.into_iter().enumerate();
     let mut driver = match Driver::new(count, *options) {
         Ok(driver) => driver,
         Err(e) => {
             let detail = format!("cannot create the event loop: {e}");
-            return queue
+            let results = queue
                 .map(|(_, job)| {
                     Err(CheckError::Io {
                         peer: unspecified(&job),
@@ -99,6 +107,7 @@ pub(crate) fn run(jobs: Vec<Job>, options: &DriverOptions) -> Vec<Result<Checked
                     })
                 })
                 .collect();
+            return (results, 0);
         }
     };
     let mut events = Events::with_capacity(EVENTS);
@@ -136,11 +145,12 @@ pub(crate) fn run(jobs: Vec<Job>, options: &DriverOptions) -> Vec<Result<Checked
         }
         driver.expire(now);
     }
-    driver
+    let results = driver
         .results
         .into_iter()
         .map(|r| r.unwrap_or_else(|| Err(lost("", 0))))
-        .collect()
+        .collect();
+    (results, driver.peak)
 }
 
 /// A result that went missing: cannot happen, but is reported, not panicked.
@@ -259,6 +269,8 @@ struct Driver {
     slots: Vec<Option<Slot>>,
     free: Vec<usize>,
     active: usize,
+    /// The most slots that were running at once.
+    peak: usize,
     deadlines: Deadlines,
     scratch: Box<[u8]>,
     results: Vec<Option<Result<Checked, CheckError>>>,
@@ -272,6 +284,7 @@ impl Driver {
             slots: Vec::new(),
             free: Vec::new(),
             active: 0,
+            peak: 0,
             deadlines: Deadlines::default(),
             scratch: vec![0; SCRATCH].into_boxed_slice(),
             results: (0..count).map(|_| None).collect(),
@@ -320,6 +333,7 @@ impl Driver {
             config: job.config,
         };
         self.active += 1;
+        self.peak = self.peak.max(self.active);
         let next = self.dial(meta, dial, now);
         self.settle(token, next);
     }
@@ -715,4 +729,153 @@ fn is_armed(slots: &[Option<Slot>], token: usize, seq: u64) -> bool {
         .and_then(Option::as_ref)
         .and_then(|s| s.meta.armed)
         .is_some_and(|a| a.seq == seq)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::net::TcpListener;
+    use std::thread;
+
+    use starttls_engine::{Phase, Protocol};
+
+    use super::*;
+
+    /// A port nothing listens on (bound, then released).
+    fn dead_port() -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    }
+
+    /// A server that answers every connection with `421 busy` and closes.
+    fn busy_server() -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        thread::spawn(move || {
+            for mut conn in listener.incoming().flatten() {
+                thread::spawn(move || {
+                    let _ = conn.write_all(b"421 4.3.2 busy\r\n");
+                    thread::sleep(Duration::from_millis(200));
+                });
+            }
+        });
+        addr
+    }
+
+    fn job(addrs: Vec<SocketAddr>) -> Job {
+        Job {
+            host: "test.example".into(),
+            source: Source::Addresses(addrs),
+            config: Config::new(Protocol::Smtp),
+        }
+    }
+
+    fn options(connect: u64, overall: u64) -> DriverOptions {
+        DriverOptions {
+            connect_timeout: Duration::from_millis(connect),
+            overall_timeout: Duration::from_millis(overall),
+            max_in_flight: 16,
+        }
+    }
+
+    #[test]
+    fn a_refusing_first_address_falls_through_to_the_next() {
+        let live = busy_server();
+        let dead = dead_port();
+        let results = run(vec![job(vec![dead, live])], &options(5_000, 5_000));
+        let [Err(CheckError::Probe { peer, error })] = &results[..] else {
+            panic!("{results:?}")
+        };
+        assert_eq!(*peer, live, "the second address answered");
+        assert!(
+            matches!(
+                error,
+                ProbeError::Rejected {
+                    phase: Phase::Greeting,
+                    ..
+                }
+            ),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn every_address_failing_lists_each_attempt() {
+        let (a, b) = (dead_port(), dead_port());
+        let results = run(vec![job(vec![a, b])], &options(5_000, 5_000));
+        let expected = CheckError::Connect {
+            host: "test.example".into(),
+            attempts: vec![(a, ConnectFailure::Refused), (b, ConnectFailure::Refused)],
+        };
+        assert_eq!(results, [Err(expected)]);
+    }
+
+    #[test]
+    fn connect_timeout_moves_on_to_the_next_address_then_gives_up() {
+        // Time is passed in, so the deadline logic is tested without a
+        // server that never answers: expire before any event is handled.
+        let (a, b) = (busy_server(), busy_server());
+        let mut driver = Driver::new(1, options(1_000, 10_000)).unwrap();
+        let t0 = Instant::now();
+        driver.start(0, job(vec![a, b]));
+        assert_eq!(driver.active, 1);
+        let first = driver.next_deadline().unwrap();
+        assert!(first >= t0 + Duration::from_millis(1_000));
+        assert!(
+            first < t0 + Duration::from_millis(5_000),
+            "connect limit, not overall"
+        );
+        driver.expire(first);
+        assert!(driver.results[0].is_none(), "second address tried");
+        let second = driver.next_deadline().unwrap();
+        assert!(second >= first + Duration::from_millis(1_000));
+        driver.expire(second);
+        let expected = CheckError::Connect {
+            host: "test.example".into(),
+            attempts: vec![(a, ConnectFailure::TimedOut), (b, ConnectFailure::TimedOut)],
+        };
+        assert_eq!(driver.results[0], Some(Err(expected)));
+        assert_eq!(driver.active, 0);
+        assert_eq!(driver.next_deadline(), None);
+    }
+
+    #[test]
+    fn overall_limit_during_connect_is_a_connect_timeout() {
+        let a = busy_server();
+        let mut driver = Driver::new(1, options(5_000, 1_000)).unwrap();
+        driver.start(0, job(vec![a, a]));
+        let at = driver.next_deadline().unwrap();
+        driver.expire(at);
+        let Some(Err(CheckError::Timeout { phase, after })) = &driver.results[0] else {
+            panic!("{:?}", driver.results[0])
+        };
+        assert_eq!(*phase, "connect");
+        assert!(*after >= Duration::from_millis(1_000));
+    }
+
+    #[test]
+    fn max_in_flight_bounds_open_connections() {
+        let live = busy_server();
+        let jobs = (0..12).map(|_| job(vec![live])).collect();
+        let mut opts = options(5_000, 5_000);
+        opts.max_in_flight = 3;
+        let (results, peak) = run_counting(jobs, &opts);
+        assert_eq!(results.len(), 12);
+        assert!(peak <= 3 && peak > 0, "peak {peak}");
+        for r in results {
+            assert!(matches!(r, Err(CheckError::Probe { .. })), "{r:?}");
+        }
+    }
+
+    #[test]
+    fn no_addresses_and_empty_batches_finish() {
+        assert_eq!(run(Vec::new(), &options(1, 1)), []);
+        let results = run(vec![job(Vec::new())], &options(1_000, 1_000));
+        assert_eq!(
+            results,
+            [Err(CheckError::NoAddresses {
+                host: "test.example".into()
+            })]
+        );
+    }
 }
