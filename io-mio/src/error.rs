@@ -119,10 +119,11 @@ impl std::error::Error for ConnectFailure {}
 /// Seconds with at most one decimal, as people read them: `5 s`, `0.3 s`.
 fn seconds(d: Duration) -> String {
     let tenths = (d.as_millis() + 50) / 100;
-    if tenths % 10 == 0 {
-        format!("{} s", tenths / 10)
+    let (whole, tenth) = (tenths / 10, tenths % 10);
+    if tenth == 0 {
+        format!("{whole} s")
     } else {
-        format!("{}.{} s", tenths / 10, tenths % 10)
+        format!("{whole}.{tenth} s")
     }
 }
 
