@@ -13,14 +13,14 @@ use std::time::{Duration, Instant};
 use mio::event::Event;
 use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token};
-use starttls_engine::{Config, Input, Output, Probe, ProbeError};
+use starttls_engine::{Config, Input, ProbeError};
 
 use crate::connect::{self, Progress};
-use crate::deadlines::{Armed, Deadlines};
+use crate::deadlines::Deadlines;
 use crate::error::{CheckError, ConnectFailure};
 use crate::resolve::resolve;
+use crate::slot::{is_armed, Connecting, Dialing, Meta, Next, Slot, State};
 use crate::target::{Checked, DriverOptions, Target};
-use crate::transport::{read_once, write_some, ReadOutcome, Wrote};
 
 /// Size of the one read buffer all connections share: a full TLS record.
 const SCRATCH: usize = 16 * 1024 + 256;
@@ -132,10 +132,14 @@ fn run_counting(
             let detail = format!("event loop failed: {e}");
             driver.fail_all(&detail);
             for (index, job) in queue.by_ref() {
-                driver.results[index] = Some(Err(CheckError::Io {
-                    peer: unspecified(&job),
+                let peer = unspecified(&job);
+                let error = CheckError::Io {
+                    peer,
                     detail: detail.clone(),
-                }));
+                };
+                if let Some(place) = driver.results.get_mut(index) {
+                    *place = Some(Err(error));
+                }
             }
             break;
         }
@@ -173,106 +177,27 @@ fn unspecified(job: &Job) -> SocketAddr {
 }
 
 /// `t + d`, or far in the future when that does not fit in an `Instant`.
-fn later(t: Instant, d: Duration) -> Instant {
+pub(crate) fn later(t: Instant, d: Duration) -> Instant {
     t.checked_add(d)
         .or_else(|| t.checked_add(Duration::from_secs(100 * 365 * 24 * 3600)))
         .unwrap_or(t)
 }
 
-/// What a running job is, apart from its connection state.
-#[derive(Debug)]
-struct Meta {
-    /// Position of the job in the input, and of its result in the output.
-    index: usize,
-    /// The slot's mio token.
-    token: usize,
-    host: String,
-    /// When the job started (before DNS).
-    started: Instant,
-    /// `started` plus the overall time limit.
-    overall_end: Instant,
-    /// The deadline currently armed in the heap for this slot.
-    armed: Option<Armed>,
-}
-
-/// Addresses still to try, the failures so far and the probe's config.
-#[derive(Debug)]
-struct Dialing {
-    rest: std::vec::IntoIter<SocketAddr>,
-    attempts: Vec<(SocketAddr, ConnectFailure)>,
-    config: Config,
-}
-
-/// A TCP connection attempt in progress.
-#[derive(Debug)]
-struct Connecting {
-    stream: TcpStream,
-    addr: SocketAddr,
-    since: Instant,
-    /// The attempt's connect limit or the overall limit, whichever is first.
-    give_up: Instant,
-    dial: Dialing,
-}
-
-/// A connected probe.
-#[derive(Debug)]
-struct Probing {
-    stream: TcpStream,
-    peer: SocketAddr,
-    probe: Box<Probe>,
-    /// Bytes the probe asked to send that the socket did not take yet.
-    unsent: Vec<u8>,
-    /// Whether WRITABLE interest is registered (only while `unsent` is not empty).
-    writable: bool,
-    /// The deadline from the probe's last `Output::Wait`.
-    wait_until: Instant,
-    connect_time: Duration,
-    /// True when the probe's overall limit was shortened to fit ours.
-    clamped: bool,
-}
-
-#[derive(Debug)]
-enum State {
-    Connecting(Connecting),
-    Probing(Probing),
-}
-
-/// One running job in its slot.
-#[derive(Debug)]
-struct Slot {
-    meta: Meta,
-    state: State,
-}
-
-impl Slot {
-    /// When this slot needs attention if no event arrives.
-    fn deadline(&self) -> Instant {
-        match &self.state {
-            State::Connecting(c) => c.give_up,
-            State::Probing(p) => p.wait_until.min(self.meta.overall_end),
-        }
-    }
-}
-
-/// What handling an event or deadline did to a slot.
-enum Next {
-    /// Still running: put it back (its deadline is re-armed if it changed).
-    Keep(Slot),
-    /// Finished: the job's result; its socket is already deregistered.
-    Done(usize, Result<Checked, CheckError>),
-}
-
 /// The loop's state: the poll, the slots, the deadlines and the results.
-struct Driver {
-    poll: Poll,
-    options: DriverOptions,
+pub(crate) struct Driver {
+    pub(crate) poll: Poll,
+    pub(crate) options: DriverOptions,
+    /// Running checks, indexed by their mio token; `None` when free.
     slots: Vec<Option<Slot>>,
+    /// Free slot indexes, reused before the vector grows.
     free: Vec<usize>,
+    /// Slots in use.
     active: usize,
     /// The most slots that were running at once.
     peak: usize,
     deadlines: Deadlines,
-    scratch: Box<[u8]>,
+    /// The one read buffer every connection shares.
+    pub(crate) scratch: Box<[u8]>,
     results: Vec<Option<Result<Checked, CheckError>>>,
 }
 
@@ -520,183 +445,8 @@ impl Driver {
         }
     }
 
-    /// The connection is up: start the probe and read whatever is there.
-    fn begin_probe(&mut self, meta: Meta, c: Connecting, now: Instant) -> Next {
-        let Connecting {
-            mut stream,
-            addr,
-            since,
-            dial,
-            ..
-        } = c;
-        // Small writes (one command line) must leave at once; failure to set
-        // the option only costs latency.
-        let _ = stream.set_nodelay(true);
-        if let Err(e) =
-            self.poll
-                .registry()
-                .reregister(&mut stream, Token(meta.token), Interest::READABLE)
-        {
-            self.forget(&mut stream);
-            let error = CheckError::Io {
-                peer: addr,
-                detail: e.to_string(),
-            };
-            return Next::Done(meta.index, Err(error));
-        }
-        let mut config = dial.config;
-        let remaining = meta.overall_end.saturating_duration_since(now);
-        let clamped = remaining < config.timeouts.overall;
-        if clamped {
-            config.timeouts.overall = remaining;
-        }
-        let probing = Probing {
-            stream,
-            peer: addr,
-            probe: Box::new(Probe::new(config, now)),
-            unsent: Vec::new(),
-            writable: false,
-            wait_until: now,
-            connect_time: now.saturating_duration_since(since),
-            clamped,
-        };
-        // Data may have arrived with the connection (a greeting): the edge
-        // is past, so read now rather than wait for one.
-        self.on_ready(
-            Slot {
-                meta,
-                state: State::Probing(probing),
-            },
-            true,
-            false,
-            now,
-        )
-    }
-
-    /// A connected socket is readable and/or writable.
-    fn on_ready(&mut self, slot: Slot, readable: bool, writable: bool, now: Instant) -> Next {
-        let Slot { meta, state } = slot;
-        let State::Probing(mut p) = state else {
-            return Next::Keep(Slot { meta, state });
-        };
-        if writable && !p.unsent.is_empty() {
-            match write_some(&mut p.stream, &p.unsent) {
-                Wrote::Bytes(n) => {
-                    p.unsent.drain(..n);
-                    if p.unsent.is_empty() {
-                        p.unsent = Vec::new();
-                    }
-                }
-                Wrote::Closed => p.probe.handle_input(Input::Closed, now),
-                Wrote::Failed(e) => return self.io_failure(meta, p, &e),
-            }
-        }
-        while readable && !p.probe.is_done() {
-            match read_once(&mut p.stream, &mut self.scratch) {
-                ReadOutcome::Data(n) => {
-                    let data = self.scratch.get(..n).unwrap_or_default();
-                    p.probe.handle_input(Input::Received(data), now);
-                }
-                ReadOutcome::Closed => {
-                    p.probe.handle_input(Input::Closed, now);
-                    break;
-                }
-                ReadOutcome::Empty => break,
-                ReadOutcome::Failed(e) => return self.io_failure(meta, p, &e),
-            }
-        }
-        self.drive(meta, p, now)
-    }
-
-    /// Does what the probe asks until it waits or is done.
-    fn drive(&mut self, meta: Meta, mut p: Probing, now: Instant) -> Next {
-        loop {
-            match p.probe.poll_output() {
-                Output::Transmit(bytes) => {
-                    if !p.unsent.is_empty() {
-                        p.unsent.extend_from_slice(&bytes);
-                        continue;
-                    }
-                    match write_some(&mut p.stream, &bytes) {
-                        Wrote::Bytes(n) => p
-                            .unsent
-                            .extend_from_slice(bytes.get(n..).unwrap_or_default()),
-                        Wrote::Closed => p.probe.handle_input(Input::Closed, now),
-                        Wrote::Failed(e) => return self.io_failure(meta, p, &e),
-                    }
-                }
-                Output::Wait(until) => {
-                    p.wait_until = until;
-                    let want_writable = !p.unsent.is_empty();
-                    if want_writable != p.writable {
-                        let interest = if want_writable {
-                            Interest::READABLE | Interest::WRITABLE
-                        } else {
-                            Interest::READABLE
-                        };
-                        let token = Token(meta.token);
-                        if let Err(e) =
-                            self.poll
-                                .registry()
-                                .reregister(&mut p.stream, token, interest)
-                        {
-                            return self.io_failure(meta, p, &e);
-                        }
-                        p.writable = want_writable;
-                    }
-                    return Next::Keep(Slot {
-                        meta,
-                        state: State::Probing(p),
-                    });
-                }
-                Output::Done(result) => {
-                    self.forget(&mut p.stream);
-                    let result = match result {
-                        Ok(report) => Ok(Checked {
-                            report,
-                            peer: p.peer,
-                            connect_time: p.connect_time,
-                            total_time: now.saturating_duration_since(meta.started),
-                        }),
-                        Err(ProbeError::Timeout {
-                            phase,
-                            overall: true,
-                            ..
-                        }) if p.clamped => {
-                            let limit = self.options.overall_timeout;
-                            let error = ProbeError::Timeout {
-                                phase,
-                                limit,
-                                overall: true,
-                            };
-                            Err(CheckError::Probe {
-                                peer: p.peer,
-                                error,
-                            })
-                        }
-                        Err(error) => Err(CheckError::Probe {
-                            peer: p.peer,
-                            error,
-                        }),
-                    };
-                    return Next::Done(meta.index, result);
-                }
-            }
-        }
-    }
-
-    /// Ends a probe on an operating-system error.
-    fn io_failure(&mut self, meta: Meta, mut p: Probing, e: &std::io::Error) -> Next {
-        self.forget(&mut p.stream);
-        let error = CheckError::Io {
-            peer: p.peer,
-            detail: e.to_string(),
-        };
-        Next::Done(meta.index, Err(error))
-    }
-
     /// Stops watching a socket that is about to be dropped (closed).
-    fn forget(&self, stream: &mut TcpStream) {
+    pub(crate) fn forget(&self, stream: &mut TcpStream) {
         // Failing to deregister a socket we are closing changes nothing.
         let _ = self.poll.registry().deregister(stream);
     }
@@ -720,15 +470,6 @@ impl Driver {
             self.settle(token, Next::Done(meta.index, Err(error)));
         }
     }
-}
-
-/// Whether `seq` is the deadline currently armed for slot `token`.
-fn is_armed(slots: &[Option<Slot>], token: usize, seq: u64) -> bool {
-    slots
-        .get(token)
-        .and_then(Option::as_ref)
-        .and_then(|s| s.meta.armed)
-        .is_some_and(|a| a.seq == seq)
 }
 
 #[cfg(test)]

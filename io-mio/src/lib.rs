@@ -62,7 +62,9 @@ mod connect;
 mod deadlines;
 mod driver;
 mod error;
+mod probing;
 mod resolve;
+mod slot;
 mod target;
 mod transport;
 
