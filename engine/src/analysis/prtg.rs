@@ -16,3 +16,12 @@ pub const LOOKUP_PUBLIC_KEY_ECC: &str = "prtg.standardlookups.sslcertificatesens
 pub const LOOKUP_TRUSTED_ROOT: &str = "prtg.standardlookups.sslcertificatesensor.trustedroot";
 /// Self-Signed: 0 no, 1 yes (both Ok in PRTG).
 pub const LOOKUP_SELF_SIGNED: &str = "prtg.standardlookups.sslcertificatesensor.selfsigned";
+
+/// Every lookup above, for checks that a channel uses a lookup PRTG ships.
+pub const LOOKUP_NAMES: [&str; 5] = [
+    LOOKUP_CN_CHECK,
+    LOOKUP_PUBLIC_KEY_RSA,
+    LOOKUP_PUBLIC_KEY_ECC,
+    LOOKUP_TRUSTED_ROOT,
+    LOOKUP_SELF_SIGNED,
+];
