@@ -8,6 +8,11 @@
 //! intermediate CA untrusted; this does what a mail client does. Revocation
 //! is not checked. Name matching is not part of this verdict (that is the
 //! Common Name Check's job).
+//!
+//! One exception to webpki: a server certificate that is itself a trust
+//! anchor (same subject and key; typically a self-signed certificate the user
+//! put in the CA file) is trusted while inside its validity period, even when
+//! it is marked CA:TRUE as `openssl req -x509` does by default.
 
 use std::fmt;
 
@@ -207,6 +212,11 @@ pub(crate) fn verify_chain(
     let Some(leaf_der) = chain.first() else {
         return TrustVerdict::NotTrusted(UntrustedReason::Other("empty chain".into()));
     };
+    if let Some(leaf) = parsed.first() {
+        if let Some(verdict) = leaf_itself_trusted(leaf, store, unix_seconds(now)) {
+            return verdict;
+        }
+    }
     let leaf = match EndEntityCert::try_from(leaf_der) {
         Ok(leaf) => leaf,
         Err(e) => return TrustVerdict::NotTrusted(reason(e, parsed, store)),
@@ -231,6 +241,45 @@ pub(crate) fn verify_chain(
         },
         Err(e) => TrustVerdict::NotTrusted(reason(e, parsed, store)),
     }
+}
+
+/// A server certificate that is itself a trust anchor (same subject and key,
+/// e.g. a self-signed certificate the user put in the CA file) is trusted
+/// while valid, even if it says CA:TRUE as `openssl req -x509` makes it,
+/// which webpki would refuse as an end-entity certificate. `None` when the
+/// leaf is not an anchor.
+fn leaf_itself_trusted(
+    leaf: &ParsedCert<'_>,
+    store: &TrustStore,
+    now: i64,
+) -> Option<TrustVerdict> {
+    let subject = names::der_contents(leaf.x509.subject().as_raw())?;
+    let spki = names::der_contents(leaf.x509.public_key().raw)?;
+    store
+        .anchors()
+        .iter()
+        .find(|a| a.subject.as_ref() == subject && a.subject_public_key_info.as_ref() == spki)?;
+    let this = || {
+        Some(CertRef {
+            index: Some(0),
+            subject: leaf.subject.clone(),
+        })
+    };
+    Some(if now > leaf.not_after {
+        TrustVerdict::NotTrusted(UntrustedReason::Expired {
+            certificate: this(),
+            not_after: leaf.not_after,
+        })
+    } else if now < leaf.not_before {
+        TrustVerdict::NotTrusted(UntrustedReason::NotYetValid {
+            certificate: this(),
+            not_before: leaf.not_before,
+        })
+    } else {
+        TrustVerdict::Trusted {
+            anchor: leaf.subject.clone(),
+        }
+    })
 }
 
 /// Translates a webpki error into a reason, finding the certificate an
@@ -420,6 +469,37 @@ mod tests {
         assert_eq!(
             v,
             TrustVerdict::NotTrusted(UntrustedReason::NotForServerAuth)
+        );
+    }
+
+    #[test]
+    fn a_self_signed_ca_leaf_in_the_ca_file_is_trusted_while_valid() {
+        let mut params = ca_params("mail.example.com", 2030);
+        params.not_before = rcgen::date_time_ymd(2025, 1, 1);
+        let leaf = params.self_signed(&key(KeyKind::P256)).expect("leaf");
+        let store = TrustStore::from_pem(leaf.pem().as_bytes()).expect("store");
+        let chain = [leaf.der().clone()];
+        assert_eq!(
+            verdict(&chain, &store, NOW),
+            TrustVerdict::Trusted {
+                anchor: "CN=mail.example.com, O=Example Test PKI".into()
+            }
+        );
+        assert!(matches!(
+            verdict(&chain, &store, LEAF_NOT_AFTER + 1),
+            TrustVerdict::NotTrusted(UntrustedReason::Expired {
+                certificate: Some(CertRef { index: Some(0), .. }),
+                ..
+            })
+        ));
+        assert!(matches!(
+            verdict(&chain, &store, NOW - 400 * 86_400),
+            TrustVerdict::NotTrusted(UntrustedReason::NotYetValid { .. })
+        ));
+        // Not in the store: webpki's verdict.
+        assert_eq!(
+            verdict(&chain, &Pki::new().trust(), NOW),
+            TrustVerdict::NotTrusted(UntrustedReason::CaUsedAsLeaf)
         );
     }
 

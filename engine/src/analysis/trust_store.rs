@@ -9,7 +9,8 @@
 //!   any other certificate is kept as an extra *intermediate* that path
 //!   building may use to link the server's chain to an anchor, but it is not
 //!   trusted on its own. So a file holding only a private intermediate does
-//!   not make the chain trusted without its root.
+//!   not make the chain trusted without its root. A self-signed server
+//!   certificate added this way is trusted as itself (see `trust`).
 //!
 //! Loading files or the OS store is the caller's job; this module only
 //! takes bytes.
