@@ -61,9 +61,12 @@
 //! - [`Config`]: protocol, names, [`Timeouts`] and [`Limits`].
 //! - [`Report`] on success, [`ProbeError`] on failure; both name the [`Phase`].
 //! - [`smtp`]: the incremental SMTP/LMTP reply parser.
+//! - [`analysis`]: the certificate report (PRTG's SSL sensor channels and more)
+//!   as a pure function of the chain, the options and the time.
 //!
 //! [`Instant`]: std::time::Instant
 
+pub mod analysis;
 mod config;
 mod error;
 mod io;
