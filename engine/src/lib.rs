@@ -61,12 +61,14 @@
 //! - [`Config`]: protocol, names, [`Timeouts`] and [`Limits`].
 //! - [`Report`] on success, [`ProbeError`] on failure; both name the [`Phase`].
 //! - [`smtp`]: the incremental SMTP/LMTP reply parser.
+//! - [`ldap`]: the LDAP StartTLS request, reply decoder and [`ldap::LdapError`].
 //!
 //! [`Instant`]: std::time::Instant
 
 mod config;
 mod error;
 mod io;
+pub mod ldap;
 mod phase;
 mod preamble;
 mod probe;
