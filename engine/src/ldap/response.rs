@@ -581,6 +581,30 @@ pub(crate) mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn mutated_replies_never_panic_and_prefixes_never_disagree(
+            edits in proptest::collection::vec((0usize..64, proptest::num::u8::ANY), 0..6),
+            tail in proptest::collection::vec(proptest::num::u8::ANY, 0..8),
+            cut in 0usize..80,
+        ) {
+            let mut bytes = ext_resp(1, &[52], b"Could not initialize TLS", Some(START_TLS_OID));
+            for (at, value) in edits {
+                let at = at % bytes.len();
+                bytes[at] = value;
+            }
+            bytes.extend(tail);
+            let whole = decode(&bytes);
+            let cut = cut.min(bytes.len());
+            match (decode(&bytes[..cut]), whole) {
+                (Ok(None), _) => {}
+                // The excerpt shows what had arrived; the verdict is the same.
+                (Err(LdapError::NotLdap { .. }), Err(LdapError::NotLdap { .. })) => {}
+                (prefix, whole) => proptest::prop_assert_eq!(prefix, whole),
+            }
+        }
+    }
+
     #[test]
     fn operation_names_read_naturally() {
         assert_eq!(operation_name(0x61), "a bindResponse");
