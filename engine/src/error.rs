@@ -5,6 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::config::Protocol;
+use crate::ldap::LdapError;
 use crate::phase::Phase;
 use crate::smtp::{Reply, ReplyError};
 
@@ -70,6 +71,10 @@ pub enum ProbeError {
         /// What rustls reported.
         error: rustls::Error,
     },
+    /// The LDAP StartTLS exchange failed: refused with a result code, a
+    /// notice of disconnection, an unexpected or malformed reply, or a
+    /// server that does not speak LDAP.
+    Ldap(LdapError),
 }
 
 impl fmt::Display for ProbeError {
@@ -140,6 +145,7 @@ impl fmt::Display for ProbeError {
                 Ok(())
             }
             ProbeError::Tls { error } => write!(f, "TLS handshake failed: {error}"),
+            ProbeError::Ldap(error) => error.fmt(f),
         }
     }
 }
@@ -155,6 +161,7 @@ impl ProbeError {
             | ProbeError::ConnectionClosed { phase }
             | ProbeError::Timeout { phase, .. } => *phase,
             ProbeError::StartTlsNotAdvertised { .. } => Phase::Hello,
+            ProbeError::Ldap(_) => Phase::StartTls,
             ProbeError::PlaintextAfterStartTls { .. }
             | ProbeError::TlsAlert { .. }
             | ProbeError::Tls { .. } => Phase::TlsHandshake,

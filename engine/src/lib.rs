@@ -61,12 +61,17 @@
 //! - [`Config`]: protocol, names, [`Timeouts`] and [`Limits`].
 //! - [`Report`] on success, [`ProbeError`] on failure; both name the [`Phase`].
 //! - [`smtp`]: the incremental SMTP/LMTP reply parser.
+//! - [`analysis`]: the certificate report (PRTG's SSL sensor channels and more)
+//!   as a pure function of the chain, the options and the time.
+//! - [`ldap`]: the LDAP StartTLS request, reply decoder and [`ldap::LdapError`].
 //!
 //! [`Instant`]: std::time::Instant
 
+pub mod analysis;
 mod config;
 mod error;
 mod io;
+pub mod ldap;
 mod phase;
 mod preamble;
 mod probe;

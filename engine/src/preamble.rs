@@ -2,8 +2,9 @@
 
 use bytes::BytesMut;
 
-use crate::config::Config;
+use crate::config::{Config, Protocol};
 use crate::error::ProbeError;
+use crate::ldap::LdapPreamble;
 use crate::phase::Phase;
 use crate::smtp::SmtpPreamble;
 
@@ -25,19 +26,26 @@ pub(crate) enum Step {
 pub(crate) enum Preamble {
     /// SMTP or LMTP.
     Smtp(SmtpPreamble),
+    /// LDAP StartTLS extended operation.
+    Ldap(LdapPreamble),
 }
 
 impl Preamble {
     /// The preamble for `config.protocol`; `out` receives what must be sent
-    /// at once (nothing for SMTP, which waits for the greeting).
-    pub(crate) fn start(config: &Config, _out: &mut BytesMut) -> Self {
-        Preamble::Smtp(SmtpPreamble::new(config))
+    /// at once (nothing for SMTP, which waits for the greeting; the StartTLS
+    /// request for LDAP, where the client speaks first).
+    pub(crate) fn start(config: &Config, out: &mut BytesMut) -> Self {
+        match config.protocol {
+            Protocol::Smtp | Protocol::Lmtp => Preamble::Smtp(SmtpPreamble::new(config)),
+            Protocol::Ldap => Preamble::Ldap(LdapPreamble::start(config, out)),
+        }
     }
 
     /// The phase the conversation is in.
     pub(crate) fn phase(&self) -> Phase {
         match self {
             Preamble::Smtp(p) => p.phase(),
+            Preamble::Ldap(p) => p.phase(),
         }
     }
 
@@ -45,6 +53,7 @@ impl Preamble {
     pub(crate) fn receive(&mut self, data: &[u8], out: &mut BytesMut) -> Result<Step, ProbeError> {
         match self {
             Preamble::Smtp(p) => p.receive(data, out),
+            Preamble::Ldap(p) => p.receive(data),
         }
     }
 
@@ -52,6 +61,7 @@ impl Preamble {
     pub(crate) fn goodbye(&self) -> Vec<u8> {
         match self {
             Preamble::Smtp(p) => p.goodbye().to_vec(),
+            Preamble::Ldap(p) => p.goodbye(),
         }
     }
 
@@ -59,6 +69,7 @@ impl Preamble {
     pub(crate) fn buffered(&self) -> usize {
         match self {
             Preamble::Smtp(p) => p.buffered(),
+            Preamble::Ldap(p) => p.buffered(),
         }
     }
 
@@ -66,6 +77,7 @@ impl Preamble {
     pub(crate) fn facts(&self) -> (Option<String>, Vec<String>) {
         match self {
             Preamble::Smtp(p) => (p.greeting().map(str::to_owned), p.capabilities().to_vec()),
+            Preamble::Ldap(_) => (None, Vec::new()),
         }
     }
 }

@@ -1,0 +1,260 @@
+//! The certificate's public key: which algorithm, how many bits, and which
+//! PRTG lookup shows it.
+//!
+//! Bits are computed here rather than with x509-parser's `key_size()`, which
+//! reads an odd RSA modulus (2047 bits) as 2040 and P-521 as 528: RSA bits come
+//! from the modulus' highest set bit, EC bits from the curve OID.
+
+use std::fmt;
+
+use x509_parser::public_key::PublicKey;
+use x509_parser::x509::SubjectPublicKeyInfo;
+
+use super::prtg;
+
+/// The public key algorithm of a certificate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyAlgorithm {
+    /// RSA (rsaEncryption or RSASSA-PSS keys).
+    Rsa,
+    /// ECDSA/ECDH key on a named curve.
+    Ec(EcCurve),
+    /// Ed25519 (RFC 8410).
+    Ed25519,
+    /// Ed448 (RFC 8410).
+    Ed448,
+    /// DSA; its size is not computed.
+    Dsa,
+    /// Anything else, by dotted OID.
+    Other(String),
+}
+
+/// A named elliptic curve.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EcCurve {
+    /// NIST P-256 (secp256r1, prime256v1).
+    P256,
+    /// NIST P-384 (secp384r1).
+    P384,
+    /// NIST P-521 (secp521r1).
+    P521,
+    /// secp256k1.
+    Secp256k1,
+    /// Another or a missing curve, by dotted OID (empty if the parameters
+    /// are not a named curve).
+    Other(String),
+}
+
+/// Which PRTG lookup a key length belongs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyLookup {
+    /// `prtg.standardlookups.sslcertificatesensor.publickey`: RSA and other
+    /// non-elliptic keys.
+    Rsa,
+    /// `prtg.standardlookups.sslcertificatesensor.publickeyecc`: EC and Edwards keys.
+    Ecc,
+}
+
+impl KeyLookup {
+    /// The PRTG lookup name.
+    pub fn lookup_name(self) -> &'static str {
+        match self {
+            KeyLookup::Rsa => prtg::LOOKUP_PUBLIC_KEY_RSA,
+            KeyLookup::Ecc => prtg::LOOKUP_PUBLIC_KEY_ECC,
+        }
+    }
+}
+
+/// A certificate's public key: algorithm and size.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicKeyInfo {
+    /// The algorithm (and curve).
+    pub algorithm: KeyAlgorithm,
+    /// Key size in bits: RSA modulus bits; the curve's field size for EC
+    /// (256, 384, 521); 256 for Ed25519 and 448 for Ed448. `None` if unknown.
+    pub bits: Option<u32>,
+}
+
+impl PublicKeyInfo {
+    /// The Public Key Length channel value: the bits, or -1 ("unknown" in
+    /// both PRTG lookups) when the size is not known.
+    pub fn prtg_value(&self) -> i64 {
+        self.bits.map_or(-1, i64::from)
+    }
+
+    /// Which lookup the channel uses: ECC for EC and Edwards keys, RSA otherwise.
+    pub fn lookup(&self) -> KeyLookup {
+        match self.algorithm {
+            KeyAlgorithm::Ec(_) | KeyAlgorithm::Ed25519 | KeyAlgorithm::Ed448 => KeyLookup::Ecc,
+            KeyAlgorithm::Rsa | KeyAlgorithm::Dsa | KeyAlgorithm::Other(_) => KeyLookup::Rsa,
+        }
+    }
+
+    /// The PRTG lookup name for the channel (see [`PublicKeyInfo::lookup`]).
+    pub fn prtg_lookup(&self) -> &'static str {
+        self.lookup().lookup_name()
+    }
+
+    /// Reads algorithm and size from a SubjectPublicKeyInfo.
+    pub(crate) fn from_spki(spki: &SubjectPublicKeyInfo<'_>) -> Self {
+        let oid = spki.algorithm.algorithm.to_id_string();
+        match oid.as_str() {
+            "1.2.840.113549.1.1.1" | "1.2.840.113549.1.1.10" => {
+                let bits = match spki.parsed() {
+                    Ok(PublicKey::RSA(rsa)) => Some(rsa_modulus_bits(rsa.modulus)),
+                    _ => None,
+                };
+                PublicKeyInfo {
+                    algorithm: KeyAlgorithm::Rsa,
+                    bits,
+                }
+            }
+            "1.2.840.10045.2.1" => {
+                let curve_oid = spki
+                    .algorithm
+                    .parameters
+                    .as_ref()
+                    .and_then(|p| p.as_oid().ok())
+                    .map(|o| o.to_id_string())
+                    .unwrap_or_default();
+                let (curve, bits) = match curve_oid.as_str() {
+                    "1.2.840.10045.3.1.7" => (EcCurve::P256, Some(256)),
+                    "1.3.132.0.34" => (EcCurve::P384, Some(384)),
+                    "1.3.132.0.35" => (EcCurve::P521, Some(521)),
+                    "1.3.132.0.10" => (EcCurve::Secp256k1, Some(256)),
+                    _ => (
+                        EcCurve::Other(curve_oid),
+                        ec_bits_from_point(&spki.subject_public_key.data),
+                    ),
+                };
+                PublicKeyInfo {
+                    algorithm: KeyAlgorithm::Ec(curve),
+                    bits,
+                }
+            }
+            "1.3.101.112" => PublicKeyInfo {
+                algorithm: KeyAlgorithm::Ed25519,
+                bits: Some(256),
+            },
+            "1.3.101.113" => PublicKeyInfo {
+                algorithm: KeyAlgorithm::Ed448,
+                bits: Some(448),
+            },
+            "1.2.840.10040.4.1" => PublicKeyInfo {
+                algorithm: KeyAlgorithm::Dsa,
+                bits: None,
+            },
+            _ => PublicKeyInfo {
+                algorithm: KeyAlgorithm::Other(oid),
+                bits: None,
+            },
+        }
+    }
+}
+
+impl fmt::Display for KeyAlgorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyAlgorithm::Rsa => f.write_str("RSA"),
+            KeyAlgorithm::Ec(curve) => write!(f, "EC {curve}"),
+            KeyAlgorithm::Ed25519 => f.write_str("Ed25519"),
+            KeyAlgorithm::Ed448 => f.write_str("Ed448"),
+            KeyAlgorithm::Dsa => f.write_str("DSA"),
+            KeyAlgorithm::Other(oid) => write!(f, "key algorithm {oid}"),
+        }
+    }
+}
+
+impl fmt::Display for EcCurve {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EcCurve::P256 => f.write_str("P-256"),
+            EcCurve::P384 => f.write_str("P-384"),
+            EcCurve::P521 => f.write_str("P-521"),
+            EcCurve::Secp256k1 => f.write_str("secp256k1"),
+            EcCurve::Other(oid) if oid.is_empty() => f.write_str("(unnamed curve)"),
+            EcCurve::Other(oid) => write!(f, "curve {oid}"),
+        }
+    }
+}
+
+impl fmt::Display for PublicKeyInfo {
+    /// `RSA 2048 bits`, `EC P-256 256 bits`, `DSA (size unknown)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.bits {
+            Some(bits) => write!(f, "{} {bits} bits", self.algorithm),
+            None => write!(f, "{} (size unknown)", self.algorithm),
+        }
+    }
+}
+
+/// Bits of a big-endian unsigned modulus: position of its highest set bit.
+fn rsa_modulus_bits(modulus: &[u8]) -> u32 {
+    let significant = match modulus.iter().position(|&b| b != 0) {
+        Some(first) => &modulus[first..],
+        None => return 0,
+    };
+    let whole_bytes = u32::try_from(significant.len() - 1).unwrap_or(u32::MAX / 8);
+    whole_bytes
+        .saturating_mul(8)
+        .saturating_add(8 - significant[0].leading_zeros())
+}
+
+/// Field size of an unknown curve estimated from an uncompressed point
+/// (`04 || X || Y`); `None` for other encodings.
+fn ec_bits_from_point(point: &[u8]) -> Option<u32> {
+    match point {
+        [0x04, coords @ ..] if !coords.is_empty() && coords.len() % 2 == 0 => {
+            u32::try_from(coords.len() / 2 * 8).ok()
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rsa_bits_come_from_the_highest_set_bit() {
+        assert_eq!(rsa_modulus_bits(&[0x00, 0x80, 0, 0]), 24);
+        assert_eq!(rsa_modulus_bits(&[0x7f, 0xff]), 15);
+        assert_eq!(rsa_modulus_bits(&[0x01]), 1);
+        assert_eq!(rsa_modulus_bits(&[0, 0]), 0);
+        assert_eq!(rsa_modulus_bits(&[]), 0);
+        let mut m2047 = vec![0x7f];
+        m2047.extend([0xff; 255]);
+        assert_eq!(rsa_modulus_bits(&m2047), 2047);
+    }
+
+    #[test]
+    fn unknown_curves_are_sized_from_an_uncompressed_point() {
+        assert_eq!(ec_bits_from_point(&[4; 65]), Some(256));
+        assert_eq!(ec_bits_from_point(&[2; 33]), None);
+        assert_eq!(ec_bits_from_point(&[4]), None);
+        assert_eq!(ec_bits_from_point(&[]), None);
+    }
+
+    #[test]
+    fn lookup_follows_the_algorithm_family() {
+        let key = |algorithm, bits| PublicKeyInfo { algorithm, bits };
+        assert_eq!(
+            key(KeyAlgorithm::Rsa, Some(2048)).prtg_lookup(),
+            "prtg.standardlookups.sslcertificatesensor.publickey"
+        );
+        assert_eq!(
+            key(KeyAlgorithm::Ec(EcCurve::P384), Some(384)).prtg_lookup(),
+            "prtg.standardlookups.sslcertificatesensor.publickeyecc"
+        );
+        assert_eq!(
+            key(KeyAlgorithm::Ed25519, Some(256)).lookup(),
+            KeyLookup::Ecc
+        );
+        assert_eq!(key(KeyAlgorithm::Ed448, Some(448)).lookup(), KeyLookup::Ecc);
+        assert_eq!(key(KeyAlgorithm::Dsa, None).prtg_value(), -1);
+        assert_eq!(
+            key(KeyAlgorithm::Ec(EcCurve::P256), Some(256)).to_string(),
+            "EC P-256 256 bits"
+        );
+    }
+}

@@ -1,0 +1,342 @@
+//! The probe against a real rustls server in memory, behind an LDAP StartTLS
+//! preamble: request, extended response, handshake, chain capture, unbind
+//! and close_notify, plus the LDAP failures as a caller sees them.
+
+use std::io::Read;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+use rustls::{ServerConfig, ServerConnection};
+use starttls_engine::ldap::{
+    start_tls_request, unbind_request, LdapError, NOTICE_OF_DISCONNECTION_OID, START_TLS_OID,
+};
+use starttls_engine::{
+    CertificateDer, CloseOutcome, Config, Input, Output, Phase, Probe, ProbeError, Protocol,
+};
+
+/// Root → intermediate → leaf; returns (chain as the server sends it, leaf key DER).
+fn chain() -> (Vec<CertificateDer<'static>>, Vec<u8>) {
+    let mut root = CertificateParams::new(Vec::<String>::new()).unwrap();
+    root.distinguished_name
+        .push(DnType::CommonName, "Test Root");
+    root.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let root = CertifiedIssuer::self_signed(root, KeyPair::generate().unwrap()).unwrap();
+    let mut inter = CertificateParams::new(Vec::<String>::new()).unwrap();
+    inter
+        .distinguished_name
+        .push(DnType::CommonName, "Test Intermediate");
+    inter.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let inter = CertifiedIssuer::signed_by(inter, KeyPair::generate().unwrap(), &root).unwrap();
+    let leaf_key = KeyPair::generate().unwrap();
+    let mut leaf = CertificateParams::new(vec!["dc1.example.com".to_string()]).unwrap();
+    leaf.distinguished_name
+        .push(DnType::CommonName, "dc1.example.com");
+    let leaf = leaf.signed_by(&leaf_key, &inter).unwrap();
+    (
+        vec![leaf.der().clone(), inter.der().clone()],
+        leaf_key.serialize_der(),
+    )
+}
+
+fn tls_server(chain: &[CertificateDer<'static>], key: &[u8]) -> ServerConnection {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            chain.to_vec(),
+            rustls_pki_types::PrivateKeyDer::Pkcs8(key.to_vec().into()),
+        )
+        .unwrap();
+    ServerConnection::new(Arc::new(config)).unwrap()
+}
+
+/// A BER element (short or two-octet long form).
+fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    match content.len() {
+        n @ 0..=0x7f => out.push(n as u8),
+        n => out.extend([0x82, (n >> 8) as u8, n as u8]),
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+/// An LDAPMessage carrying an extendedResp.
+fn ext_resp(message_id: u8, code: u8, diagnostic: &str, name: Option<&str>) -> Vec<u8> {
+    let mut body = tlv(0x0a, &[code]);
+    body.extend(tlv(0x04, b""));
+    body.extend(tlv(0x04, diagnostic.as_bytes()));
+    if let Some(name) = name {
+        body.extend(tlv(0x8a, name.as_bytes()));
+    }
+    let mut msg = tlv(0x02, &[message_id]);
+    msg.extend(tlv(0x78, &body));
+    tlv(0x30, &msg)
+}
+
+/// A scripted directory server: answers the StartTLS request with `reply`,
+/// then speaks TLS and answers an unbind with close_notify.
+struct Server {
+    tls: ServerConnection,
+    in_tls: bool,
+    received: Vec<u8>,
+    reply: Vec<u8>,
+    to_client: Vec<u8>,
+    got_unbind: bool,
+}
+
+impl Server {
+    fn new(chain: &[CertificateDer<'static>], key: &[u8], reply: Vec<u8>) -> Self {
+        Server {
+            tls: tls_server(chain, key),
+            in_tls: false,
+            received: Vec::new(),
+            reply,
+            to_client: Vec::new(),
+            got_unbind: false,
+        }
+    }
+
+    fn receive(&mut self, mut data: &[u8]) {
+        if !self.in_tls {
+            let request = start_tls_request();
+            let take = data.len().min(request.len() - self.received.len());
+            self.received.extend_from_slice(&data[..take]);
+            data = &data[take..];
+            if self.received.len() < request.len() {
+                return;
+            }
+            assert_eq!(self.received, &request[..], "the StartTLS request");
+            self.to_client.extend_from_slice(&self.reply);
+            self.in_tls = true;
+        }
+        while !data.is_empty() {
+            self.tls.read_tls(&mut data).unwrap();
+            self.tls.process_new_packets().unwrap();
+            let mut plain = Vec::new();
+            let _ = self.tls.reader().read_to_end(&mut plain);
+            if plain == unbind_request() {
+                self.got_unbind = true;
+                self.tls.send_close_notify();
+            }
+            while self.tls.wants_write() {
+                self.tls.write_tls(&mut self.to_client).unwrap();
+            }
+        }
+    }
+}
+
+/// Runs probe and server against each other, delivering server bytes in
+/// pieces of `piece` bytes and stepping a virtual clock by 1 ms per exchange.
+fn converse(probe: &mut Probe, server: &mut Server, piece: usize, mut now: Instant) -> Output {
+    for _ in 0..10_000 {
+        match probe.poll_output() {
+            Output::Transmit(bytes) => server.receive(&bytes),
+            Output::Wait(deadline) => {
+                now += Duration::from_millis(1);
+                if server.to_client.is_empty() {
+                    if server.got_unbind && !server.tls.wants_write() {
+                        probe.handle_input(Input::Closed, now);
+                    } else {
+                        probe.handle_input(Input::Timeout, deadline.max(now));
+                    }
+                    continue;
+                }
+                let n = piece.min(server.to_client.len());
+                let chunk: Vec<u8> = server.to_client.drain(..n).collect();
+                probe.handle_input(Input::Received(&chunk), now);
+            }
+            done @ Output::Done(_) => return done,
+        }
+    }
+    panic!("conversation did not end");
+}
+
+#[test]
+fn ldap_probe_captures_the_exact_chain_and_unbinds() {
+    let (chain, key) = chain();
+    // OpenLDAP answers without responseName, Active Directory with the OID
+    // (testssl.sh PR #2297 captures).
+    for name in [None, Some(START_TLS_OID)] {
+        for piece in [1, 2, 7, 100, 100_000] {
+            let mut server = Server::new(&chain, &key, ext_resp(1, 0, "", name));
+            let config = Config::new(Protocol::Ldap)
+                .with_server_name("dc1.example.com")
+                .unwrap();
+            let start = Instant::now();
+            let mut probe = Probe::new(config, start);
+            assert_eq!(probe.phase(), Phase::StartTls, "no greeting in LDAP");
+            let Output::Done(Ok(report)) = converse(&mut probe, &mut server, piece, start) else {
+                panic!("check failed with {name:?} in pieces of {piece}")
+            };
+            assert_eq!(report.chain, chain, "exact DER chain, in order");
+            assert_eq!(report.protocol, Protocol::Ldap);
+            assert_eq!(report.greeting, None);
+            assert!(report.capabilities.is_empty());
+            assert!(server.got_unbind, "unbind sent inside TLS");
+            assert_eq!(report.close, CloseOutcome::Clean);
+            let phases: Vec<Phase> = report.timings.iter().map(|t| t.phase).collect();
+            assert_eq!(
+                phases,
+                [Phase::StartTls, Phase::TlsHandshake, Phase::Closing]
+            );
+            let sum: Duration = report.timings.iter().map(|t| t.elapsed).sum();
+            assert_eq!(sum, report.total, "phase timings add up to the total");
+        }
+    }
+}
+
+#[test]
+fn the_first_output_is_the_start_tls_request() {
+    let mut probe = Probe::new(Config::new(Protocol::Ldap), Instant::now());
+    let Output::Transmit(bytes) = probe.poll_output() else {
+        panic!("the client speaks first in LDAP")
+    };
+    assert_eq!(bytes.len(), 31);
+    assert_eq!(
+        &bytes[..9],
+        [0x30, 0x1d, 0x02, 0x01, 0x01, 0x77, 0x18, 0x80, 0x16]
+    );
+    assert!(matches!(probe.poll_output(), Output::Wait(_)));
+}
+
+#[test]
+fn plaintext_after_the_extended_response_is_refused_in_any_split() {
+    let (chain, key) = chain();
+    for piece in [1, 3, 14, 1000] {
+        let mut reply = ext_resp(1, 0, "", None);
+        reply.extend_from_slice(b"injected");
+        let mut server = Server::new(&chain, &key, reply);
+        let now = Instant::now();
+        let mut probe = Probe::new(Config::new(Protocol::Ldap), now);
+        let out = converse(&mut probe, &mut server, piece, now);
+        let Output::Done(Err(ProbeError::PlaintextAfterStartTls { excerpt })) = &out else {
+            panic!("injection not detected with pieces of {piece}: {out:?}")
+        };
+        // With a piece size that ends right after the reply, the injected
+        // bytes arrive together with the server's first TLS record.
+        let ok = excerpt.starts_with("injected") || "injected".starts_with(excerpt.as_str());
+        assert!(!excerpt.is_empty() && ok, "{excerpt}");
+    }
+}
+
+fn drive_script(script: &[&[u8]], end: Input<'static>) -> ProbeError {
+    let now = Instant::now();
+    let mut probe = Probe::new(Config::new(Protocol::Ldap), now);
+    let mut t = now;
+    for chunk in script {
+        while let Output::Transmit(_) = probe.poll_output() {}
+        t += Duration::from_millis(10);
+        probe.handle_input(Input::Received(chunk), t);
+    }
+    while let Output::Transmit(_) = probe.poll_output() {}
+    if let Output::Wait(deadline) = probe.poll_output() {
+        let at = if end == Input::Timeout { deadline } else { t };
+        probe.handle_input(end, at);
+    }
+    match probe.poll_output() {
+        Output::Done(Err(e)) => e,
+        other => panic!("expected an error, got {other:?}"),
+    }
+}
+
+#[test]
+fn refusals_reach_the_caller_with_code_name_and_diagnostic() {
+    let cases = [
+        (
+            ext_resp(1, 2, "unsupported extended operation", None),
+            "LDAP server refused StartTLS: protocolError (2): unsupported extended operation (StartTLS not supported)",
+        ),
+        (
+            ext_resp(1, 52, "Could not initialize TLS", None),
+            "LDAP server refused StartTLS: unavailable (52): Could not initialize TLS (no certificate configured, or TLS already active)",
+        ),
+        (
+            ext_resp(1, 1, "TLS already started", None),
+            "LDAP server refused StartTLS: operationsError (1): TLS already started (no certificate configured, or TLS already active)",
+        ),
+        (
+            ext_resp(1, 9, "", None),
+            "LDAP server refused StartTLS: unknown (9)",
+        ),
+        (
+            ext_resp(0, 52, "shutting down", Some(NOTICE_OF_DISCONNECTION_OID)),
+            "LDAP server sent a notice of disconnection instead of starting TLS: unavailable (52): shutting down",
+        ),
+        (
+            ext_resp(5, 0, "", None),
+            "LDAP server answered StartTLS with an extendedResp (message id 5) instead of an extendedResp with message id 1",
+        ),
+    ];
+    for (reply, text) in cases {
+        let err = drive_script(&[&reply], Input::Closed);
+        assert!(matches!(err, ProbeError::Ldap(_)), "{err:?}");
+        assert_eq!(err.phase(), Phase::StartTls);
+        assert_eq!(err.to_string(), text);
+    }
+}
+
+#[test]
+fn an_smtp_server_on_the_ldap_port_is_named() {
+    let err = drive_script(&[b"220 mail.example.com ESMTP Postfix\r\n"], Input::Closed);
+    assert_eq!(
+        err,
+        ProbeError::Ldap(LdapError::NotLdap {
+            excerpt: "220 mail.example.com ESMTP Postfix".into(),
+            looks_like: Some("SMTP"),
+        })
+    );
+}
+
+#[test]
+fn a_gigabyte_length_fails_after_six_bytes() {
+    let now = Instant::now();
+    let mut probe = Probe::new(Config::new(Protocol::Ldap), now);
+    while let Output::Transmit(_) = probe.poll_output() {}
+    probe.handle_input(Input::Received(&[0x30, 0x84, 0x40, 0x00, 0x00]), now);
+    assert!(!probe.is_done());
+    probe.handle_input(Input::Received(&[0x00]), now);
+    let Output::Done(Err(err)) = probe.poll_output() else {
+        panic!("not refused")
+    };
+    assert_eq!(
+        err,
+        ProbeError::Ldap(LdapError::MessageTooLarge {
+            claimed: 0x4000_0006,
+            limit: 16 * 1024
+        })
+    );
+}
+
+#[test]
+fn closing_or_silence_before_the_reply_names_the_starttls_phase() {
+    let half = ext_resp(1, 0, "", None);
+    let err = drive_script(&[&half[..4]], Input::Closed);
+    assert_eq!(
+        err,
+        ProbeError::ConnectionClosed {
+            phase: Phase::StartTls
+        }
+    );
+    let err = drive_script(&[], Input::Timeout);
+    assert!(matches!(
+        err,
+        ProbeError::Timeout {
+            phase: Phase::StartTls,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn a_tls_alert_instead_of_a_reply_suggests_ldaps() {
+    // An LDAPS port (636) answers the plaintext request with a TLS alert.
+    let err = drive_script(
+        &[&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x46]],
+        Input::Closed,
+    );
+    assert!(err.to_string().contains("LDAPS on 636"), "{err}");
+}

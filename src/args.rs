@@ -1,0 +1,227 @@
+//! The command line: positional `HOST PORT PROTOCOL` with options (Script v2
+//! style), the old parameter string (`--params`), or the same line on stdin.
+
+use std::path::PathBuf;
+
+use clap::{Parser, ValueEnum};
+use starttls_engine::analysis::NameCheck;
+use starttls_engine::Protocol;
+
+const EXAMPLES: &str = "\
+Examples:
+  starttls-cert mail.example.com 25 smtp
+      check an SMTP server's STARTTLS certificate, PRTG EXE/Script Advanced output
+  starttls-cert 192.0.2.10 389 ldap --sni-domain dc1.corp.example --name-validation cn-san
+      a domain controller given by address: name the certificate's host to check it
+  starttls-cert mx.example.com --params \"port: 25, protocol: smtp, cert_domainname_validation: cn_san\"
+      the old Python sensor's parameter string, unchanged
+  echo 'mx.example.com 587 smtp --format prtg-v2' | starttls-cert
+      PRTG Script v2: with no arguments the line is read from stdin
+  starttls-cert demo
+      check the built-in simulated servers over loopback and print a table
+
+Exit codes: prtg and prtg-v2 formats always exit 0 (PRTG discards the output
+of a failing script; errors are in the JSON). json, text and nagios exit
+0 OK, 1 warning, 2 critical, 3 the check could not be done.";
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// PRTG EXE/Script Advanced JSON (`{"prtg":{...}}`).
+    Prtg,
+    /// PRTG Script v2 JSON (`{"version":2,...}`).
+    #[value(name = "prtg-v2", alias = "prtgv2", alias = "v2")]
+    PrtgV2,
+    /// Every field of the analysis, the chain as PEM.
+    Json,
+    /// A short summary for people.
+    Text,
+    /// Nagios/Icinga plugin output with performance data.
+    Nagios,
+}
+
+/// The protocol spoken before TLS.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "lower")]
+pub enum ProtocolArg {
+    /// SMTP STARTTLS (EHLO).
+    Smtp,
+    /// LMTP STARTTLS (LHLO).
+    Lmtp,
+    /// LDAP StartTLS extended operation.
+    Ldap,
+}
+
+impl From<ProtocolArg> for Protocol {
+    fn from(p: ProtocolArg) -> Protocol {
+        match p {
+            ProtocolArg::Smtp => Protocol::Smtp,
+            ProtocolArg::Lmtp => Protocol::Lmtp,
+            ProtocolArg::Ldap => Protocol::Ldap,
+        }
+    }
+}
+
+fn name_check(value: &str) -> Result<NameCheck, String> {
+    crate::params::parse_name_check(value)
+        .ok_or_else(|| format!("\"{value}\" is not one of none, cn, cn-san (also CN and CN/SAN)"))
+}
+
+fn timeout_secs(value: &str) -> Result<u64, String> {
+    match value.parse::<u64>() {
+        Ok(n @ 1..=900) => Ok(n),
+        _ => Err(format!(
+            "\"{value}\" is not a whole number of seconds from 1 to 900"
+        )),
+    }
+}
+
+/// `starttls-cert`: checks the TLS certificate behind SMTP/LMTP STARTTLS or LDAP StartTLS.
+#[derive(Debug, Parser)]
+#[command(
+    name = "starttls-cert",
+    version,
+    about = "Checks the TLS certificate of SMTP, LMTP and LDAP servers behind STARTTLS and reports it for PRTG, Nagios/Icinga or as JSON",
+    after_help = EXAMPLES
+)]
+pub struct Cli {
+    /// Host name or IP address of the server (in PRTG: %host)
+    pub host: String,
+
+    /// TCP port [default: 25 for smtp, 24 for lmtp, 389 for ldap]
+    #[arg(value_parser = clap::value_parser!(u16).range(1..))]
+    pub port: Option<u16>,
+
+    /// Protocol before TLS: smtp, lmtp or ldap [default: smtp]
+    #[arg(value_enum, ignore_case = true)]
+    pub protocol: Option<ProtocolArg>,
+
+    /// The old sensor's parameter string, e.g. "port: 25, protocol: smtp, cert_domainname: mx.example.com, cert_domainname_validation: cn_san"
+    #[arg(long, value_name = "STRING")]
+    pub params: Option<String>,
+
+    /// Name sent as SNI and checked against the certificate [default: HOST when it is a name]
+    #[arg(long, value_name = "NAME", visible_alias = "cert-domain")]
+    pub sni_domain: Option<String>,
+
+    /// Compare the name with the certificate: none, cn (subject CN only) or cn-san (CN and DNS/IP SANs) [default: none]
+    #[arg(long, value_name = "MODE", value_parser = name_check)]
+    pub name_validation: Option<NameCheck>,
+
+    /// PEM file of extra trusted CAs (and intermediates), added to the system store
+    #[arg(long, value_name = "FILE")]
+    pub ca_trust: Option<PathBuf>,
+
+    /// Trust the operating system's CA store (the default; kept for Script v2 compatibility)
+    #[arg(long)]
+    pub system_ca_trust: bool,
+
+    /// Trust only the --ca-trust file, not the operating system's store
+    #[arg(long, requires = "ca_trust", conflicts_with = "system_ca_trust")]
+    pub no_system_ca_trust: bool,
+
+    /// Overall time limit in seconds, connect included (1-900; PRTG's own default limit is 60)
+    #[arg(long, value_name = "SECS", default_value = "20", value_parser = timeout_secs)]
+    pub timeout: u64,
+
+    /// Warn when fewer days than this remain until expiry
+    #[arg(long, value_name = "DAYS", default_value_t = 35)]
+    pub warning_days: i64,
+
+    /// Error when fewer days than this remain until expiry
+    #[arg(long, value_name = "DAYS", default_value_t = 17)]
+    pub error_days: i64,
+
+    /// Output format
+    #[arg(long, value_enum, default_value = "prtg", ignore_case = true)]
+    pub format: Format,
+
+    /// Name to send in EHLO/LHLO [default: this machine's host name]
+    #[arg(long, value_name = "NAME")]
+    pub hello_name: Option<String>,
+
+    /// Judge validity at this time instead of now (RFC 3339 UTC like 2030-01-31T12:00:00Z, or Unix seconds); for tests and what-if checks
+    #[arg(long, value_name = "TIME", hide = true)]
+    pub at: Option<String>,
+}
+
+/// Finds `--format X` / `--format=X` in raw arguments, so that errors in the
+/// other arguments can still be reported in the format the caller expects.
+pub fn sniff_format(args: &[String]) -> Format {
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let value = if a == "--format" {
+            it.next().map(String::as_str)
+        } else {
+            a.strip_prefix("--format=")
+        };
+        if let Some(v) = value {
+            if let Ok(f) = Format::from_str(v, true) {
+                return f;
+            }
+        }
+    }
+    Format::Prtg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn script_v2_style_arguments_parse() {
+        let cli = Cli::try_parse_from([
+            "starttls-cert",
+            "192.0.2.1",
+            "389",
+            "LDAP",
+            "--sni-domain",
+            "dc1.example.com",
+            "--name-validation",
+            "CN/SAN",
+            "--format",
+            "prtg-v2",
+        ])
+        .unwrap();
+        assert_eq!(cli.port, Some(389));
+        assert_eq!(cli.protocol, Some(ProtocolArg::Ldap));
+        assert_eq!(cli.name_validation, Some(NameCheck::CnSan));
+        assert_eq!(cli.format, Format::PrtgV2);
+        assert_eq!(cli.timeout, 20);
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        for bad in [
+            vec!["x", "h", "0"],
+            vec!["x", "h", "25", "imap"],
+            vec!["x", "h", "--name-validation", "san"],
+            vec!["x", "h", "--timeout", "0"],
+            vec!["x", "h", "--timeout", "901"],
+            vec!["x", "h", "--no-system-ca-trust"],
+        ] {
+            assert!(Cli::try_parse_from(&bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn format_is_found_before_full_parsing() {
+        let args: Vec<String> = ["x", "--format=json", "h"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(sniff_format(&args), Format::Json);
+        let args: Vec<String> = ["x", "--format", "PRTG-V2"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(sniff_format(&args), Format::PrtgV2);
+        assert_eq!(sniff_format(&[]), Format::Prtg);
+    }
+}

@@ -1,0 +1,11 @@
+//! The `starttls-cert` command as a library: argument handling in every style
+//! PRTG and the old sensors use, trust store loading, the check itself over
+//! the mio driver, and the output formats. `main.rs` only wires these up, so
+//! end-to-end tests and fuzz targets call the same code.
+
+pub mod args;
+pub mod hostname;
+pub mod params;
+pub mod shell_words;
+pub mod time_arg;
+pub mod trust;
