@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+use starttls_engine::ldap::LdapError;
 use starttls_engine::{Phase, ProbeError, Protocol};
 
 /// A server implementation (or a specific misbehaviour) to simulate.
@@ -73,12 +74,9 @@ pub enum ExpectedFailure {
 }
 
 impl ExpectedFailure {
-    /// Whether `error` is this specific failure and not a generic one
-    /// (closed connection, timeout, malformed reply).
-    ///
-    /// The engine's LDAP errors are defined on another branch, so the LDAP
-    /// cases are judged by what any good error must carry: the StartTLS
-    /// phase, a non-generic variant, and the server's diagnostic text.
+    /// Whether `error` is this specific failure (right variant, code and,
+    /// for LDAP, diagnostic text) and not a generic one such as a closed
+    /// connection, a timeout or a malformed reply.
     pub fn matches(&self, error: &ProbeError) -> bool {
         match (self, error) {
             (
@@ -101,20 +99,22 @@ impl ExpectedFailure {
                 },
             ) => reply.code == *code,
             (
-                ExpectedFailure::LdapRefused { diagnostic, .. }
-                | ExpectedFailure::LdapNoticeOfDisconnection { diagnostic },
-                error,
-            ) => {
-                let generic = matches!(
-                    error,
-                    ProbeError::ConnectionClosed { .. }
-                        | ProbeError::Timeout { .. }
-                        | ProbeError::BadReply { .. }
-                );
-                !generic
-                    && error.phase() == Phase::StartTls
-                    && error.to_string().contains(diagnostic)
-            }
+                ExpectedFailure::LdapRefused {
+                    result_code,
+                    diagnostic,
+                },
+                ProbeError::Ldap(LdapError::Refused {
+                    code,
+                    diagnostic: said,
+                    ..
+                }),
+            ) => *code == u32::from(*result_code) && said == diagnostic,
+            (
+                ExpectedFailure::LdapNoticeOfDisconnection { diagnostic },
+                ProbeError::Ldap(LdapError::Disconnected {
+                    diagnostic: said, ..
+                }),
+            ) => said == diagnostic,
             _ => false,
         }
     }
