@@ -1,0 +1,265 @@
+//! Part 3: the floor. The client-side CPU cost of a bare rustls handshake
+//! in memory (both sides in one thread, no sockets) with the benchmark
+//! certificate, next to the engine's whole `Probe` driven the same way
+//! against the benchmark server script. Only the client's calls are timed,
+//! with the thread's CPU clock; the server's are not.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::Resumption;
+use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, WebPkiSupportedAlgorithms};
+use rustls::{
+    ClientConfig, ClientConnection, DigitallySignedStruct, ServerConfig, ServerConnection,
+    SignatureScheme,
+};
+use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+use starttls_engine::{Config, Input, Output, Probe, Protocol};
+
+use crate::dialogue::{Dialogue, Kind};
+use crate::rusage::thread_cpu;
+
+/// Accepts any certificate but verifies the handshake signature, as the
+/// engine's verifier does: the cryptographic work of a check, no more.
+#[derive(Debug)]
+struct SignatureOnly(WebPkiSupportedAlgorithms);
+
+impl ServerCertVerifier for SignatureOnly {
+    fn verify_server_cert(
+        &self,
+        _: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(message, cert, dss, &self.0)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(message, cert, dss, &self.0)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.supported_schemes()
+    }
+}
+
+/// A client configuration built once, as the engine builds one per probe:
+/// ring, TLS 1.2 and 1.3, no resumption.
+fn client_config() -> Result<Arc<ClientConfig>, String> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = Arc::new(SignatureOnly(provider.signature_verification_algorithms));
+    let mut config = ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(rustls::ALL_VERSIONS)
+        .map_err(|e| e.to_string())?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth();
+    config.resumption = Resumption::disabled();
+    Ok(Arc::new(config))
+}
+
+/// Moves every pending record of `conn` into `out`.
+fn drain<D>(conn: &mut rustls::ConnectionCommon<D>, out: &mut Vec<u8>) {
+    while conn.wants_write() {
+        match conn.write_tls(out) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+}
+
+/// Feeds `data` to `conn` and processes it.
+fn feed<D>(conn: &mut rustls::ConnectionCommon<D>, mut data: &[u8]) -> Result<(), String> {
+    while !data.is_empty() {
+        conn.read_tls(&mut data).map_err(|e| e.to_string())?;
+        conn.process_new_packets().map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// One bare handshake; returns the client's CPU time and what was negotiated.
+fn bare_handshake(
+    client_config: &Arc<ClientConfig>,
+    server_config: &Arc<ServerConfig>,
+) -> Result<(Duration, String), String> {
+    let name = ServerName::try_from(crate::pki::NAME).map_err(|e| e.to_string())?;
+    let mut to_server = Vec::new();
+    let mut to_client = Vec::new();
+    let t = thread_cpu();
+    let mut client =
+        ClientConnection::new(client_config.clone(), name).map_err(|e| e.to_string())?;
+    drain(&mut client, &mut to_server);
+    let mut spent = thread_cpu() - t;
+    let mut server = ServerConnection::new(server_config.clone()).map_err(|e| e.to_string())?;
+    // Until neither side has anything to say (the server's session tickets
+    // included: a real check receives them too).
+    while !to_server.is_empty() || !to_client.is_empty() {
+        feed(&mut server, &to_server)?;
+        to_server.clear();
+        drain(&mut server, &mut to_client);
+        let t = thread_cpu();
+        feed(&mut client, &to_client)?;
+        to_client.clear();
+        drain(&mut client, &mut to_server);
+        spent += thread_cpu() - t;
+    }
+    if client.is_handshaking() {
+        return Err("the in-memory handshake did not finish".into());
+    }
+    let negotiated = format!(
+        "{:?} {:?} {:?}",
+        client
+            .protocol_version()
+            .unwrap_or(rustls::ProtocolVersion::Unknown(0)),
+        client
+            .negotiated_cipher_suite()
+            .map(|s| s.suite())
+            .unwrap_or(rustls::CipherSuite::Unknown(0)),
+        client
+            .negotiated_key_exchange_group()
+            .map(|g| g.name())
+            .unwrap_or(rustls::NamedGroup::Unknown(0))
+    );
+    Ok((spent, negotiated))
+}
+
+/// One whole engine probe against the benchmark script, in memory; returns
+/// the client's CPU time (probe creation, input, output).
+fn engine_probe(kind: Kind, server_config: &Arc<ServerConfig>) -> Result<Duration, String> {
+    let protocol = match kind {
+        Kind::Smtp => Protocol::Smtp,
+        Kind::Ldap => Protocol::Ldap,
+    };
+    let mut server = Dialogue::new(kind, server_config.clone());
+    let mut to_client = std::mem::take(server.outgoing());
+    let mut to_server = Vec::new();
+    let t = thread_cpu();
+    let mut probe = Probe::new(Config::new(protocol), Instant::now());
+    let mut spent = thread_cpu() - t;
+    let mut closed = false;
+    loop {
+        let t = thread_cpu();
+        let now = Instant::now();
+        if closed {
+            probe.handle_input(Input::Closed, now);
+        } else if !to_client.is_empty() {
+            probe.handle_input(Input::Received(&to_client), now);
+            to_client.clear();
+        }
+        let done = loop {
+            match probe.poll_output() {
+                Output::Transmit(bytes) => to_server.extend_from_slice(&bytes),
+                Output::Wait(_) => break None,
+                Output::Done(result) => break Some(result),
+            }
+        };
+        spent += thread_cpu() - t;
+        match done {
+            Some(Ok(_)) => return Ok(spent),
+            Some(Err(e)) => return Err(e.to_string()),
+            None if closed => return Err("the probe waits after the close".into()),
+            None => {}
+        }
+        server.receive(&to_server);
+        to_server.clear();
+        to_client = std::mem::take(server.outgoing());
+        closed = to_client.is_empty() && server.finished();
+        if to_client.is_empty() && !closed {
+            return Err("the in-memory exchange stalled".into());
+        }
+    }
+}
+
+/// The floor's figures: medians over runs of the mean per handshake.
+#[derive(Clone, Debug)]
+pub struct Floor {
+    /// Client CPU of one bare handshake.
+    pub handshake: Duration,
+    /// Client CPU of one engine probe in memory, SMTP.
+    pub probe_smtp: Duration,
+    /// Client CPU of one engine probe in memory, LDAP.
+    pub probe_ldap: Duration,
+    /// Version, suite and key exchange of the bare handshake.
+    pub negotiated: String,
+    /// Handshakes per run.
+    pub per_run: usize,
+    /// Runs.
+    pub runs: usize,
+}
+
+/// Measures the floor: `runs` runs of `per_run` handshakes (and probes).
+pub fn measure(
+    server_config: &Arc<ServerConfig>,
+    per_run: usize,
+    runs: usize,
+) -> Result<Floor, String> {
+    let client_config = client_config()?;
+    let per_run = per_run.max(1);
+    let mean = |total: Duration| total / per_run as u32;
+    let (mut hs, mut smtp, mut ldap) = (Vec::new(), Vec::new(), Vec::new());
+    let mut negotiated = String::new();
+    // Warm up caches and lazy initialisation.
+    for _ in 0..10 {
+        negotiated = bare_handshake(&client_config, server_config)?.1;
+        engine_probe(Kind::Smtp, server_config)?;
+        engine_probe(Kind::Ldap, server_config)?;
+    }
+    for _ in 0..runs.max(1) {
+        let mut total = Duration::ZERO;
+        for _ in 0..per_run {
+            total += bare_handshake(&client_config, server_config)?.0;
+        }
+        hs.push(mean(total));
+        let mut total = Duration::ZERO;
+        for _ in 0..per_run {
+            total += engine_probe(Kind::Smtp, server_config)?;
+        }
+        smtp.push(mean(total));
+        let mut total = Duration::ZERO;
+        for _ in 0..per_run {
+            total += engine_probe(Kind::Ldap, server_config)?;
+        }
+        ldap.push(mean(total));
+    }
+    let med = |v: &[Duration]| Duration::from_secs_f64(crate::stats::median_ms(v) / 1e3);
+    Ok(Floor {
+        handshake: med(&hs),
+        probe_smtp: med(&smtp),
+        probe_ldap: med(&ldap),
+        negotiated,
+        per_run,
+        runs: runs.max(1),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pki::BenchCert;
+
+    #[test]
+    fn handshakes_and_probes_complete_in_memory() {
+        let config = BenchCert::generate().unwrap().server_config().unwrap();
+        let floor = measure(&config, 2, 1).unwrap();
+        assert!(floor.negotiated.contains("TLSv1_3"), "{}", floor.negotiated);
+        assert!(floor.handshake > Duration::ZERO);
+        assert!(floor.probe_smtp > Duration::ZERO && floor.probe_ldap > Duration::ZERO);
+    }
+}

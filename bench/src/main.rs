@@ -1,0 +1,150 @@
+//! `starttls-bench`: where starttls-cert stands, as tables.
+//!
+//! 1. One check end to end (process start to exit) against loopback
+//!    servers, side by side with `openssl s_client -starttls … </dev/null`.
+//! 2. Many checks through io-mio against the benchmark server in its own
+//!    process: checks per second, client CPU per check, peak RSS per
+//!    concurrent probe, at 1, 100, 1000 and 10000 probes in flight.
+//! 3. The floor: client CPU of a bare in-memory rustls handshake with the
+//!    same certificate, and of the engine's probe in memory.
+//!
+//! Run it in release mode: `cargo run --release -p starttls-bench`
+//! (`-- --quick` for a smoke run under a minute). Every figure is a median
+//! over several runs; the machine is shared, so expect noise.
+
+mod dialogue;
+mod floor;
+mod machine;
+mod many;
+mod memory;
+mod pki;
+mod report;
+mod rusage;
+mod server;
+mod server_process;
+mod single;
+mod stats;
+mod table;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use starttls_engine::Protocol;
+
+/// Benchmarks starttls-cert and prints tables.
+#[derive(Debug, Parser)]
+#[command(name = "starttls-bench")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Internal>,
+
+    /// Small counts for a smoke run (finishes in well under a minute)
+    #[arg(long)]
+    quick: bool,
+
+    /// Which parts to run, e.g. 1,3
+    #[arg(long, value_delimiter = ',', default_value = "1,2,3")]
+    parts: Vec<u8>,
+
+    /// Probes in flight for part 2 [default: 1,100,1000,10000; quick: 1,100,1000]
+    #[arg(long, value_delimiter = ',')]
+    concurrency: Vec<usize>,
+
+    /// Repetitions of each measurement (medians are reported) [default: 3 for part 2, 20 for part 1; quick: 1 and 5]
+    #[arg(long)]
+    runs: Option<usize>,
+
+    /// Protocols for parts 1 and 2
+    #[arg(long, value_delimiter = ',', default_value = "smtp,ldap")]
+    protocols: Vec<String>,
+
+    /// The starttls-cert binary for part 1 [default: next to this one]
+    #[arg(long, value_name = "PATH")]
+    cli: Option<PathBuf>,
+}
+
+/// Subcommands the benchmark runs itself as; not for people.
+#[derive(Debug, Subcommand)]
+enum Internal {
+    /// Serve SMTP and LDAP on loopback (the part 2 server process).
+    #[command(hide = true)]
+    Serve {
+        /// Certificate, DER as hex.
+        #[arg(long)]
+        cert: String,
+        /// PKCS#8 private key, DER as hex.
+        #[arg(long)]
+        key: String,
+    },
+    /// Run one batch of checks and print its figures (a part 2 client).
+    #[command(hide = true)]
+    ManyOnce {
+        /// smtp or ldap.
+        #[arg(long)]
+        protocol: String,
+        /// The server.
+        #[arg(long)]
+        addr: SocketAddr,
+        /// Probes in flight.
+        #[arg(long)]
+        concurrency: usize,
+        /// Checks in the batch.
+        #[arg(long)]
+        checks: usize,
+    },
+}
+
+fn protocol(name: &str) -> Result<Protocol, String> {
+    match name.to_ascii_lowercase().as_str() {
+        "smtp" => Ok(Protocol::Smtp),
+        "lmtp" => Ok(Protocol::Lmtp),
+        "ldap" => Ok(Protocol::Ldap),
+        _ => Err(format!("unknown protocol {name:?} (smtp, ldap)")),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Some(Internal::Serve { cert, key }) => serve(cert, key),
+        Some(Internal::ManyOnce {
+            protocol: p,
+            addr,
+            concurrency,
+            checks,
+        }) => protocol(p).map(|p| many::run_once(p, *addr, *concurrency, *checks)),
+        None => cli
+            .protocols
+            .iter()
+            .map(|p| protocol(p))
+            .collect::<Result<Vec<_>, _>>()
+            .and_then(|protocols| {
+                let plan = report::Plan::new(
+                    cli.quick,
+                    &cli.parts,
+                    &cli.concurrency,
+                    cli.runs,
+                    protocols,
+                    cli.cli.clone(),
+                );
+                report::run(&plan)
+            }),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("starttls-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(cert: &str, key: &str) -> Result<(), String> {
+    let cert = pki::BenchCert {
+        cert: pki::from_hex(cert).ok_or("--cert is not hex")?,
+        key: pki::from_hex(key).ok_or("--key is not hex")?,
+    };
+    server::serve(&cert)
+}

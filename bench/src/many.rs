@@ -1,0 +1,309 @@
+//! Part 2: many checks in one process through `starttls_io_mio::check_many`
+//! against the benchmark server process: checks per second, client CPU per
+//! check, peak RSS and its share per concurrent probe.
+//!
+//! Every measurement runs in a fresh client process (`starttls-bench
+//! many-once …`), so `RUSAGE_SELF` and the RSS high-water mark see exactly
+//! one batch of checks and nothing else: no server, no earlier batch whose
+//! freed memory could be reused.
+
+use std::net::SocketAddr;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use starttls_engine::{Config, PhaseTiming, Protocol, Timeouts};
+use starttls_io_mio::{check_many, CheckError, Checked, DriverOptions, Target};
+
+use crate::memory::{peak_rss, reset_peak, rss, trim_heap};
+use crate::rusage::{process_cpu, raise_open_files, CpuTime};
+use crate::server_process::ServerProcess;
+
+/// What one batch of checks measured, in the client process.
+#[derive(Clone, Debug, Default)]
+pub struct Batch {
+    /// Checks asked for.
+    pub checks: u64,
+    /// Checks that returned a report.
+    pub ok: u64,
+    /// The first failure, if any.
+    pub first_error: Option<String>,
+    /// Wall-clock time of `check_many`.
+    pub wall: Duration,
+    /// Client CPU time of `check_many` (user and system).
+    pub cpu: CpuTime,
+    /// RSS just before `check_many`, bytes.
+    pub base_rss: u64,
+    /// Highest RSS during `check_many`, bytes.
+    pub peak_rss: u64,
+    /// Estimated heap bytes of the results `check_many` returned (they are
+    /// alive at the peak but are not probe state).
+    pub results_bytes: u64,
+    /// TLS version and suite of the first successful check.
+    pub negotiated: String,
+}
+
+impl Batch {
+    /// Client CPU per check (all checks, failed ones included).
+    pub fn cpu_per_check(&self) -> Duration {
+        self.cpu.total() / self.checks.max(1) as u32
+    }
+
+    /// Peak RSS above the baseline that is not the returned results, per
+    /// concurrent probe, in bytes.
+    pub fn bytes_per_probe(&self, concurrency: u64) -> f64 {
+        let grown = self.peak_rss.saturating_sub(self.base_rss);
+        grown.saturating_sub(self.results_bytes) as f64 / concurrency.max(1) as f64
+    }
+
+    fn to_line(&self) -> String {
+        format!(
+            "RESULT checks={} ok={} wall_us={} user_us={} sys_us={} base_rss={} peak_rss={} results_bytes={} negotiated={} error={}",
+            self.checks,
+            self.ok,
+            self.wall.as_micros(),
+            self.cpu.user.as_micros(),
+            self.cpu.system.as_micros(),
+            self.base_rss,
+            self.peak_rss,
+            self.results_bytes,
+            self.negotiated.replace(' ', "+"),
+            self.first_error.as_deref().unwrap_or("-").replace(['\n', ' '], "+"),
+        )
+    }
+
+    fn from_line(line: &str) -> Option<Batch> {
+        let text = |k: &str| {
+            line.split_whitespace()
+                .find_map(|kv| kv.strip_prefix(k)?.strip_prefix('='))
+                .map(str::to_owned)
+        };
+        let num = |k: &str| text(k)?.parse::<u64>().ok();
+        let error = text("error")?;
+        Some(Batch {
+            checks: num("checks")?,
+            ok: num("ok")?,
+            first_error: (error != "-").then(|| error.replace('+', " ")),
+            wall: Duration::from_micros(num("wall_us")?),
+            cpu: CpuTime {
+                user: Duration::from_micros(num("user_us")?),
+                system: Duration::from_micros(num("sys_us")?),
+            },
+            base_rss: num("base_rss")?,
+            peak_rss: num("peak_rss")?,
+            results_bytes: num("results_bytes")?,
+            negotiated: text("negotiated")?.replace('+', " "),
+        })
+    }
+}
+
+/// A rough count of the heap bytes one result holds.
+fn result_bytes(result: &Result<Checked, CheckError>) -> u64 {
+    let own = std::mem::size_of::<Result<Checked, CheckError>>() as u64;
+    let Ok(checked) = result else {
+        return own;
+    };
+    let report = &checked.report;
+    // 16 bytes of allocator overhead per allocation.
+    let chain: u64 = report.chain.iter().map(|c| c.len() as u64 + 16).sum();
+    let caps: u64 = report
+        .capabilities
+        .iter()
+        .map(|c| c.len() as u64 + 16 + 24)
+        .sum();
+    let greeting = report.greeting.as_ref().map_or(0, |g| g.len() as u64 + 16);
+    let timings = (report.timings.capacity() * std::mem::size_of::<PhaseTiming>()) as u64;
+    own + chain + 16 + caps + 16 + greeting + timings + 16
+}
+
+/// Runs one batch in this process and prints its [`Batch`] line
+/// (`starttls-bench many-once`).
+pub fn run_once(protocol: Protocol, addr: SocketAddr, concurrency: usize, checks: usize) {
+    raise_open_files(concurrency as u64 * 2 + 1024);
+    let mut config = Config::new(protocol);
+    // Generous limits: on two shared cores ten thousand handshakes queue up.
+    config.timeouts = Timeouts {
+        phase: Duration::from_secs(60),
+        overall: Duration::from_secs(120),
+        closing: Duration::from_secs(10),
+    };
+    let targets: Vec<Target> = (0..checks)
+        .map(|_| Target::new(addr.ip().to_string(), addr.port(), config.clone()))
+        .collect();
+    let options = DriverOptions {
+        connect_timeout: Duration::from_secs(60),
+        overall_timeout: Duration::from_secs(120),
+        max_in_flight: concurrency,
+    };
+    trim_heap();
+    reset_peak();
+    let base_rss = rss();
+    let cpu0 = process_cpu();
+    let t0 = Instant::now();
+    let results = check_many(targets, &options);
+    let wall = t0.elapsed();
+    let cpu = process_cpu().since(cpu0);
+    let peak = peak_rss();
+    let ok = results.iter().filter(|r| r.is_ok()).count() as u64;
+    let first_error = results
+        .iter()
+        .find_map(|r| r.as_ref().err())
+        .map(|e| e.to_string());
+    let negotiated = results
+        .iter()
+        .find_map(|r| r.as_ref().ok())
+        .map(|c| {
+            format!(
+                "{} {}",
+                c.report.tls_version_name(),
+                c.report.cipher_suite_name()
+            )
+        })
+        .unwrap_or_default();
+    let batch = Batch {
+        checks: checks as u64,
+        ok,
+        first_error,
+        wall,
+        cpu,
+        base_rss,
+        peak_rss: peak,
+        results_bytes: results.iter().map(result_bytes).sum(),
+        negotiated,
+    };
+    println!("{}", batch.to_line());
+}
+
+/// Runs one batch in a fresh client process.
+pub fn run_in_child(
+    protocol: Protocol,
+    addr: SocketAddr,
+    concurrency: usize,
+    checks: usize,
+) -> Result<Batch, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let output = Command::new(exe)
+        .args([
+            "many-once",
+            "--protocol",
+            &protocol.name().to_ascii_lowercase(),
+            "--addr",
+            &addr.to_string(),
+            "--concurrency",
+            &concurrency.to_string(),
+            "--checks",
+            &checks.to_string(),
+        ])
+        .output()
+        .map_err(|e| format!("cannot start the client process: {e}"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    stdout
+        .lines()
+        .find(|l| l.starts_with("RESULT "))
+        .and_then(Batch::from_line)
+        .ok_or_else(|| {
+            format!(
+                "the client process failed ({}): {}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr).trim()
+            )
+        })
+}
+
+/// One measurement point: the median over repetitions.
+#[derive(Clone, Debug)]
+pub struct Point {
+    /// SMTP or LDAP.
+    pub protocol: Protocol,
+    /// Most probes in flight.
+    pub concurrency: usize,
+    /// The repetitions.
+    pub batches: Vec<Batch>,
+    /// Server CPU per check, per repetition.
+    pub server_cpu_per_check: Vec<Duration>,
+    /// Most connections the server saw open at once, per repetition.
+    pub server_peak: Vec<u64>,
+    /// Failed `accept` calls in the server over all repetitions.
+    pub accept_errors: u64,
+}
+
+/// Measures `protocol` at `concurrency` with `checks` checks, `runs` times.
+pub fn measure(
+    server: &mut ServerProcess,
+    protocol: Protocol,
+    concurrency: usize,
+    checks: usize,
+    runs: usize,
+) -> Result<Point, String> {
+    let addr = match protocol {
+        Protocol::Ldap => server.ldap,
+        _ => server.smtp,
+    };
+    let mut point = Point {
+        protocol,
+        concurrency,
+        batches: Vec::new(),
+        server_cpu_per_check: Vec::new(),
+        server_peak: Vec::new(),
+        accept_errors: 0,
+    };
+    for _ in 0..runs {
+        server.reset_peak()?;
+        let before = server.stats()?;
+        let batch = run_in_child(protocol, addr, concurrency, checks)?;
+        let after = server.stats()?;
+        let server_cpu = after.cpu.since(before.cpu).total();
+        point
+            .server_cpu_per_check
+            .push(server_cpu / checks.max(1) as u32);
+        point.server_peak.push(after.peak);
+        point.accept_errors += after.accept_errors - before.accept_errors;
+        if after.accepted - before.accepted != checks as u64 {
+            eprintln!(
+                "  the server accepted {} connections for {checks} checks",
+                after.accepted - before.accepted
+            );
+        }
+        eprintln!(
+            "  {protocol} x{concurrency}: {}/{} ok in {:.2} s, client {:.0} us/check{}",
+            batch.ok,
+            batch.checks,
+            batch.wall.as_secs_f64(),
+            batch.cpu_per_check().as_secs_f64() * 1e6,
+            batch
+                .first_error
+                .as_ref()
+                .map(|e| format!(", first error: {e}"))
+                .unwrap_or_default()
+        );
+        point.batches.push(batch);
+    }
+    Ok(point)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_lines_round_trip() {
+        let batch = Batch {
+            checks: 10,
+            ok: 9,
+            first_error: Some("connection refused by peer".into()),
+            wall: Duration::from_micros(1234),
+            cpu: CpuTime {
+                user: Duration::from_micros(50),
+                system: Duration::from_micros(7),
+            },
+            base_rss: 1,
+            peak_rss: 2,
+            results_bytes: 3,
+            negotiated: "TLS 1.3 TLS13_AES_256_GCM_SHA384".into(),
+        };
+        let back = Batch::from_line(&batch.to_line()).unwrap();
+        assert_eq!(back.ok, 9);
+        assert_eq!(back.cpu, batch.cpu);
+        assert_eq!(back.negotiated, batch.negotiated);
+        assert_eq!(back.first_error, batch.first_error);
+    }
+}

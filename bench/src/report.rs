@@ -1,0 +1,417 @@
+//! The whole benchmark: what to run (a [`Plan`]), running the parts in
+//! order (floor first, since part 2 is judged against it), and the tables
+//! and the verdict on the targets.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use starttls_engine::Protocol;
+
+use crate::floor::{self, Floor};
+use crate::machine;
+use crate::many::{self, Point};
+use crate::pki::BenchCert;
+use crate::rusage::raise_open_files;
+use crate::server_process::ServerProcess;
+use crate::single::{self, Comparison, Server};
+use crate::stats::{median, median_ms};
+use crate::table::Table;
+
+/// Target: a check's wall time over openssl s_client's.
+const SINGLE_RATIO_TARGET: f64 = 1.0;
+/// Target: client CPU per check over the bare handshake's.
+const CPU_RATIO_TARGET: f64 = 1.5;
+/// Target: bytes per concurrent probe.
+const BYTES_PER_PROBE_TARGET: f64 = 64.0 * 1024.0;
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// Smoke-run sizes.
+    pub quick: bool,
+    /// Parts 1, 2, 3 wanted.
+    pub parts: [bool; 3],
+    /// Part 2 concurrency levels.
+    pub concurrency: Vec<usize>,
+    /// Part 1 runs per server.
+    pub single_runs: usize,
+    /// Part 2 repetitions per point.
+    pub many_runs: usize,
+    /// Part 3: handshakes per run, and runs.
+    pub floor_size: (usize, usize),
+    /// Protocols for parts 1 and 2.
+    pub protocols: Vec<Protocol>,
+    /// The starttls-cert binary.
+    pub cli: Option<PathBuf>,
+}
+
+impl Plan {
+    /// The plan for the command-line flags.
+    pub fn new(
+        quick: bool,
+        parts: &[u8],
+        concurrency: &[usize],
+        runs: Option<usize>,
+        protocols: Vec<Protocol>,
+        cli: Option<PathBuf>,
+    ) -> Plan {
+        let concurrency = if !concurrency.is_empty() {
+            concurrency.to_vec()
+        } else if quick {
+            vec![1, 100, 1000]
+        } else {
+            vec![1, 100, 1000, 10000]
+        };
+        Plan {
+            quick,
+            parts: [1, 2, 3].map(|p| parts.contains(&p)),
+            concurrency,
+            single_runs: runs.unwrap_or(if quick { 5 } else { 20 }),
+            many_runs: runs.unwrap_or(if quick { 1 } else { 3 }),
+            floor_size: if quick { (200, 3) } else { (1000, 5) },
+            protocols,
+            cli: cli.or_else(single::default_cli),
+        }
+    }
+
+    /// Checks in one part 2 batch at `concurrency`: enough for several
+    /// waves, so start-up and the last stragglers weigh little.
+    pub fn checks(&self, concurrency: usize) -> usize {
+        match (self.quick, concurrency) {
+            (true, 1) => 50,
+            (true, c) => (c * 2).max(500),
+            (false, 1) => 300,
+            (false, c) => (c * 2).max(3000),
+        }
+    }
+}
+
+fn us(d: Duration) -> String {
+    format!("{:.0}", d.as_secs_f64() * 1e6)
+}
+
+fn med_duration(values: &[Duration]) -> Duration {
+    Duration::from_secs_f64(median_ms(values) / 1e3)
+}
+
+/// Runs the plan and prints everything.
+pub fn run(plan: &Plan) -> Result<(), String> {
+    let open_files = raise_open_files(1 << 20);
+    println!("starttls-bench{}", if plan.quick { " --quick" } else { "" });
+    println!("machine: {}", machine::describe());
+    println!(
+        "loopback: net.core.somaxconn={} tcp_max_syn_backlog={} ip_local_port_range={} tcp_tw_reuse={}; open-files limit {}",
+        machine::sysctl("net/core/somaxconn"),
+        machine::sysctl("net/ipv4/tcp_max_syn_backlog"),
+        machine::sysctl("net/ipv4/ip_local_port_range"),
+        machine::sysctl("net/ipv4/tcp_tw_reuse"),
+        open_files
+    );
+    println!("every figure is the median of several runs on a shared machine: expect noise\n");
+
+    let cert = BenchCert::generate()?;
+    let server_config = cert.server_config()?;
+    let mut server = if plan.parts[0] || plan.parts[1] {
+        Some(ServerProcess::start(&cert)?)
+    } else {
+        None
+    };
+
+    let floor = if plan.parts[1] || plan.parts[2] {
+        eprintln!("part 3: bare handshakes in memory ...");
+        let (per_run, runs) = plan.floor_size;
+        Some(floor::measure(&server_config, per_run, runs)?)
+    } else {
+        None
+    };
+
+    let mut verdicts = Table::new("Targets", &["target", "measured", "met"]);
+
+    if plan.parts[0] {
+        let comparisons = part1(plan, server.as_ref());
+        let table = single_table(plan, &comparisons);
+        println!("{table}");
+        let ratios: Vec<f64> = comparisons.iter().filter_map(Comparison::ratio).collect();
+        if let Some(worst) = ratios.iter().copied().reduce(f64::max) {
+            verdicts.row(vec![
+                format!("single check / openssl s_client < {SINGLE_RATIO_TARGET:.1}"),
+                format!("worst {worst:.2}x over {} servers", ratios.len()),
+                yes(worst < SINGLE_RATIO_TARGET),
+            ]);
+        }
+    }
+
+    if let (true, Some(server), Some(floor)) = (plan.parts[1], server.as_mut(), floor.as_ref()) {
+        let mut points = Vec::new();
+        for &protocol in &plan.protocols {
+            for &c in &plan.concurrency {
+                let checks = plan.checks(c);
+                eprintln!("part 2: {protocol}, {c} in flight, {checks} checks ...");
+                points.push(many::measure(server, protocol, c, checks, plan.many_runs)?);
+            }
+        }
+        println!("{}", many_table(plan, &points, floor, server.backlog));
+        let cpu_ratios: Vec<f64> = points
+            .iter()
+            .map(|p| cpu_per_check(p).as_secs_f64() / floor.handshake.as_secs_f64())
+            .collect();
+        if let Some(worst) = cpu_ratios.iter().copied().reduce(f64::max) {
+            let best = cpu_ratios.iter().copied().fold(f64::INFINITY, f64::min);
+            verdicts.row(vec![
+                format!("client CPU per check / bare handshake <= {CPU_RATIO_TARGET:.1}"),
+                format!("{best:.2}x to {worst:.2}x"),
+                yes(worst <= CPU_RATIO_TARGET),
+            ]);
+        }
+        // The share only means something with many probes in flight.
+        let shares: Vec<f64> = points
+            .iter()
+            .filter(|p| p.concurrency >= 100)
+            .map(bytes_per_probe)
+            .collect();
+        if let Some(worst) = shares.iter().copied().reduce(f64::max) {
+            verdicts.row(vec![
+                "memory per concurrent probe < 64 KiB (100+ in flight)".into(),
+                format!("worst {:.1} KiB", worst / 1024.0),
+                yes(worst < BYTES_PER_PROBE_TARGET),
+            ]);
+        }
+    }
+
+    if let (true, Some(floor)) = (plan.parts[2], floor.as_ref()) {
+        println!("{}", floor_table(floor));
+    }
+    println!("{verdicts}");
+    Ok(())
+}
+
+fn yes(met: bool) -> String {
+    if met { "yes" } else { "NO" }.into()
+}
+
+fn part1(plan: &Plan, server: Option<&ServerProcess>) -> Vec<Comparison> {
+    let Some(cli) = &plan.cli else {
+        eprintln!(
+            "part 1 skipped: no starttls-cert binary; run `cargo build --release -p starttls-cert` or pass --cli"
+        );
+        return Vec::new();
+    };
+    let mut servers: Vec<Server> = Vec::new();
+    if let Some(server) = server {
+        for &protocol in &plan.protocols {
+            let addr = match protocol {
+                Protocol::Ldap => server.ldap,
+                _ => server.smtp,
+            };
+            servers.push(Server {
+                label: "bench server (P-256)".into(),
+                protocol,
+                addr,
+            });
+        }
+    }
+    // The sim's scripted Postfix and OpenLDAP over loopback, in this process.
+    let sims: Vec<_> = plan
+        .protocols
+        .iter()
+        .filter_map(|&protocol| {
+            use starttls_sim::certs::{CertKind, KeyKind};
+            use starttls_sim::personality::Personality;
+            let personality = match protocol {
+                Protocol::Ldap => Personality::OpenLdap,
+                _ => Personality::Postfix,
+            };
+            let sim = starttls_sim::loopback::LoopbackServer::start(
+                personality,
+                CertKind::Good,
+                KeyKind::EcdsaP256,
+            )
+            .ok()?;
+            servers.push(Server {
+                label: format!("sim {} (P-256)", personality.name()),
+                protocol,
+                addr: sim.addr(),
+            });
+            Some(sim)
+        })
+        .collect();
+    servers.extend(
+        single::interop_servers()
+            .into_iter()
+            .filter(|s| plan.protocols.contains(&s.protocol)),
+    );
+    let comparisons = servers
+        .iter()
+        .map(|s| {
+            eprintln!("part 1: {} {} ...", s.label, s.protocol);
+            single::compare(cli, s, plan.single_runs)
+        })
+        .collect();
+    drop(sims);
+    comparisons
+}
+
+fn single_table(plan: &Plan, comparisons: &[Comparison]) -> Table {
+    let mut t = Table::new(
+        "Part 1: one check end to end (process start to exit), loopback",
+        &[
+            "server",
+            "protocol",
+            "starttls-cert ms",
+            "openssl s_client ms",
+            "ratio",
+            "runs",
+        ],
+    );
+    for c in comparisons {
+        t.row(vec![
+            format!("{} {}", c.server.label, c.server.addr),
+            c.server.protocol.name().into(),
+            format!("{:.1}", median_ms(&c.ours)),
+            if c.openssl.is_empty() {
+                "-".into()
+            } else {
+                format!("{:.1}", median_ms(&c.openssl))
+            },
+            c.ratio().map_or("-".into(), |r| format!("{r:.2}")),
+            c.ours.len().to_string(),
+        ]);
+        for p in &c.problems {
+            t.note(format!("{}: {p}", c.server.label));
+        }
+    }
+    t.note(format!(
+        "medians of {} alternating runs; starttls-cert HOST PORT PROTO --format nagios (system CA store loaded, as by default),",
+        plan.single_runs
+    ));
+    t.note("openssl s_client -starttls PROTO -connect HOST:PORT </dev/null; ratio = starttls-cert / openssl");
+    t
+}
+
+fn cpu_per_check(p: &Point) -> Duration {
+    med_duration(
+        &p.batches
+            .iter()
+            .map(|b| b.cpu_per_check())
+            .collect::<Vec<_>>(),
+    )
+}
+
+fn bytes_per_probe(p: &Point) -> f64 {
+    let shares: Vec<f64> = p
+        .batches
+        .iter()
+        .map(|b| b.bytes_per_probe(p.concurrency as u64))
+        .collect();
+    median(&shares)
+}
+
+fn many_table(plan: &Plan, points: &[Point], floor: &Floor, backlog: u32) -> Table {
+    let mut t = Table::new(
+        "Part 2: many checks in one process (io-mio), server in its own process",
+        &[
+            "protocol",
+            "in flight",
+            "checks",
+            "failed",
+            "checks/s",
+            "client CPU us/check",
+            "user/sys us",
+            "x floor",
+            "server CPU us/check",
+            "peak RSS MiB",
+            "KiB/probe",
+            "server peak conns",
+        ],
+    );
+    let mut negotiated = String::new();
+    for p in points {
+        let b = &p.batches;
+        let m = |f: &dyn Fn(&many::Batch) -> f64| median(&b.iter().map(f).collect::<Vec<_>>());
+        let rate = m(&|b| b.checks as f64 / b.wall.as_secs_f64().max(1e-9));
+        let failed = m(&|b| (b.checks - b.ok) as f64);
+        let user = m(&|b| b.cpu.user.as_secs_f64() * 1e6 / b.checks.max(1) as f64);
+        let sys = m(&|b| b.cpu.system.as_secs_f64() * 1e6 / b.checks.max(1) as f64);
+        let cpu = cpu_per_check(p);
+        let grown = m(&|b| b.peak_rss.saturating_sub(b.base_rss) as f64 / (1 << 20) as f64);
+        let peak_conns = median(&p.server_peak.iter().map(|&n| n as f64).collect::<Vec<_>>());
+        t.row(vec![
+            p.protocol.name().into(),
+            p.concurrency.to_string(),
+            b.first().map_or(0, |b| b.checks).to_string(),
+            format!("{failed:.0}"),
+            format!("{rate:.0}"),
+            us(cpu),
+            format!("{user:.0}/{sys:.0}"),
+            format!("{:.2}", cpu.as_secs_f64() / floor.handshake.as_secs_f64()),
+            us(med_duration(&p.server_cpu_per_check)),
+            format!("{grown:.1}"),
+            format!("{:.1}", bytes_per_probe(p) / 1024.0),
+            format!("{peak_conns:.0}"),
+        ]);
+        if p.accept_errors > 0 {
+            t.note(format!(
+                "{} x{}: {} failed accept calls in the server",
+                p.protocol, p.concurrency, p.accept_errors
+            ));
+        }
+        for batch in b {
+            if let Some(e) = &batch.first_error {
+                t.note(format!(
+                    "{} x{}: {} failed, first: {e}",
+                    p.protocol,
+                    p.concurrency,
+                    batch.checks - batch.ok
+                ));
+            }
+        }
+        if negotiated.is_empty() {
+            negotiated = b
+                .iter()
+                .map(|b| b.negotiated.clone())
+                .find(|n| !n.is_empty())
+                .unwrap_or_default();
+        }
+    }
+    t.note(format!(
+        "medians of {} runs, each in a fresh client process; CPU = getrusage(RUSAGE_SELF) of the client process over check_many",
+        plan.many_runs
+    ));
+    t.note(format!(
+        "x floor = client CPU per check / bare handshake ({} us, part 3); negotiated {negotiated}",
+        us(floor.handshake)
+    ));
+    t.note("peak RSS = VmHWM - VmRSS before check_many; KiB/probe = (that - results returned) / in flight");
+    t.note(format!(
+        "server: one mio thread, listen backlog {backlog} (capped by somaxconn); connects beyond the backlog wait for SYN retries (1 s+)"
+    ));
+    t
+}
+
+fn floor_table(floor: &Floor) -> Table {
+    let mut t = Table::new(
+        "Part 3: the floor, client-side CPU in memory (no sockets)",
+        &["what", "client CPU us", "x handshake"],
+    );
+    let hs = floor.handshake.as_secs_f64();
+    for (what, d) in [
+        ("bare rustls handshake (config built once)", floor.handshake),
+        ("engine Probe, SMTP script, whole check", floor.probe_smtp),
+        ("engine Probe, LDAP script, whole check", floor.probe_ldap),
+    ] {
+        t.row(vec![
+            what.into(),
+            us(d),
+            format!("{:.2}", d.as_secs_f64() / hs),
+        ]);
+    }
+    t.note(format!(
+        "negotiated {}; self-signed ECDSA P-256 certificate (rcgen), ring provider, handshake signature verified",
+        floor.negotiated
+    ));
+    t.note(format!(
+        "medians of {} runs x {} handshakes; thread CPU clock around the client's calls only",
+        floor.runs, floor.per_run
+    ));
+    t
+}
