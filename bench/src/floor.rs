@@ -196,6 +196,9 @@ pub struct Floor {
     pub probe_smtp: Duration,
     /// Client CPU of one engine probe in memory, LDAP.
     pub probe_ldap: Duration,
+    /// CPU of building one client configuration with a fresh ring provider,
+    /// as the engine does for every probe.
+    pub config_build: Duration,
     /// Version, suite and key exchange of the bare handshake.
     pub negotiated: String,
     /// Handshakes per run.
@@ -210,21 +213,21 @@ pub fn measure(
     per_run: usize,
     runs: usize,
 ) -> Result<Floor, String> {
-    let client_config = client_config()?;
+    let shared = client_config()?;
     let per_run = per_run.max(1);
     let mean = |total: Duration| total / per_run as u32;
-    let (mut hs, mut smtp, mut ldap) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut hs, mut smtp, mut ldap, mut build) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut negotiated = String::new();
     // Warm up caches and lazy initialisation.
     for _ in 0..10 {
-        negotiated = bare_handshake(&client_config, server_config)?.1;
+        negotiated = bare_handshake(&shared, server_config)?.1;
         engine_probe(Kind::Smtp, server_config)?;
         engine_probe(Kind::Ldap, server_config)?;
     }
     for _ in 0..runs.max(1) {
         let mut total = Duration::ZERO;
         for _ in 0..per_run {
-            total += bare_handshake(&client_config, server_config)?.0;
+            total += bare_handshake(&shared, server_config)?.0;
         }
         hs.push(mean(total));
         let mut total = Duration::ZERO;
@@ -237,12 +240,18 @@ pub fn measure(
             total += engine_probe(Kind::Ldap, server_config)?;
         }
         ldap.push(mean(total));
+        let t = thread_cpu();
+        for _ in 0..per_run {
+            std::hint::black_box(client_config()?);
+        }
+        build.push(mean(thread_cpu() - t));
     }
     let med = |v: &[Duration]| Duration::from_secs_f64(crate::stats::median_ms(v) / 1e3);
     Ok(Floor {
         handshake: med(&hs),
         probe_smtp: med(&smtp),
         probe_ldap: med(&ldap),
+        config_build: med(&build),
         negotiated,
         per_run,
         runs: runs.max(1),

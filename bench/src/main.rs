@@ -68,15 +68,16 @@ struct Cli {
 /// Subcommands the benchmark runs itself as; not for people.
 #[derive(Debug, Subcommand)]
 enum Internal {
-    /// Serve SMTP and LDAP on loopback (the part 2 server process).
+    /// Serve SMTP and LDAP on loopback (the part 2 server process; also
+    /// handy on its own for profiling a client against it).
     #[command(hide = true)]
     Serve {
-        /// Certificate, DER as hex.
-        #[arg(long)]
-        cert: String,
-        /// PKCS#8 private key, DER as hex.
-        #[arg(long)]
-        key: String,
+        /// Certificate, DER as hex [default: a fresh one]
+        #[arg(long, requires = "key")]
+        cert: Option<String>,
+        /// PKCS#8 private key, DER as hex
+        #[arg(long, requires = "cert")]
+        key: Option<String>,
     },
     /// Run one batch of checks and print its figures (a part 2 client).
     #[command(hide = true)]
@@ -108,7 +109,7 @@ fn protocol(name: &str) -> Result<Protocol, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
-        Some(Internal::Serve { cert, key }) => serve(cert, key),
+        Some(Internal::Serve { cert, key }) => serve(cert.as_deref(), key.as_deref()),
         Some(Internal::ManyOnce {
             protocol: p,
             addr,
@@ -141,10 +142,13 @@ fn main() -> ExitCode {
     }
 }
 
-fn serve(cert: &str, key: &str) -> Result<(), String> {
-    let cert = pki::BenchCert {
-        cert: pki::from_hex(cert).ok_or("--cert is not hex")?,
-        key: pki::from_hex(key).ok_or("--key is not hex")?,
+fn serve(cert: Option<&str>, key: Option<&str>) -> Result<(), String> {
+    let cert = match (cert, key) {
+        (Some(cert), Some(key)) => pki::BenchCert {
+            cert: pki::from_hex(cert).ok_or("--cert is not hex")?,
+            key: pki::from_hex(key).ok_or("--key is not hex")?,
+        },
+        _ => pki::BenchCert::generate()?,
     };
     server::serve(&cert)
 }

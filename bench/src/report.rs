@@ -398,10 +398,14 @@ fn floor_table(floor: &Floor) -> Table {
         ("bare rustls handshake (config built once)", floor.handshake),
         ("engine Probe, SMTP script, whole check", floor.probe_smtp),
         ("engine Probe, LDAP script, whole check", floor.probe_ldap),
+        (
+            "of which: ClientConfig + ring provider (built per probe)",
+            floor.config_build,
+        ),
     ] {
         t.row(vec![
             what.into(),
-            us(d),
+            format!("{:.1}", d.as_secs_f64() * 1e6),
             format!("{:.2}", d.as_secs_f64() / hs),
         ]);
     }
