@@ -28,6 +28,8 @@ fn main() {
                 &format!("cannot read the parameter line from stdin: {e}"),
             ),
         }
+    } else if args.get(1).map(String::as_str) == Some("demo") {
+        starttls_cert::demo::main(&args[2..])
     } else {
         execute(args, Source::Argv)
     };

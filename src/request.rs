@@ -81,7 +81,9 @@ impl Request {
             Some(text) => crate::params::parse(text).map_err(|e| usage(e.to_string()))?,
             None => Default::default(),
         };
-        let host = cli.host.trim().to_owned();
+        // PRTG puts backslashes before characters it escapes; no host name
+        // or address contains one, so they are dropped.
+        let host = cli.host.trim().replace('\\', "");
         if host.is_empty() || host.contains(char::is_whitespace) {
             return Err(usage(format!(
                 "\"{host}\" is not a host name or IP address"
@@ -99,7 +101,7 @@ impl Request {
             .unwrap_or_default();
         let given_name = cli.sni_domain.clone().or(params.cert_domainname.clone());
         let name = match given_name {
-            Some(n) => Some(n.trim().trim_end_matches('.').to_owned()),
+            Some(n) => Some(n.trim().replace('\\', "").trim_end_matches('.').to_owned()),
             None if host_address(&host).is_some() => None,
             None => Some(host.trim_end_matches('.').to_owned()),
         };
@@ -205,6 +207,13 @@ mod tests {
         assert!(e.0.contains("IP address"), "{e}");
         let r = request(&["192.0.2.5"]).unwrap();
         assert_eq!(r.name, None, "no SNI for an address");
+    }
+
+    #[test]
+    fn prtg_backslash_escapes_are_dropped_from_names() {
+        let r = request(&[r"mail\-1.example.com", "--sni-domain", r"mx\-2.example.com"]).unwrap();
+        assert_eq!(r.host, "mail-1.example.com");
+        assert_eq!(r.name.as_deref(), Some("mx-2.example.com"));
     }
 
     #[test]

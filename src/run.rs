@@ -4,7 +4,9 @@
 use std::fmt;
 use std::time::Duration;
 
-use starttls_engine::analysis::{analyze, AnalysisError, AnalysisOptions, CertificateReport};
+use starttls_engine::analysis::{
+    analyze, AnalysisError, AnalysisOptions, CertificateReport, TrustStore,
+};
 use starttls_engine::{Config, Timeouts, UnixTime};
 use starttls_io_mio::{CheckError, Checked, DriverOptions, Target};
 
@@ -112,19 +114,37 @@ pub fn analysis_options(
     options
 }
 
+/// The driver target for a request.
+pub fn target(request: &Request) -> Result<Target, Failure> {
+    let config = engine_config(request).map_err(Failure::Usage)?;
+    Ok(Target::new(request.host.clone(), request.port, config))
+}
+
+/// Driver options for a request's time limit, `max_in_flight` at once.
+pub fn driver_options(request: &Request, max_in_flight: usize) -> DriverOptions {
+    DriverOptions {
+        connect_timeout: request.timeout.min(Duration::from_secs(10)),
+        overall_timeout: request.timeout,
+        max_in_flight,
+    }
+}
+
+/// Analyses what the driver returned for `request`.
+pub fn conclude(
+    request: &Request,
+    trust: &TrustStore,
+    checked: Result<Checked, CheckError>,
+) -> Result<Success, Failure> {
+    let checked = checked.map_err(|e| Failure::Check(Box::new(e)))?;
+    let options = analysis_options(request, trust.clone());
+    let cert = analyze(&checked.report.chain, &options).map_err(Failure::Analysis)?;
+    Ok(Success { checked, cert })
+}
+
 /// Runs the check described by `request`.
 pub fn run(request: &Request) -> Result<Success, Failure> {
     let trust = crate::trust::load(&request.trust).map_err(Failure::Trust)?;
-    let config = engine_config(request).map_err(Failure::Usage)?;
-    let options = DriverOptions {
-        connect_timeout: request.timeout.min(Duration::from_secs(10)),
-        overall_timeout: request.timeout,
-        max_in_flight: 1,
-    };
-    let target = Target::new(request.host.clone(), request.port, config);
-    let checked =
-        starttls_io_mio::check(target, &options).map_err(|e| Failure::Check(Box::new(e)))?;
-    let cert = analyze(&checked.report.chain, &analysis_options(request, trust))
-        .map_err(Failure::Analysis)?;
-    Ok(Success { checked, cert })
+    let target = target(request)?;
+    let checked = starttls_io_mio::check(target, &driver_options(request, 1));
+    conclude(request, &trust, checked)
 }

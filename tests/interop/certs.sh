@@ -21,7 +21,8 @@ log() { printf '[certs] %s\n' "$*"; }
 if [[ ${FORCE:-0} == 1 ]]; then
     rm -rf "$CA"
 fi
-if [[ -s $CA/fingerprints.env && -s $CA/expired-chain.pem ]]; then
+if [[ -s $CA/fingerprints.env && -s $CA/expired-chain.pem ]] &&
+    openssl x509 -in "$CA/good.pem" -noout -checkend $((30 * 86400)) >/dev/null 2>&1; then
     log "reusing existing PKI in $CA (FORCE=1 to regenerate) ($((SECONDS - t0))s)"
     exit 0
 fi

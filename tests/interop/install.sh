@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Install the real servers used by the interop harness (Debian/Ubuntu only).
 #
-# - Runs `apt-get update` at most once per INTEROP_DIR (marker file), and only
-#   if something is missing.
+# - Runs `apt-get update` once, and only if a package is missing.
 # - Preseeds debconf so postfix/slapd install non-interactively.
 # - Installs a temporary /usr/sbin/policy-rc.d returning 101 so package
 #   installation never starts a system-wide postfix/dovecot/slapd (ports
@@ -18,7 +17,7 @@ t0=$SECONDS
 log() { printf '[install] %s\n' "$*"; }
 
 PKGS=(postfix dovecot-core dovecot-lmtpd slapd ldap-utils openssl ca-certificates
-      python3 procps iproute2 faketime shellcheck)
+      python3 procps iproute2 shellcheck)
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -71,12 +70,7 @@ SEL
 fi
 
 ts=$SECONDS
-stamp="$INTEROP_DIR/.apt-updated"
-if [[ ! -e $stamp ]]; then
-    log "apt-get update"
-    apt-get update -q
-    touch "$stamp"
-fi
+apt-get update -q
 log "apt-get update took $((SECONDS - ts))s"
 
 ts=$SECONDS
@@ -85,12 +79,10 @@ apt-get install -y -q --no-install-recommends \
     "${missing[@]}"
 log "apt-get install took $((SECONDS - ts))s"
 
-# Belt and braces: if anything system-wide got started anyway, stop it.
-for svc in postfix dovecot slapd; do
-    if [[ -x /etc/init.d/$svc ]]; then
-        /etc/init.d/"$svc" stop >/dev/null 2>&1 || true
-    fi
-done
+# We never touch system-wide instances; just report if one is listening.
+if command -v ss >/dev/null && ss -Hltn | grep -Eq ':(25|24|389) '; then
+    log "note: something listens on port 25/24/389 (not started by this script)"
+fi
 
 log "versions: postfix $(postconf -h mail_version 2>/dev/null || echo '?')," \
     "dovecot $(dovecot --version 2>/dev/null || echo '?')," \

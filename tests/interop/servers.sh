@@ -9,6 +9,8 @@
 # no /etc/postfix, /etc/dovecot or /etc/ldap config). Instances are stopped
 # by the PID in their own pid file. Needs certs.sh to have run first.
 # Writes $INTEROP_DIR/servers.env (sourceable) describing every instance.
+# Env: INTEROP_DIR (default /tmp/starttls-interop), INTEROP_PORT_OFFSET
+# (default 0, added to every port), POSTSCREEN_GREET_WAIT (default 3 s).
 set -euo pipefail
 
 INTEROP_DIR=${INTEROP_DIR:-/tmp/starttls-interop}
@@ -18,6 +20,8 @@ ENV_FILE="$INTEROP_DIR/servers.env"
 # Seconds postscreen waits (after its "220-" line) before handing over to smtpd.
 POSTSCREEN_GREET_WAIT=${POSTSCREEN_GREET_WAIT:-3}
 export PATH="$PATH:/usr/sbin:/sbin"
+# postfix/dovecot drop privileges: keep our directories traversable.
+umask 022
 
 # name kind proto port cert-variant
 INSTANCES=(
@@ -33,6 +37,15 @@ INSTANCES=(
     "ldap-selfsigned  slapd      ldap 12390 selfsigned"
     "ldap-expired     slapd      ldap 12391 expired"
 )
+
+# Shift every port by this much, e.g. to run a second harness next to the first.
+INTEROP_PORT_OFFSET=${INTEROP_PORT_OFFSET:-0}
+if ((INTEROP_PORT_OFFSET != 0)); then
+    for i in "${!INSTANCES[@]}"; do
+        read -r _n _k _p _port _v <<<"${INSTANCES[i]}"
+        INSTANCES[i]="$_n $_k $_p $((_port + INTEROP_PORT_OFFSET)) $_v"
+    done
+fi
 
 log() { printf '[servers] %s\n' "$*"; }
 die() {
@@ -172,11 +185,11 @@ EOF
     fi
     postfix_master_cf "$port" "$kind" >"$dir/etc/master.cf"
     : >"$dir/maillog"
-    if ! postfix -c "$dir/etc" check >/dev/null 2>&1; then
-        tail -n 20 "$dir/maillog" >&2 || true
-        die "postfix check failed for $name"
-    fi
-    postfix -c "$dir/etc" start >/dev/null 2>&1 || {
+    # Postfix sleeps (in 0.3s steps, ~2s) while main.cf is "too new" (it
+    # guards against reading a half-written file): backdate our fresh files.
+    touch -d '-1 minute' "$dir/etc/main.cf" "$dir/etc/master.cf"
+    # `postfix start` creates the queue directories itself.
+    postfix -c "$dir/etc" start >/dev/null 2>&1 9>&- || {
         tail -n 20 "$dir/maillog" >&2 || true
         die "postfix start failed for $name"
     }
@@ -204,6 +217,7 @@ state_dir = $dir/state
 log_path = $dir/dovecot.log
 info_log_path = $dir/dovecot.log
 protocols = lmtp
+hostname = mail.interop.test
 listen = 127.0.0.1
 ssl = yes
 ssl_cert = <$CA/$variant-chain.pem
@@ -232,7 +246,7 @@ EOF
     dovecot -c "$dir/dovecot.conf" -n >/dev/null 2>"$dir/doveconf.err" ||
         die "dovecot config invalid for $name: $(cat "$dir/doveconf.err")"
     # Daemonises, writes base_dir/master.pid.
-    dovecot -c "$dir/dovecot.conf" </dev/null >>"$dir/dovecot.log" 2>&1 ||
+    dovecot -c "$dir/dovecot.conf" </dev/null >>"$dir/dovecot.log" 2>&1 9>&- ||
         die "dovecot failed to start for $name: $(tail -n 5 "$dir/dovecot.log")"
 }
 
@@ -265,7 +279,7 @@ EOF
     # Runs as root (no -u), so the 0600 root key files are readable.
     # -d 256 (stats) keeps it in the foreground and logs to stderr -> file.
     setsid slapd -f "$dir/slapd.conf" -h "ldap://127.0.0.1:$port/" -d 256 \
-        </dev/null >"$dir/slapd.log" 2>&1 &
+        </dev/null >"$dir/slapd.log" 2>&1 9>&- &
 }
 
 # --- commands ---------------------------------------------------------------------
@@ -302,6 +316,7 @@ write_env() {
 cmd_start() {
     [[ -s $CA/fingerprints.env ]] || die "no PKI in $CA -- run certs.sh first"
     mkdir -p "$SRV"
+    chmod 0755 "$INTEROP_DIR" "$SRV"
     local line name kind proto port variant pidfile t pid
     for line in "${INSTANCES[@]}"; do
         read -r name kind proto port variant <<<"$line"
@@ -326,29 +341,33 @@ cmd_start() {
     log "wrote $ENV_FILE"
 }
 
-stop_pid() { # name pidfile
-    local pid i
-    pid=$(running_pid "$2") || {
-        log "$1 not running"
-        return 0
-    }
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 100; i++)); do
-        kill -0 "$pid" 2>/dev/null || {
-            log "$1 stopped (pid $pid)"
-            return 0
-        }
-        sleep 0.1
-    done
-    log "$1 (pid $pid) ignored SIGTERM for 10s, sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-}
-
 cmd_stop() {
-    local line name kind proto port variant
+    # SIGTERM every instance first, then wait for all of them together
+    # (Dovecot/slapd/Postfix each need 1-3s to shut down).
+    local line name kind proto port variant pid i
+    local -a names=() pids=()
     for line in "${INSTANCES[@]}"; do
         read -r name kind proto port variant <<<"$line"
-        stop_pid "$name" "$(pidfile_of "$name" "$kind")"
+        if pid=$(running_pid "$(pidfile_of "$name" "$kind")"); then
+            kill -TERM "$pid" 2>/dev/null || true
+            names+=("$name")
+            pids+=("$pid")
+        else
+            log "$name not running"
+        fi
+    done
+    for ((i = 0; i < ${#pids[@]}; i++)); do
+        local n
+        for ((n = 0; n < 100; n++)); do
+            kill -0 "${pids[i]}" 2>/dev/null || break
+            sleep 0.1
+        done
+        if kill -0 "${pids[i]}" 2>/dev/null; then
+            log "${names[i]} (pid ${pids[i]}) ignored SIGTERM, sending SIGKILL"
+            kill -KILL "${pids[i]}" 2>/dev/null || true
+        else
+            log "${names[i]} stopped (pid ${pids[i]})"
+        fi
     done
 }
 
@@ -372,6 +391,13 @@ cmd_status() {
 }
 
 t0=$SECONDS
+# One servers.sh at a time per INTEROP_DIR (other scripts may share the servers).
+# The daemons are started with fd 9 closed so they do not inherit the lock.
+mkdir -p "$INTEROP_DIR"
+exec 9>"$INTEROP_DIR/.servers.lock"
+if ! flock -w 120 9; then
+    die "another servers.sh holds $INTEROP_DIR/.servers.lock"
+fi
 case ${1:-} in
 start) cmd_start ;;
 stop) cmd_stop ;;

@@ -1,0 +1,299 @@
+#!/usr/bin/env bash
+# Run starttls-cert against every server started by servers.sh and compare
+# its PRTG JSON with what the server really presents.
+#
+#   check.sh BINARY        harness self-test + BINARY checks
+#   check.sh --self-test   harness self-test only (no BINARY needed)
+#
+# Per server it checks: openssl s_client sees the expected leaf (SHA-1), a
+# reference client (probe.py) gets a clean session and the server log shows a
+# clean end; BINARY's JSON channels match the certificate variant, its
+# thumbprint equals the one openssl s_client saw, and the server log shows a
+# clean session end for BINARY's connection (QUIT / unbind, no TLS errors).
+# The postscreen instance additionally checks the delayed multi-line greeting
+# and that an early talker IS logged as PREGREET (so the check means something).
+#
+# Env: INTEROP_DIR (default /tmp/starttls-interop), EXPECT_CN_OK (default 5),
+#      BINARY_TIMEOUT (default 60 s), BINARY_EXTRA_ARGS (appended to BINARY's args),
+#      ONLY="name ..." (subset of servers), SKIP_SELFTEST=1.
+# Prints PASS/FAIL per check and finally "N passed, M failed"; exit 1 on any failure.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+INTEROP_DIR=${INTEROP_DIR:-/tmp/starttls-interop}
+ENV_FILE="$INTEROP_DIR/servers.env"
+BINARY_TIMEOUT=${BINARY_TIMEOUT:-60}
+SNI=mail.interop.test
+
+BINARY=${1:-}
+if [[ -z $BINARY ]]; then
+    echo "usage: $0 BINARY | --self-test" >&2
+    exit 2
+fi
+if [[ $BINARY == --self-test ]]; then
+    BINARY=""
+elif [[ ! -x $BINARY ]]; then
+    echo "check: BINARY '$BINARY' is not an executable file" >&2
+    exit 2
+fi
+[[ -s $ENV_FILE ]] || {
+    echo "check: $ENV_FILE missing -- run servers.sh start first" >&2
+    exit 2
+}
+# shellcheck disable=SC1090
+source "$ENV_FILE"
+
+OUT="$INTEROP_DIR/check"
+mkdir -p "$OUT"
+PASSED=0
+FAILED=0
+FAILURES=()
+
+pass() {
+    PASSED=$((PASSED + 1))
+    echo "PASS $*"
+}
+fail() {
+    FAILED=$((FAILED + 1))
+    FAILURES+=("$*")
+    echo "FAIL $*"
+}
+result() { # ok-bool label...
+    local ok=$1
+    shift
+    if [[ $ok == 1 ]]; then pass "$@"; else fail "$@"; fi
+}
+
+var() { # NAME FIELD -> value of ${NAME_FIELD} from servers.env
+    local id=${1^^}
+    id=${id//-/_}_$2
+    printf '%s' "${!id}"
+}
+
+# --- log helpers ---------------------------------------------------------------
+
+log_size() { stat -c %s "$1" 2>/dev/null || echo 0; }
+log_since() { tail -c +"$(($2 + 1))" "$1" 2>/dev/null || true; }
+
+# Wait (max 5s) until the new part of the log contains the end-of-session marker.
+wait_log() { # file offset regex
+    local i
+    for ((i = 0; i < 50; i++)); do
+        if log_since "$1" "$2" | grep -Eq "$3"; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    return 1
+}
+
+end_mark() { # kind -> regex marking the end of a client session in the log
+    case $1 in
+    postfix) echo 'disconnect from' ;;
+    postscreen) echo 'disconnect from|DISCONNECT' ;;
+    dovecot) echo 'Disconnect' ;;
+    slapd) echo 'closed' ;;
+    esac
+}
+
+# Judge the log segment written for one client session. Prints nothing and
+# succeeds when clean; prints the reason (and fails) otherwise.
+log_clean() { # kind segment-file
+    local kind=$1 seg=$2 bad
+    case $kind in
+    postfix | postscreen)
+        if [[ $kind == postscreen ]]; then
+            if bad=$(grep -E 'PREGREET|HANGUP|COMMAND (PIPELINING|TIME LIMIT)|NON-SMTP|BARE NEWLINE' "$seg"); then
+                echo "postscreen complained: $bad"
+                return 1
+            fi
+            grep -q 'PASS NEW' "$seg" || {
+                echo "no postscreen 'PASS NEW'"
+                return 1
+            }
+        fi
+        grep -q 'TLS connection established' "$seg" || {
+            echo "no 'TLS connection established'"
+            return 1
+        }
+        if bad=$(grep -E 'lost connection|SSL_accept error|TLS library problem|timeout after|too many errors|fatal:|panic:' "$seg"); then
+            echo "error: $bad"
+            return 1
+        fi
+        bad=$(grep 'disconnect from' "$seg" | head -n1)
+        [[ $bad == *quit=1* ]] || {
+            echo "no 'quit=1' in: ${bad:-<no disconnect line>}"
+            return 1
+        }
+        ;;
+    dovecot)
+        if bad=$(grep -E 'Connection closed|SSL_accept|TLS handshak|[Ee]rror:|Warning:|Fatal:|Panic:|Disconnected' "$seg"); then
+            echo "error: $bad"
+            return 1
+        fi
+        grep -Eq 'Disconnect from .*: Logged out' "$seg" || {
+            echo "no 'Disconnect from ...: Logged out' (client QUIT)"
+            return 1
+        }
+        ;;
+    slapd)
+        if bad=$(grep -E 'connection lost|TLS negotiation failure|err=[1-9]' "$seg"); then
+            echo "error: $bad"
+            return 1
+        fi
+        grep -q 'TLS established' "$seg" || {
+            echo "no 'TLS established'"
+            return 1
+        }
+        grep -q ' UNBIND' "$seg" || {
+            echo "no UNBIND"
+            return 1
+        }
+        grep -Eq 'fd=[0-9]+ closed$' "$seg" || {
+            echo "no clean 'closed'"
+            return 1
+        }
+        ;;
+    esac
+    return 0
+}
+
+check_log() { # label kind logfile offset
+    local label=$1 kind=$2 file=$3 off=$4 seg why
+    seg="$OUT/${label//\//.}.log-segment"
+    wait_log "$file" "$off" "$(end_mark "$kind")" || true
+    # postscreen logs DISCONNECT before smtpd's line when it drops; give smtpd a moment.
+    sleep 0.2
+    log_since "$file" "$off" >"$seg"
+    why=$(log_clean "$kind" "$seg" | head -n 3 | paste -sd '|') || true
+    if [[ -z $why ]]; then
+        pass "$label: server log shows clean session end ($(basename "$file"))"
+    else
+        fail "$label: server log: $why (see $seg)"
+    fi
+}
+
+ossl_fp() { # proto port -> SHA-1 (upper hex, no colons) of the leaf openssl s_client sees
+    local proto=$1 port=$2
+    timeout 30 openssl s_client -starttls "$proto" -connect "127.0.0.1:$port" \
+        -servername "$SNI" -showcerts </dev/null 2>/dev/null |
+        openssl x509 -noout -fingerprint -sha1 2>/dev/null |
+        sed 's/^.*=//; s/://g' | tr 'a-f' 'A-F'
+}
+
+# --- run -------------------------------------------------------------------------
+
+servers=${ONLY:-$SERVERS}
+declare -A SEEN_FP=()
+
+echo "== openssl s_client ($(openssl version | cut -d' ' -f1-2))"
+for name in $servers; do
+    t=$SECONDS
+    proto=$(var "$name" PROTO)
+    port=$(var "$name" PORT)
+    want=$(var "$name" FP)
+    kind=$(var "$name" KIND)
+    logf=$(var "$name" LOG)
+    off=$(log_size "$logf")
+    got=$(ossl_fp "$proto" "$port" || true)
+    SEEN_FP[$name]=$got
+    result "$([[ -n $got && $got == "$want" ]] && echo 1 || echo 0)" \
+        "$name: openssl s_client -starttls $proto 127.0.0.1:$port leaf SHA-1 $got (expected $want) ($((SECONDS - t))s)"
+    # s_client </dev/null just drops the connection after the handshake (no
+    # QUIT/unbind): the log check must flag that, or it would prove nothing.
+    wait_log "$logf" "$off" "$(end_mark "$kind")" || true
+    sleep 0.2
+    seg="$OUT/$name.s_client.log-segment"
+    log_since "$logf" "$off" >"$seg"
+    why=$(log_clean "$kind" "$seg" | head -n 1) || true
+    if [[ -z $why ]]; then
+        fail "$name: log check did NOT flag openssl s_client's abrupt close (see $seg)"
+    else
+        pass "$name: log check flags openssl s_client's abrupt close as unclean: ${why:0:110}"
+    fi
+done
+
+if [[ ${SKIP_SELFTEST:-0} != 1 ]]; then
+    echo "== harness self-test (reference client probe.py)"
+    for name in $servers; do
+        t=$SECONDS
+        kind=$(var "$name" KIND)
+        proto=$(var "$name" PROTO)
+        port=$(var "$name" PORT)
+        logf=$(var "$name" LOG)
+        off=$(log_size "$logf")
+        if [[ $kind == postscreen ]]; then
+            j=$(python3 "$HERE/probe.py" greeting 127.0.0.1 "$port" || true)
+            [[ -n $j ]] || j='{}'
+            ok=$(python3 -c '
+import json, sys
+d = json.loads(sys.argv[1]); w = float(sys.argv[2])
+g = d.get("greeting", [])
+print(1 if d.get("ok") and len(g) >= 2 and g[0][1].startswith("220-")
+      and g[-1][1].startswith("220 ") and g[-1][0] >= w - 0.5 else 0)' "$j" "$POSTSCREEN_GREET_WAIT" 2>/dev/null || echo 0)
+            result "$ok" "$name: multi-line greeting, final '220 ' after >= ${POSTSCREEN_GREET_WAIT}s wait: $j"
+        else
+            j=$(python3 "$HERE/probe.py" clean "$proto" 127.0.0.1 "$port" || true)
+        fi
+        [[ -n $j ]] || j='{}'
+        fp=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get("fingerprint",""))' "$j" 2>/dev/null || true)
+        result "$([[ -n $fp && $fp == "$(var "$name" FP)" ]] && echo 1 || echo 0)" \
+            "$name: reference client session ok, leaf SHA-1 $fp"
+        check_log "$name/probe" "$kind" "$logf" "$off"
+        if [[ $kind == postscreen ]]; then
+            off=$(log_size "$logf")
+            python3 "$HERE/probe.py" pregreet 127.0.0.1 "$port" >/dev/null || true
+            wait_log "$logf" "$off" 'PREGREET' || true
+            if log_since "$logf" "$off" | grep -q 'PREGREET .* from \[127.0.0.1\]'; then
+                pass "$name: a client talking before the final 220 IS logged as PREGREET (check is meaningful)"
+            else
+                fail "$name: early talker was NOT logged as PREGREET"
+            fi
+        fi
+        echo "     ($name self-test $((SECONDS - t))s)"
+    done
+fi
+
+if [[ -n $BINARY ]]; then
+    echo "== $BINARY"
+    for name in $servers; do
+        t=$SECONDS
+        kind=$(var "$name" KIND)
+        proto=$(var "$name" PROTO)
+        port=$(var "$name" PORT)
+        variant=$(var "$name" VARIANT)
+        logf=$(var "$name" LOG)
+        off=$(log_size "$logf")
+        out="$OUT/$name.json"
+        err="$OUT/$name.stderr"
+        # shellcheck disable=SC2086
+        set -- "$BINARY" 127.0.0.1 "$port" "$proto" --sni-domain "$SNI" \
+            --name-validation cn-san --ca-trust "$CA_ROOT" ${BINARY_EXTRA_ARGS:-}
+        rc=0
+        timeout "$BINARY_TIMEOUT" "$@" >"$out" 2>"$err" </dev/null || rc=$?
+        echo "     \$ $* -> exit $rc ($((SECONDS - t))s)"
+        echo "     $(head -c 600 "$out")"
+        if [[ $rc == 124 ]]; then
+            fail "$name: BINARY timed out after ${BINARY_TIMEOUT}s"
+        fi
+        want=${SEEN_FP[$name]:-}
+        [[ -n $want ]] || want=$(var "$name" FP)
+        while IFS= read -r line; do
+            case $line in
+            PASS\ *) pass "${line#PASS }" ;;
+            FAIL\ *) fail "${line#FAIL }" ;;
+            *) echo "$line" ;;
+            esac
+        done < <(python3 "$HERE/prtg_expect.py" "$out" "$name" "$variant" "$proto" "$want" || true)
+        check_log "$name" "$kind" "$logf" "$off"
+        echo "     ($name $((SECONDS - t))s)"
+    done
+fi
+
+echo
+if ((FAILED > 0)); then
+    echo "Failed checks:"
+    printf '  - %s\n' "${FAILURES[@]}"
+fi
+echo "$PASSED passed, $FAILED failed"
+((FAILED == 0))
