@@ -18,7 +18,7 @@ use starttls_engine::{Config, Input, ProbeError};
 use crate::connect::{self, Progress};
 use crate::deadlines::Deadlines;
 use crate::error::{CheckError, ConnectFailure};
-use crate::resolve::resolve;
+use crate::resolve::resolve_within;
 use crate::slot::{is_armed, Connecting, Dialing, Meta, Next, Slot, State};
 use crate::target::{Checked, DriverOptions, Target};
 
@@ -31,8 +31,8 @@ const EVENTS: usize = 1024;
 /// Checks one target: resolves it, connects, runs the probe and returns the
 /// report or why it failed.
 ///
-/// DNS resolution uses the system resolver and blocks the calling thread;
-/// IP literals skip it.
+/// DNS resolution uses the system resolver on a helper thread and gives up
+/// when the overall time limit runs out; IP literals skip it.
 pub fn check(target: Target, options: &DriverOptions) -> Result<Checked, CheckError> {
     let host = target.host.clone();
     let port = target.port;
@@ -47,9 +47,10 @@ pub fn check(target: Target, options: &DriverOptions) -> Result<Checked, CheckEr
 /// At most [`DriverOptions::max_in_flight`] connections are open at a time;
 /// the others wait and start as slots free up, and each target's overall
 /// clock starts when it starts. Names are resolved when their target starts,
-/// with the blocking system resolver: a slow DNS answer holds up the whole
-/// loop for its duration (other probes' deadlines are still judged by the
-/// real clock). Pass IP literals to avoid DNS entirely.
+/// by the system resolver on a helper thread, waiting at most the overall
+/// time limit: a slow DNS answer holds up the loop for that long (other
+/// probes' deadlines are still judged by the real clock). Pass IP literals
+/// to avoid DNS entirely.
 pub fn check_many(
     targets: Vec<Target>,
     options: &DriverOptions,
@@ -222,7 +223,7 @@ impl Driver {
         let started = Instant::now();
         let overall_end = later(started, self.options.overall_timeout);
         let addrs = match job.source {
-            Source::Name(port) => resolve(&job.host, port),
+            Source::Name(port) => resolve_within(&job.host, port, self.options.overall_timeout),
             Source::Addresses(addrs) if addrs.is_empty() => Err(CheckError::NoAddresses {
                 host: job.host.clone(),
             }),

@@ -43,8 +43,8 @@
 //! ```
 //!
 //! ## How it works
-//! - DNS uses the system resolver (`ToSocketAddrs`), which **blocks**; it
-//!   runs when a target starts. IP literals (`192.0.2.1`, `2001:db8::1`,
+//! - DNS uses the system resolver (`ToSocketAddrs`) on a helper thread, for
+//!   at most the target's overall time limit; it runs when a target starts. IP literals (`192.0.2.1`, `2001:db8::1`,
 //!   `[2001:db8::1]`) skip DNS.
 //! - Each address gets [`DriverOptions::connect_timeout`]; refused,
 //!   unreachable and timed-out attempts are collected in

@@ -1,10 +1,13 @@
 //! From a host name to the addresses to try, in order.
 //!
 //! Names go through the system resolver (`ToSocketAddrs`, i.e.
-//! `getaddrinfo`), which **blocks** the calling thread until it answers. IP
-//! literals never touch DNS.
+//! `getaddrinfo`), which blocks until it answers, so [`resolve_within`] asks
+//! it on a helper thread and gives up when the target's time runs out (the
+//! thread then finishes on its own). IP literals never touch DNS.
 
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::sync::mpsc;
+use std::time::Duration;
 
 use crate::error::CheckError;
 
@@ -41,6 +44,43 @@ pub(crate) fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, CheckErr
     Ok(addrs)
 }
 
+/// Like [`resolve`], but waits at most `limit` for the system resolver, so a
+/// dead DNS server cannot hold a check beyond its deadline.
+pub(crate) fn resolve_within(
+    host: &str,
+    port: u16,
+    limit: Duration,
+) -> Result<Vec<SocketAddr>, CheckError> {
+    if ip_literal(host).is_some() {
+        return resolve(host, port);
+    }
+    let owned = host.to_owned();
+    bounded(move || resolve(&owned, port), limit)
+}
+
+/// Runs `lookup` on its own thread and waits at most `limit` for it.
+fn bounded<F>(lookup: F, limit: Duration) -> Result<Vec<SocketAddr>, CheckError>
+where
+    F: FnOnce() -> Result<Vec<SocketAddr>, CheckError> + Send + 'static,
+{
+    let (tx, rx) = mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("starttls-resolve".into())
+        .spawn(move || {
+            let _ = tx.send(lookup());
+        });
+    if let Err(e) = spawned {
+        return Err(CheckError::Resolve {
+            host: String::new(),
+            detail: format!("cannot start the resolver thread: {e}"),
+        });
+    }
+    rx.recv_timeout(limit).unwrap_or(Err(CheckError::Timeout {
+        phase: "resolve",
+        after: limit,
+    }))
+}
+
 /// `host` as an IP address if it is one: `192.0.2.1`, `2001:db8::1`, `[2001:db8::1]`.
 fn ip_literal(host: &str) -> Option<IpAddr> {
     let inner = host.strip_prefix('[').and_then(|h| h.strip_suffix(']'));
@@ -53,6 +93,40 @@ fn ip_literal(host: &str) -> Option<IpAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_resolver_that_never_answers_times_out() {
+        let (release, wait) = mpsc::channel::<()>();
+        let result = bounded(
+            move || {
+                let _ = wait.recv();
+                Ok(Vec::new())
+            },
+            Duration::from_millis(20),
+        );
+        assert_eq!(
+            result,
+            Err(CheckError::Timeout {
+                phase: "resolve",
+                after: Duration::from_millis(20)
+            })
+        );
+        drop(release);
+    }
+
+    #[test]
+    fn a_bounded_lookup_returns_the_resolver_answer() {
+        let addr: SocketAddr = "192.0.2.9:25".parse().unwrap();
+        assert_eq!(
+            bounded(move || Ok(vec![addr]), Duration::from_secs(5)),
+            Ok(vec![addr])
+        );
+        assert_eq!(
+            resolve_within("192.0.2.9", 25, Duration::ZERO),
+            Ok(vec![addr]),
+            "literals need no thread and no time"
+        );
+    }
 
     #[test]
     fn ip_literals_are_used_as_they_are() {
