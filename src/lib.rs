@@ -4,6 +4,7 @@
 //! end-to-end tests and fuzz targets call the same code.
 
 pub mod args;
+pub mod fuzzing;
 pub mod hostname;
 pub mod params;
 pub mod shell_words;
