@@ -1,7 +1,40 @@
-//! The `starttls-cert` command. Its command line arrives with the CLI work;
-//! until then it says so instead of pretending to check anything.
+//! `starttls-cert`: checks the TLS certificate behind SMTP/LMTP STARTTLS and
+//! LDAP StartTLS. See `starttls-cert --help` and the README.
+
+use std::io::{IsTerminal, Read, Write};
+
+use starttls_cert::args::Format;
+use starttls_cert::cli::{execute, execute_line, Source};
+use starttls_cert::output::render_early_error;
+
+/// The most we read from stdin for a parameter line.
+const STDIN_LIMIT: u64 = 64 * 1024;
 
 fn main() {
-    eprintln!("starttls-cert: the command line is not built yet; the engine is usable as the starttls-engine library");
-    std::process::exit(2);
+    let args: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let program = args
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "starttls-cert".into());
+    let rendered = if args.len() == 1 && !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        let read = std::io::stdin().take(STDIN_LIMIT).read_to_string(&mut line);
+        match read {
+            Ok(_) => execute_line(&program, &line),
+            Err(e) => render_early_error(
+                Format::PrtgV2,
+                &format!("cannot read the parameter line from stdin: {e}"),
+            ),
+        }
+    } else if args.get(1).map(String::as_str) == Some("demo") {
+        starttls_cert::demo::main(&args[2..])
+    } else {
+        execute(args, Source::Argv)
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(rendered.stdout.as_bytes());
+    let _ = stdout.flush();
+    std::process::exit(rendered.exit_code);
 }

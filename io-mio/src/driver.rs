@@ -1,0 +1,622 @@
+//! The event loop: one mio `Poll` driving any number of probes, each in a
+//! slot indexed by its `Token`, with deadlines in a heap.
+//!
+//! Per wake-up the loop touches only the sockets that reported events and
+//! the slots whose deadlines passed, so ten thousand idle probes cost
+//! nothing while one of them is busy. One scratch read buffer serves every
+//! connection; a connection keeps its own buffer only for bytes the socket
+//! did not take yet.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use mio::event::Event;
+use mio::net::TcpStream;
+use mio::{Events, Interest, Poll, Token};
+use starttls_engine::{Config, Input, ProbeError};
+
+use crate::connect::{self, Progress};
+use crate::deadlines::Deadlines;
+use crate::error::{CheckError, ConnectFailure};
+use crate::resolve::resolve;
+use crate::slot::{is_armed, Connecting, Dialing, Meta, Next, Slot, State};
+use crate::target::{Checked, DriverOptions, Target};
+
+/// Size of the one read buffer all connections share: a full TLS record.
+const SCRATCH: usize = 16 * 1024 + 256;
+
+/// How many readiness events one `poll` call may return.
+const EVENTS: usize = 1024;
+
+/// Checks one target: resolves it, connects, runs the probe and returns the
+/// report or why it failed.
+///
+/// DNS resolution uses the system resolver and blocks the calling thread;
+/// IP literals skip it.
+pub fn check(target: Target, options: &DriverOptions) -> Result<Checked, CheckError> {
+    let host = target.host.clone();
+    let port = target.port;
+    check_many(vec![target], options)
+        .pop()
+        .unwrap_or_else(|| Err(lost(&host, port)))
+}
+
+/// Checks many targets at once and returns one result per target, in the
+/// order given.
+///
+/// At most [`DriverOptions::max_in_flight`] connections are open at a time;
+/// the others wait and start as slots free up, and each target's overall
+/// clock starts when it starts. Names are resolved when their target starts,
+/// with the blocking system resolver: a slow DNS answer holds up the whole
+/// loop for its duration (other probes' deadlines are still judged by the
+/// real clock). Pass IP literals to avoid DNS entirely.
+pub fn check_many(
+    targets: Vec<Target>,
+    options: &DriverOptions,
+) -> Vec<Result<Checked, CheckError>> {
+    let jobs = targets
+        .into_iter()
+        .map(|t| Job {
+            source: Source::Name(t.port),
+            host: t.host,
+            config: t.config,
+        })
+        .collect();
+    run(jobs, options)
+}
+
+/// Where a job's addresses come from.
+#[derive(Debug)]
+pub(crate) enum Source {
+    /// Resolve the job's host for this port when the job starts.
+    Name(u16),
+    /// Already known, tried in this order.
+    #[cfg_attr(not(test), allow(dead_code))]
+    Addresses(Vec<SocketAddr>),
+}
+
+/// One check waiting to run.
+#[derive(Debug)]
+pub(crate) struct Job {
+    pub(crate) host: String,
+    pub(crate) source: Source,
+    pub(crate) config: Config,
+}
+
+/// Runs `jobs` to completion; results come back in the jobs' order.
+pub(crate) fn run(jobs: Vec<Job>, options: &DriverOptions) -> Vec<Result<Checked, CheckError>> {
+    run_counting(jobs, options).0
+}
+
+/// [`run`], also returning the most connections that were open at once.
+fn run_counting(
+    jobs: Vec<Job>,
+    options: &DriverOptions,
+) -> (Vec<Result<Checked, CheckError>>, usize) {
+    let count = jobs.len();
+    let mut queue = jobs.into_iter().enumerate();
+    let mut driver = match Driver::new(count, *options) {
+        Ok(driver) => driver,
+        Err(e) => {
+            let detail = format!("cannot create the event loop: {e}");
+            let results = queue
+                .map(|(_, job)| {
+                    Err(CheckError::Io {
+                        peer: unspecified(&job),
+                        detail: detail.clone(),
+                    })
+                })
+                .collect();
+            return (results, 0);
+        }
+    };
+    let mut events = Events::with_capacity(EVENTS);
+    let cap = options.max_in_flight.max(1);
+    loop {
+        while driver.active < cap {
+            let Some((index, job)) = queue.next() else {
+                break;
+            };
+            driver.start(index, job);
+        }
+        if driver.active == 0 {
+            break;
+        }
+        let timeout = driver
+            .next_deadline()
+            .map(|at| at.saturating_duration_since(Instant::now()));
+        if let Err(e) = driver.poll.poll(&mut events, timeout) {
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            let detail = format!("event loop failed: {e}");
+            driver.fail_all(&detail);
+            for (index, job) in queue.by_ref() {
+                let peer = unspecified(&job);
+                let error = CheckError::Io {
+                    peer,
+                    detail: detail.clone(),
+                };
+                if let Some(place) = driver.results.get_mut(index) {
+                    *place = Some(Err(error));
+                }
+            }
+            break;
+        }
+        let now = Instant::now();
+        for event in events.iter() {
+            driver.on_event(event, now);
+        }
+        driver.expire(now);
+    }
+    let results = driver
+        .results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(lost("", 0))))
+        .collect();
+    (results, driver.peak)
+}
+
+/// A result that went missing: cannot happen, but is reported, not panicked.
+fn lost(host: &str, port: u16) -> CheckError {
+    CheckError::Io {
+        peer: SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), port),
+        detail: format!("internal error: no result for {host}"),
+    }
+}
+
+/// The address to name in an error about a job that never connected.
+fn unspecified(job: &Job) -> SocketAddr {
+    match &job.source {
+        Source::Name(port) => SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), *port),
+        Source::Addresses(addrs) => addrs
+            .first()
+            .copied()
+            .unwrap_or_else(|| SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), 0)),
+    }
+}
+
+/// `t + d`, or far in the future when that does not fit in an `Instant`.
+pub(crate) fn later(t: Instant, d: Duration) -> Instant {
+    t.checked_add(d)
+        .or_else(|| t.checked_add(Duration::from_secs(100 * 365 * 24 * 3600)))
+        .unwrap_or(t)
+}
+
+/// The loop's state: the poll, the slots, the deadlines and the results.
+pub(crate) struct Driver {
+    pub(crate) poll: Poll,
+    pub(crate) options: DriverOptions,
+    /// Running checks, indexed by their mio token; `None` when free.
+    slots: Vec<Option<Slot>>,
+    /// Free slot indexes, reused before the vector grows.
+    free: Vec<usize>,
+    /// Slots in use.
+    active: usize,
+    /// The most slots that were running at once.
+    peak: usize,
+    deadlines: Deadlines,
+    /// The one read buffer every connection shares.
+    pub(crate) scratch: Box<[u8]>,
+    results: Vec<Option<Result<Checked, CheckError>>>,
+}
+
+impl Driver {
+    fn new(count: usize, options: DriverOptions) -> std::io::Result<Self> {
+        Ok(Driver {
+            poll: Poll::new()?,
+            options,
+            slots: Vec::new(),
+            free: Vec::new(),
+            active: 0,
+            peak: 0,
+            deadlines: Deadlines::default(),
+            scratch: vec![0; SCRATCH].into_boxed_slice(),
+            results: (0..count).map(|_| None).collect(),
+        })
+    }
+
+    /// Starts job `index`: resolves it and begins connecting, or records
+    /// its result at once when that fails.
+    fn start(&mut self, index: usize, job: Job) {
+        let started = Instant::now();
+        let overall_end = later(started, self.options.overall_timeout);
+        let addrs = match job.source {
+            Source::Name(port) => resolve(&job.host, port),
+            Source::Addresses(addrs) if addrs.is_empty() => Err(CheckError::NoAddresses {
+                host: job.host.clone(),
+            }),
+            Source::Addresses(addrs) => Ok(addrs),
+        };
+        let addrs = match addrs {
+            Ok(addrs) => addrs,
+            Err(e) => return self.results[index] = Some(Err(e)),
+        };
+        let now = Instant::now();
+        if now >= overall_end {
+            let after = now.saturating_duration_since(started);
+            return self.results[index] = Some(Err(CheckError::Timeout {
+                phase: "resolve",
+                after,
+            }));
+        }
+        let token = self.free.pop().unwrap_or_else(|| {
+            self.slots.push(None);
+            self.slots.len() - 1
+        });
+        let meta = Meta {
+            index,
+            token,
+            host: job.host,
+            started,
+            overall_end,
+            armed: None,
+        };
+        let dial = Dialing {
+            rest: addrs.into_iter(),
+            attempts: Vec::new(),
+            config: job.config,
+        };
+        self.active += 1;
+        self.peak = self.peak.max(self.active);
+        let next = self.dial(meta, dial, now);
+        self.settle(token, next);
+    }
+
+    /// Starts a connection attempt to the next address that takes one.
+    fn dial(&mut self, meta: Meta, mut dial: Dialing, now: Instant) -> Next {
+        while let Some(addr) = dial.rest.next() {
+            let mut stream = match connect::start(addr) {
+                Ok(stream) => stream,
+                Err(failure) => {
+                    dial.attempts.push((addr, failure));
+                    continue;
+                }
+            };
+            let interest = Interest::READABLE | Interest::WRITABLE;
+            if let Err(e) = self
+                .poll
+                .registry()
+                .register(&mut stream, Token(meta.token), interest)
+            {
+                dial.attempts.push((
+                    addr,
+                    ConnectFailure::Other(format!("cannot watch the socket: {e}")),
+                ));
+                continue;
+            }
+            let give_up = later(now, self.options.connect_timeout).min(meta.overall_end);
+            let connecting = Connecting {
+                stream,
+                addr,
+                since: now,
+                give_up,
+                dial,
+            };
+            return Next::Keep(Slot {
+                meta,
+                state: State::Connecting(connecting),
+            });
+        }
+        let error = CheckError::Connect {
+            host: meta.host,
+            attempts: dial.attempts,
+        };
+        Next::Done(meta.index, Err(error))
+    }
+
+    /// Puts a slot back and re-arms its deadline, or records its result.
+    fn settle(&mut self, token: usize, next: Next) {
+        match next {
+            Next::Keep(mut slot) => {
+                let at = slot.deadline();
+                if slot.meta.armed.map(|a| a.at) != Some(at) {
+                    slot.meta.armed = Some(self.deadlines.arm(token, at));
+                }
+                if let Some(place) = self.slots.get_mut(token) {
+                    *place = Some(slot);
+                }
+            }
+            Next::Done(index, result) => {
+                if let Some(place) = self.results.get_mut(index) {
+                    *place = Some(result);
+                }
+                self.free.push(token);
+                self.active = self.active.saturating_sub(1);
+            }
+        }
+    }
+
+    /// The earliest deadline of any running slot.
+    fn next_deadline(&mut self) -> Option<Instant> {
+        let slots = &self.slots;
+        self.deadlines
+            .next(|token, seq| is_armed(slots, token, seq))
+    }
+
+    /// Handles a readiness event for one slot.
+    fn on_event(&mut self, event: &Event, now: Instant) {
+        let token = event.token().0;
+        let Some(slot) = self.slots.get_mut(token).and_then(Option::take) else {
+            return;
+        };
+        let next = match slot.state {
+            State::Connecting(_) => self.on_connect_event(slot, now),
+            State::Probing(_) => {
+                let trouble = event.is_error() || event.is_read_closed() || event.is_write_closed();
+                let readable = event.is_readable() || trouble;
+                let writable = event.is_writable() || trouble;
+                self.on_ready(slot, readable, writable, now)
+            }
+        };
+        self.settle(token, next);
+    }
+
+    /// Handles every slot whose deadline has passed.
+    fn expire(&mut self, now: Instant) {
+        loop {
+            let slots = &self.slots;
+            let Some(token) = self
+                .deadlines
+                .pop_expired(now, |t, seq| is_armed(slots, t, seq))
+            else {
+                break;
+            };
+            let Some(mut slot) = self.slots.get_mut(token).and_then(Option::take) else {
+                continue;
+            };
+            slot.meta.armed = None;
+            let next = self.on_deadline(slot, now);
+            self.settle(token, next);
+        }
+        let live = self.active;
+        let slots = &self.slots;
+        self.deadlines
+            .compact(live, |t, seq| is_armed(slots, t, seq));
+    }
+
+    /// A slot's deadline passed: a connect attempt ran out, the probe's
+    /// wait ended, or the overall limit was reached.
+    fn on_deadline(&mut self, slot: Slot, now: Instant) -> Next {
+        let Slot { meta, state } = slot;
+        match state {
+            State::Connecting(mut c) => {
+                self.forget(&mut c.stream);
+                if now >= meta.overall_end {
+                    let after = now.saturating_duration_since(meta.started);
+                    return Next::Done(
+                        meta.index,
+                        Err(CheckError::Timeout {
+                            phase: "connect",
+                            after,
+                        }),
+                    );
+                }
+                c.dial.attempts.push((c.addr, ConnectFailure::TimedOut));
+                self.dial(meta, c.dial, now)
+            }
+            State::Probing(mut p) => {
+                if now >= p.wait_until {
+                    p.probe.handle_input(Input::Timeout, now);
+                    return self.drive(meta, p, now);
+                }
+                if now >= meta.overall_end {
+                    // The probe's own overall limit is clamped to ours, so
+                    // this is only a safety net.
+                    self.forget(&mut p.stream);
+                    let error = ProbeError::Timeout {
+                        phase: p.probe.phase(),
+                        limit: self.options.overall_timeout,
+                        overall: true,
+                    };
+                    return Next::Done(
+                        meta.index,
+                        Err(CheckError::Probe {
+                            peer: p.peer,
+                            error,
+                        }),
+                    );
+                }
+                Next::Keep(Slot {
+                    meta,
+                    state: State::Probing(p),
+                })
+            }
+        }
+    }
+
+    /// The connecting socket reported an event: connected, failed, or not yet.
+    fn on_connect_event(&mut self, slot: Slot, now: Instant) -> Next {
+        let Slot { meta, state } = slot;
+        let State::Connecting(mut c) = state else {
+            return Next::Keep(Slot { meta, state });
+        };
+        match connect::progress(&c.stream) {
+            Progress::Pending => Next::Keep(Slot {
+                meta,
+                state: State::Connecting(c),
+            }),
+            Progress::Failed(failure) => {
+                self.forget(&mut c.stream);
+                c.dial.attempts.push((c.addr, failure));
+                self.dial(meta, c.dial, now)
+            }
+            Progress::Connected => self.begin_probe(meta, c, now),
+        }
+    }
+
+    /// Stops watching a socket that is about to be dropped (closed).
+    pub(crate) fn forget(&self, stream: &mut TcpStream) {
+        // Failing to deregister a socket we are closing changes nothing.
+        let _ = self.poll.registry().deregister(stream);
+    }
+
+    /// Fails every running job with `detail` (the event loop broke).
+    fn fail_all(&mut self, detail: &str) {
+        for token in 0..self.slots.len() {
+            let Some(slot) = self.slots.get_mut(token).and_then(Option::take) else {
+                continue;
+            };
+            let Slot { meta, mut state } = slot;
+            let (stream, peer) = match &mut state {
+                State::Connecting(c) => (&mut c.stream, c.addr),
+                State::Probing(p) => (&mut p.stream, p.peer),
+            };
+            self.forget(stream);
+            let error = CheckError::Io {
+                peer,
+                detail: detail.to_owned(),
+            };
+            self.settle(token, Next::Done(meta.index, Err(error)));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::net::TcpListener;
+    use std::thread;
+
+    use starttls_engine::{Phase, Protocol};
+
+    use super::*;
+
+    /// A port nothing listens on (bound, then released).
+    fn dead_port() -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    }
+
+    /// A server that answers every connection with `421 busy` and closes.
+    fn busy_server() -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        thread::spawn(move || {
+            for mut conn in listener.incoming().flatten() {
+                thread::spawn(move || {
+                    let _ = conn.write_all(b"421 4.3.2 busy\r\n");
+                    thread::sleep(Duration::from_millis(200));
+                });
+            }
+        });
+        addr
+    }
+
+    fn job(addrs: Vec<SocketAddr>) -> Job {
+        Job {
+            host: "test.example".into(),
+            source: Source::Addresses(addrs),
+            config: Config::new(Protocol::Smtp),
+        }
+    }
+
+    fn options(connect: u64, overall: u64) -> DriverOptions {
+        DriverOptions {
+            connect_timeout: Duration::from_millis(connect),
+            overall_timeout: Duration::from_millis(overall),
+            max_in_flight: 16,
+        }
+    }
+
+    #[test]
+    fn a_refusing_first_address_falls_through_to_the_next() {
+        let live = busy_server();
+        let dead = dead_port();
+        let results = run(vec![job(vec![dead, live])], &options(5_000, 5_000));
+        let [Err(CheckError::Probe { peer, error })] = &results[..] else {
+            panic!("{results:?}")
+        };
+        assert_eq!(*peer, live, "the second address answered");
+        assert!(
+            matches!(
+                error,
+                ProbeError::Rejected {
+                    phase: Phase::Greeting,
+                    ..
+                }
+            ),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn every_address_failing_lists_each_attempt() {
+        let (a, b) = (dead_port(), dead_port());
+        let results = run(vec![job(vec![a, b])], &options(5_000, 5_000));
+        let expected = CheckError::Connect {
+            host: "test.example".into(),
+            attempts: vec![(a, ConnectFailure::Refused), (b, ConnectFailure::Refused)],
+        };
+        assert_eq!(results, [Err(expected)]);
+    }
+
+    #[test]
+    fn connect_timeout_moves_on_to_the_next_address_then_gives_up() {
+        // Time is passed in, so the deadline logic is tested without a
+        // server that never answers: expire before any event is handled.
+        let (a, b) = (busy_server(), busy_server());
+        let mut driver = Driver::new(1, options(1_000, 10_000)).unwrap();
+        let t0 = Instant::now();
+        driver.start(0, job(vec![a, b]));
+        assert_eq!(driver.active, 1);
+        let first = driver.next_deadline().unwrap();
+        assert!(first >= t0 + Duration::from_millis(1_000));
+        assert!(
+            first < t0 + Duration::from_millis(5_000),
+            "connect limit, not overall"
+        );
+        driver.expire(first);
+        assert!(driver.results[0].is_none(), "second address tried");
+        let second = driver.next_deadline().unwrap();
+        assert!(second >= first + Duration::from_millis(1_000));
+        driver.expire(second);
+        let expected = CheckError::Connect {
+            host: "test.example".into(),
+            attempts: vec![(a, ConnectFailure::TimedOut), (b, ConnectFailure::TimedOut)],
+        };
+        assert_eq!(driver.results[0], Some(Err(expected)));
+        assert_eq!(driver.active, 0);
+        assert_eq!(driver.next_deadline(), None);
+    }
+
+    #[test]
+    fn overall_limit_during_connect_is_a_connect_timeout() {
+        let a = busy_server();
+        let mut driver = Driver::new(1, options(5_000, 1_000)).unwrap();
+        driver.start(0, job(vec![a, a]));
+        let at = driver.next_deadline().unwrap();
+        driver.expire(at);
+        let Some(Err(CheckError::Timeout { phase, after })) = &driver.results[0] else {
+            panic!("{:?}", driver.results[0])
+        };
+        assert_eq!(*phase, "connect");
+        assert!(*after >= Duration::from_millis(1_000));
+    }
+
+    #[test]
+    fn max_in_flight_bounds_open_connections() {
+        let live = busy_server();
+        let jobs = (0..12).map(|_| job(vec![live])).collect();
+        let mut opts = options(5_000, 5_000);
+        opts.max_in_flight = 3;
+        let (results, peak) = run_counting(jobs, &opts);
+        assert_eq!(results.len(), 12);
+        assert!(peak <= 3 && peak > 0, "peak {peak}");
+        for r in results {
+            assert!(matches!(r, Err(CheckError::Probe { .. })), "{r:?}");
+        }
+    }
+
+    #[test]
+    fn no_addresses_and_empty_batches_finish() {
+        assert_eq!(run(Vec::new(), &options(1, 1)), []);
+        let results = run(vec![job(Vec::new())], &options(1_000, 1_000));
+        assert_eq!(
+            results,
+            [Err(CheckError::NoAddresses {
+                host: "test.example".into()
+            })]
+        );
+    }
+}

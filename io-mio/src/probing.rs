@@ -1,0 +1,197 @@
+//! The connected half of a check: feed the probe what the socket reads, write
+//! what the probe transmits (keeping what the socket does not take), and
+//! turn its final output into the check's result.
+
+use std::time::Instant;
+
+use mio::{Interest, Token};
+use starttls_engine::{Input, Output, Probe, ProbeError};
+
+use crate::driver::Driver;
+use crate::error::CheckError;
+use crate::slot::{Connecting, Meta, Next, Probing, Slot, State};
+use crate::target::Checked;
+use crate::transport::{read_once, write_some, ReadOutcome, Wrote};
+
+impl Driver {
+    /// The connection is up: start the probe and read whatever is there.
+    pub(crate) fn begin_probe(&mut self, meta: Meta, c: Connecting, now: Instant) -> Next {
+        let Connecting {
+            mut stream,
+            addr,
+            since,
+            dial,
+            ..
+        } = c;
+        // Small writes (one command line) must leave at once; failure to set
+        // the option only costs latency.
+        let _ = stream.set_nodelay(true);
+        if let Err(e) =
+            self.poll
+                .registry()
+                .reregister(&mut stream, Token(meta.token), Interest::READABLE)
+        {
+            self.forget(&mut stream);
+            let error = CheckError::Io {
+                peer: addr,
+                detail: e.to_string(),
+            };
+            return Next::Done(meta.index, Err(error));
+        }
+        let mut config = dial.config;
+        let remaining = meta.overall_end.saturating_duration_since(now);
+        let clamped = remaining < config.timeouts.overall;
+        if clamped {
+            config.timeouts.overall = remaining;
+        }
+        let probing = Probing {
+            stream,
+            peer: addr,
+            probe: Box::new(Probe::new(config, now)),
+            unsent: Vec::new(),
+            writable: false,
+            wait_until: now,
+            connect_time: now.saturating_duration_since(since),
+            clamped,
+        };
+        // Data may have arrived with the connection (a greeting): the edge
+        // is past, so read now rather than wait for one.
+        self.on_ready(
+            Slot {
+                meta,
+                state: State::Probing(probing),
+            },
+            true,
+            false,
+            now,
+        )
+    }
+
+    /// A connected socket is readable and/or writable.
+    pub(crate) fn on_ready(
+        &mut self,
+        slot: Slot,
+        readable: bool,
+        writable: bool,
+        now: Instant,
+    ) -> Next {
+        let Slot { meta, state } = slot;
+        let State::Probing(mut p) = state else {
+            return Next::Keep(Slot { meta, state });
+        };
+        if writable && !p.unsent.is_empty() {
+            match write_some(&mut p.stream, &p.unsent) {
+                Wrote::Bytes(n) => {
+                    p.unsent.drain(..n);
+                    if p.unsent.is_empty() {
+                        p.unsent = Vec::new();
+                    }
+                }
+                Wrote::Closed => p.probe.handle_input(Input::Closed, now),
+                Wrote::Failed(e) => return self.io_failure(meta, p, &e),
+            }
+        }
+        while readable && !p.probe.is_done() {
+            match read_once(&mut p.stream, &mut self.scratch) {
+                ReadOutcome::Data(n) => {
+                    let data = self.scratch.get(..n).unwrap_or_default();
+                    p.probe.handle_input(Input::Received(data), now);
+                }
+                ReadOutcome::Closed => {
+                    p.probe.handle_input(Input::Closed, now);
+                    break;
+                }
+                ReadOutcome::Empty => break,
+                ReadOutcome::Failed(e) => return self.io_failure(meta, p, &e),
+            }
+        }
+        self.drive(meta, p, now)
+    }
+
+    /// Does what the probe asks until it waits or is done.
+    pub(crate) fn drive(&mut self, meta: Meta, mut p: Probing, now: Instant) -> Next {
+        loop {
+            match p.probe.poll_output() {
+                Output::Transmit(bytes) => {
+                    if !p.unsent.is_empty() {
+                        p.unsent.extend_from_slice(&bytes);
+                        continue;
+                    }
+                    match write_some(&mut p.stream, &bytes) {
+                        Wrote::Bytes(n) => p
+                            .unsent
+                            .extend_from_slice(bytes.get(n..).unwrap_or_default()),
+                        Wrote::Closed => p.probe.handle_input(Input::Closed, now),
+                        Wrote::Failed(e) => return self.io_failure(meta, p, &e),
+                    }
+                }
+                Output::Wait(until) => {
+                    p.wait_until = until;
+                    let want_writable = !p.unsent.is_empty();
+                    if want_writable != p.writable {
+                        let interest = if want_writable {
+                            Interest::READABLE | Interest::WRITABLE
+                        } else {
+                            Interest::READABLE
+                        };
+                        let token = Token(meta.token);
+                        if let Err(e) =
+                            self.poll
+                                .registry()
+                                .reregister(&mut p.stream, token, interest)
+                        {
+                            return self.io_failure(meta, p, &e);
+                        }
+                        p.writable = want_writable;
+                    }
+                    return Next::Keep(Slot {
+                        meta,
+                        state: State::Probing(p),
+                    });
+                }
+                Output::Done(result) => {
+                    self.forget(&mut p.stream);
+                    let result = match result {
+                        Ok(report) => Ok(Checked {
+                            report,
+                            peer: p.peer,
+                            connect_time: p.connect_time,
+                            total_time: now.saturating_duration_since(meta.started),
+                        }),
+                        Err(ProbeError::Timeout {
+                            phase,
+                            overall: true,
+                            ..
+                        }) if p.clamped => {
+                            let limit = self.options.overall_timeout;
+                            let error = ProbeError::Timeout {
+                                phase,
+                                limit,
+                                overall: true,
+                            };
+                            Err(CheckError::Probe {
+                                peer: p.peer,
+                                error,
+                            })
+                        }
+                        Err(error) => Err(CheckError::Probe {
+                            peer: p.peer,
+                            error,
+                        }),
+                    };
+                    return Next::Done(meta.index, result);
+                }
+            }
+        }
+    }
+
+    /// Ends a probe on an operating-system error.
+    pub(crate) fn io_failure(&mut self, meta: Meta, mut p: Probing, e: &std::io::Error) -> Next {
+        self.forget(&mut p.stream);
+        let error = CheckError::Io {
+            peer: p.peer,
+            detail: e.to_string(),
+        };
+        Next::Done(meta.index, Err(error))
+    }
+}

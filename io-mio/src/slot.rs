@@ -1,0 +1,111 @@
+//! A running check in its slot: which job it is, and whether it is still
+//! dialling addresses or already probing.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use mio::net::TcpStream;
+use starttls_engine::{Config, Probe};
+
+use crate::deadlines::Armed;
+use crate::error::{CheckError, ConnectFailure};
+use crate::target::Checked;
+
+/// What a running job is, apart from its connection state.
+#[derive(Debug)]
+pub(crate) struct Meta {
+    /// Position of the job in the input, and of its result in the output.
+    pub(crate) index: usize,
+    /// The slot's mio token.
+    pub(crate) token: usize,
+    /// The host as the target named it, for error messages.
+    pub(crate) host: String,
+    /// When the job started (before DNS).
+    pub(crate) started: Instant,
+    /// `started` plus the overall time limit.
+    pub(crate) overall_end: Instant,
+    /// The deadline currently armed in the heap for this slot.
+    pub(crate) armed: Option<Armed>,
+}
+
+/// Addresses still to try, the failures so far and the probe's config.
+#[derive(Debug)]
+pub(crate) struct Dialing {
+    pub(crate) rest: std::vec::IntoIter<SocketAddr>,
+    pub(crate) attempts: Vec<(SocketAddr, ConnectFailure)>,
+    pub(crate) config: Config,
+}
+
+/// A TCP connection attempt in progress.
+#[derive(Debug)]
+pub(crate) struct Connecting {
+    pub(crate) stream: TcpStream,
+    /// The address being tried.
+    pub(crate) addr: SocketAddr,
+    /// When this attempt started.
+    pub(crate) since: Instant,
+    /// The attempt's connect limit or the overall limit, whichever is first.
+    pub(crate) give_up: Instant,
+    pub(crate) dial: Dialing,
+}
+
+/// A connected probe.
+#[derive(Debug)]
+pub(crate) struct Probing {
+    pub(crate) stream: TcpStream,
+    pub(crate) peer: SocketAddr,
+    pub(crate) probe: Box<Probe>,
+    /// Bytes the probe asked to send that the socket did not take yet.
+    pub(crate) unsent: Vec<u8>,
+    /// Whether WRITABLE interest is registered (only while `unsent` is not empty).
+    pub(crate) writable: bool,
+    /// The deadline from the probe's last `Output::Wait`.
+    pub(crate) wait_until: Instant,
+    /// How long the successful connection attempt took.
+    pub(crate) connect_time: Duration,
+    /// True when the probe's overall limit was shortened to fit ours.
+    pub(crate) clamped: bool,
+}
+
+/// The two halves of a check's life on the wire.
+#[derive(Debug)]
+pub(crate) enum State {
+    /// Trying addresses until one accepts.
+    Connecting(Connecting),
+    /// Connected; the engine's probe runs.
+    Probing(Probing),
+}
+
+/// One running job in its slot.
+#[derive(Debug)]
+pub(crate) struct Slot {
+    pub(crate) meta: Meta,
+    pub(crate) state: State,
+}
+
+impl Slot {
+    /// When this slot needs attention if no event arrives.
+    pub(crate) fn deadline(&self) -> Instant {
+        match &self.state {
+            State::Connecting(c) => c.give_up,
+            State::Probing(p) => p.wait_until.min(self.meta.overall_end),
+        }
+    }
+}
+
+/// What handling an event or deadline did to a slot.
+pub(crate) enum Next {
+    /// Still running: put it back (its deadline is re-armed if it changed).
+    Keep(Slot),
+    /// Finished: the job's result; its socket is already deregistered.
+    Done(usize, Result<Checked, CheckError>),
+}
+
+/// Whether `seq` is the deadline currently armed for slot `token`.
+pub(crate) fn is_armed(slots: &[Option<Slot>], token: usize, seq: u64) -> bool {
+    slots
+        .get(token)
+        .and_then(Option::as_ref)
+        .and_then(|s| s.meta.armed)
+        .is_some_and(|a| a.seq == seq)
+}

@@ -1,0 +1,245 @@
+//! Who the simulated server pretends to be: real implementations with their
+//! exact plaintext bytes, and broken ones that must fail in a specific way.
+//!
+//! The bytes themselves live in [`crate::smtp_dialogue`] and
+//! [`crate::ldap_dialogue`], each with its sources.
+
+use std::fmt;
+
+use starttls_engine::ldap::LdapError;
+use starttls_engine::{Phase, ProbeError, Protocol};
+
+/// A server implementation (or a specific misbehaviour) to simulate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Personality {
+    /// Postfix smtpd: single-line `220` greeting, Postfix 3.x EHLO list.
+    Postfix,
+    /// Postfix behind postscreen: the multi-line `220-` teaser, then after
+    /// `postscreen_greet_wait` (6 s) the real `220 ` line from smtpd.
+    Postscreen,
+    /// Exim 4: greeting with version and date, `Hello name [ip]` EHLO line.
+    Exim,
+    /// Microsoft Exchange Server front-end transport.
+    Exchange,
+    /// Dovecot's LMTP server (answers `LHLO`).
+    DovecotLmtp,
+    /// OpenLDAP slapd: StartTLS response without responseName.
+    OpenLdap,
+    /// Microsoft Active Directory: long-form BER lengths, responseName present.
+    ActiveDirectory,
+    /// 389 Directory Server: short-form BER lengths, responseName present.
+    Ds389,
+    /// Postfix with TLS disabled: EHLO does not list STARTTLS.
+    NoStartTls,
+    /// Postfix advertising STARTTLS but answering `454 4.7.0 TLS not available`.
+    TlsNotAvailable,
+    /// postscreen turning the client away at the greeting with `421` and closing.
+    GreetingRefused,
+    /// An LDAP server without StartTLS: `protocolError` (2).
+    LdapProtocolError,
+    /// OpenLDAP without a usable TLS setup: `unavailable` (52).
+    LdapUnavailable,
+    /// An LDAP server answering with a Notice of Disconnection
+    /// (message ID 0, OID 1.3.6.1.4.1.1466.20036) and closing.
+    LdapNoticeOfDisconnection,
+}
+
+/// The specific failure a failure personality must produce.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExpectedFailure {
+    /// SMTP/LMTP greeting rejected with this code.
+    GreetingRejected {
+        /// The reply code, e.g. 421.
+        code: u16,
+    },
+    /// The EHLO reply lacks STARTTLS.
+    StartTlsNotAdvertised,
+    /// STARTTLS answered with this code instead of 220.
+    StartTlsRefused {
+        /// The reply code, e.g. 454.
+        code: u16,
+    },
+    /// The LDAP StartTLS request failed with this result code and diagnostic.
+    LdapRefused {
+        /// The LDAP resultCode (2 protocolError, 52 unavailable).
+        result_code: u8,
+        /// The server's diagnosticMessage.
+        diagnostic: &'static str,
+    },
+    /// The LDAP server sent a Notice of Disconnection with this diagnostic.
+    LdapNoticeOfDisconnection {
+        /// The server's diagnosticMessage.
+        diagnostic: &'static str,
+    },
+}
+
+impl ExpectedFailure {
+    /// Whether `error` is this specific failure (right variant, code and,
+    /// for LDAP, diagnostic text) and not a generic one such as a closed
+    /// connection, a timeout or a malformed reply.
+    pub fn matches(&self, error: &ProbeError) -> bool {
+        match (self, error) {
+            (
+                ExpectedFailure::GreetingRejected { code },
+                ProbeError::Rejected {
+                    phase: Phase::Greeting,
+                    reply,
+                    ..
+                },
+            ) => reply.code == *code,
+            (ExpectedFailure::StartTlsNotAdvertised, ProbeError::StartTlsNotAdvertised { .. }) => {
+                true
+            }
+            (
+                ExpectedFailure::StartTlsRefused { code },
+                ProbeError::Rejected {
+                    phase: Phase::StartTls,
+                    reply,
+                    ..
+                },
+            ) => reply.code == *code,
+            (
+                ExpectedFailure::LdapRefused {
+                    result_code,
+                    diagnostic,
+                },
+                ProbeError::Ldap(LdapError::Refused {
+                    code,
+                    diagnostic: said,
+                    ..
+                }),
+            ) => *code == u32::from(*result_code) && said == diagnostic,
+            (
+                ExpectedFailure::LdapNoticeOfDisconnection { diagnostic },
+                ProbeError::Ldap(LdapError::Disconnected {
+                    diagnostic: said, ..
+                }),
+            ) => said == diagnostic,
+            _ => false,
+        }
+    }
+}
+
+impl Personality {
+    /// Every personality: successful ones first, then the failures.
+    pub fn all() -> &'static [Personality] {
+        &[
+            Personality::Postfix,
+            Personality::Postscreen,
+            Personality::Exim,
+            Personality::Exchange,
+            Personality::DovecotLmtp,
+            Personality::OpenLdap,
+            Personality::ActiveDirectory,
+            Personality::Ds389,
+            Personality::NoStartTls,
+            Personality::TlsNotAvailable,
+            Personality::GreetingRefused,
+            Personality::LdapProtocolError,
+            Personality::LdapUnavailable,
+            Personality::LdapNoticeOfDisconnection,
+        ]
+    }
+
+    /// The personalities whose check succeeds.
+    pub fn working() -> impl Iterator<Item = Personality> {
+        Self::all()
+            .iter()
+            .copied()
+            .filter(|p| p.expected_failure().is_none())
+    }
+
+    /// The personalities whose check must fail.
+    pub fn failing() -> impl Iterator<Item = Personality> {
+        Self::all()
+            .iter()
+            .copied()
+            .filter(|p| p.expected_failure().is_some())
+    }
+
+    /// The plaintext protocol it speaks.
+    pub fn protocol(self) -> Protocol {
+        match self {
+            Personality::DovecotLmtp => Protocol::Lmtp,
+            Personality::OpenLdap
+            | Personality::ActiveDirectory
+            | Personality::Ds389
+            | Personality::LdapProtocolError
+            | Personality::LdapUnavailable
+            | Personality::LdapNoticeOfDisconnection => Protocol::Ldap,
+            _ => Protocol::Smtp,
+        }
+    }
+
+    /// A short lower-case name (`postfix`, `active-directory`), for the
+    /// command line and test names.
+    pub fn name(self) -> &'static str {
+        match self {
+            Personality::Postfix => "postfix",
+            Personality::Postscreen => "postscreen",
+            Personality::Exim => "exim",
+            Personality::Exchange => "exchange",
+            Personality::DovecotLmtp => "dovecot-lmtp",
+            Personality::OpenLdap => "openldap",
+            Personality::ActiveDirectory => "active-directory",
+            Personality::Ds389 => "389-ds",
+            Personality::NoStartTls => "no-starttls",
+            Personality::TlsNotAvailable => "tls-not-available",
+            Personality::GreetingRefused => "greeting-421",
+            Personality::LdapProtocolError => "ldap-protocol-error",
+            Personality::LdapUnavailable => "ldap-unavailable",
+            Personality::LdapNoticeOfDisconnection => "ldap-notice-of-disconnection",
+        }
+    }
+
+    /// The personality called `name` (as [`Personality::name`] gives it).
+    pub fn from_name(name: &str) -> Option<Personality> {
+        Self::all().iter().copied().find(|p| p.name() == name)
+    }
+
+    /// For failure personalities, the specific error the probe must report.
+    pub fn expected_failure(self) -> Option<ExpectedFailure> {
+        use crate::ldap_dialogue::{
+            NOTICE_DIAGNOSTIC, PROTOCOL_ERROR_DIAGNOSTIC, UNAVAILABLE_DIAGNOSTIC,
+        };
+        match self {
+            Personality::NoStartTls => Some(ExpectedFailure::StartTlsNotAdvertised),
+            Personality::TlsNotAvailable => Some(ExpectedFailure::StartTlsRefused { code: 454 }),
+            Personality::GreetingRefused => Some(ExpectedFailure::GreetingRejected { code: 421 }),
+            Personality::LdapProtocolError => Some(ExpectedFailure::LdapRefused {
+                result_code: 2,
+                diagnostic: PROTOCOL_ERROR_DIAGNOSTIC,
+            }),
+            Personality::LdapUnavailable => Some(ExpectedFailure::LdapRefused {
+                result_code: 52,
+                diagnostic: UNAVAILABLE_DIAGNOSTIC,
+            }),
+            Personality::LdapNoticeOfDisconnection => {
+                Some(ExpectedFailure::LdapNoticeOfDisconnection {
+                    diagnostic: NOTICE_DIAGNOSTIC,
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Personality {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_unique() {
+        for &p in Personality::all() {
+            assert_eq!(Personality::from_name(p.name()), Some(p));
+        }
+        assert_eq!(Personality::working().count(), 8);
+        assert_eq!(Personality::failing().count(), 6);
+    }
+}

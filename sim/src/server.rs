@@ -1,0 +1,516 @@
+//! The scripted server: a sans-IO state machine that takes the client's
+//! bytes and produces timed output, speaking a personality's plaintext
+//! phase byte for byte and then TLS through an in-memory rustls
+//! `ServerConnection`.
+//!
+//! Timing contract: each [`ServerOutput`]'s delay counts from the later of
+//! (a) the client input that caused it and (b) the previous output. A
+//! driver drains [`SimServer::poll_output`] after every
+//! [`SimServer::receive`]; an endless reply keeps producing output, so a
+//! driver pulls it only when it needs more (see [`SimServer::has_pending`]).
+
+use std::collections::VecDeque;
+use std::io::Read;
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::{ServerConfig, ServerConnection};
+
+use crate::ber::element_size;
+use crate::certs::ServerIdentity;
+use crate::faults::{Endless, Faults};
+use crate::ldap_dialogue::{parse_request, starttls_answer, After, Request};
+use crate::personality::Personality;
+use crate::smtp_dialogue::{answer, greeting, quit_reply, Reaction};
+use starttls_engine::Protocol;
+
+/// A fatal handshake_failure alert in a TLS 1.2 record.
+pub const HANDSHAKE_FAILURE_ALERT: &[u8] = &[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28];
+
+/// Most bytes the server buffers for one command or LDAP message before it
+/// hangs up.
+pub const MAX_COMMAND: usize = 64 * 1024;
+
+const ENDLESS_PACE: Duration = Duration::from_millis(10);
+
+/// Something the server does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ServerOutput {
+    /// Send `bytes` after `delay`.
+    Send {
+        /// Delay before sending.
+        delay: Duration,
+        /// The bytes.
+        bytes: Vec<u8>,
+    },
+    /// Close the connection after `delay`.
+    Close {
+        /// Delay before closing.
+        delay: Duration,
+    },
+}
+
+enum Stage {
+    Smtp,
+    Ldap,
+    /// Agreed to TLS but will answer the ClientHello with an alert.
+    AlertPending,
+    Tls(Box<ServerConnection>),
+    /// Sending an endless reply; input is ignored.
+    Endless,
+    Closed,
+}
+
+/// The bytes of an endless reply.
+struct EndlessStream {
+    first: Vec<u8>,
+    repeat: Vec<u8>,
+    one_byte_per_second: bool,
+    pos: usize,
+}
+
+impl EndlessStream {
+    fn new(kind: Endless, protocol: Protocol, message_id: u8) -> Self {
+        let ldap = protocol == Protocol::Ldap;
+        let (first, repeat) = match (kind, ldap) {
+            (Endless::MultilineNeverEnds, false) => (
+                b"220-mail.sim.test ESMTP\r\n".to_vec(),
+                b"220-still greeting, please wait\r\n".to_vec(),
+            ),
+            (Endless::MultilineNeverEnds, true) => {
+                // intermediateResponse ([APPLICATION 25]) for the request.
+                let m = vec![0x30, 0x05, 0x02, 0x01, message_id, 0x79, 0x00];
+                (m.clone(), m)
+            }
+            (_, false) => (b"220 ".to_vec(), vec![b'x'; 512]),
+            (_, true) => (
+                vec![
+                    0x30, 0x84, 0x7f, 0xff, 0xff, 0xff, 0x02, 0x01, message_id, 0x78, 0x84, 0x7f,
+                    0xff, 0xff, 0xf0,
+                ],
+                vec![0; 512],
+            ),
+        };
+        let (first, repeat) = if kind == Endless::OneBytePerSecond && !ldap {
+            (b"220-".to_vec(), b"slow greeting line\r\n220-".to_vec())
+        } else {
+            (first, repeat)
+        };
+        EndlessStream {
+            first,
+            repeat,
+            one_byte_per_second: kind == Endless::OneBytePerSecond,
+            pos: 0,
+        }
+    }
+
+    fn next(&mut self) -> ServerOutput {
+        let stream_byte = |pos: usize, first: &[u8], repeat: &[u8]| {
+            if pos < first.len() {
+                first[pos]
+            } else {
+                repeat[(pos - first.len()) % repeat.len().max(1)]
+            }
+        };
+        if self.one_byte_per_second {
+            let b = stream_byte(self.pos, &self.first, &self.repeat);
+            self.pos += 1;
+            return ServerOutput::Send {
+                delay: Duration::from_secs(1),
+                bytes: vec![b],
+            };
+        }
+        let (delay, bytes) = if self.pos == 0 {
+            (Duration::ZERO, self.first.clone())
+        } else {
+            (ENDLESS_PACE, self.repeat.clone())
+        };
+        self.pos += 1;
+        ServerOutput::Send { delay, bytes }
+    }
+}
+
+/// A scripted server for one connection.
+pub struct SimServer {
+    personality: Personality,
+    config: Arc<ServerConfig>,
+    stage: Stage,
+    pending: VecDeque<ServerOutput>,
+    input: Vec<u8>,
+    app_input: Vec<u8>,
+    client_plaintext: Vec<u8>,
+    inject: Option<Vec<u8>>,
+    alert: bool,
+    endless_kind: Option<Endless>,
+    endless: Option<EndlessStream>,
+    goodbye_seen: bool,
+}
+
+impl SimServer {
+    /// A server that just accepted a connection: the greeting (if the
+    /// protocol has one) is ready in [`SimServer::poll_output`].
+    pub fn new(personality: Personality, identity: &ServerIdentity, faults: &Faults) -> Self {
+        let protocol = personality.protocol();
+        let mut server = SimServer {
+            personality,
+            config: identity.server_config(),
+            stage: if protocol == Protocol::Ldap {
+                Stage::Ldap
+            } else {
+                Stage::Smtp
+            },
+            pending: VecDeque::new(),
+            input: Vec::new(),
+            app_input: Vec::new(),
+            client_plaintext: Vec::new(),
+            inject: faults.inject_after_starttls.clone(),
+            alert: faults.alert_instead_of_handshake,
+            endless_kind: faults.endless,
+            endless: None,
+            goodbye_seen: false,
+        };
+        if protocol != Protocol::Ldap {
+            if let Some(kind) = faults.endless {
+                server.start_endless(kind, 1);
+            } else {
+                let g = greeting(personality);
+                for (delay, bytes) in g.segments {
+                    server
+                        .pending
+                        .push_back(ServerOutput::Send { delay, bytes });
+                }
+                if g.then_close {
+                    server.close();
+                }
+            }
+        }
+        server
+    }
+
+    /// The personality served.
+    pub fn personality(&self) -> Personality {
+        self.personality
+    }
+
+    /// Plaintext the client sent before TLS (the commands the server read).
+    pub fn client_plaintext(&self) -> &[u8] {
+        &self.client_plaintext
+    }
+
+    /// True once the client's goodbye (`QUIT` or unbind) arrived inside TLS.
+    pub fn saw_goodbye(&self) -> bool {
+        self.goodbye_seen
+    }
+
+    /// True once the server decided to close.
+    pub fn is_closed(&self) -> bool {
+        matches!(self.stage, Stage::Closed)
+    }
+
+    /// True when output caused by past input is waiting; an endless reply
+    /// alone does not count.
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// The next output, if any: first everything caused by past input, then
+    /// (forever) the next piece of an endless reply.
+    pub fn poll_output(&mut self) -> Option<ServerOutput> {
+        if let Some(out) = self.pending.pop_front() {
+            return Some(out);
+        }
+        self.endless.as_mut().map(EndlessStream::next)
+    }
+
+    /// Takes in bytes from the client.
+    pub fn receive(&mut self, data: &[u8]) {
+        match &self.stage {
+            Stage::Smtp => {
+                self.input.extend_from_slice(data);
+                self.smtp_commands();
+            }
+            Stage::Ldap => {
+                self.input.extend_from_slice(data);
+                self.ldap_requests();
+            }
+            Stage::AlertPending => {
+                if !data.is_empty() {
+                    self.send(HANDSHAKE_FAILURE_ALERT.to_vec());
+                    self.close();
+                }
+            }
+            Stage::Tls(_) => self.tls_receive(data),
+            Stage::Endless | Stage::Closed => {}
+        }
+    }
+
+    fn send(&mut self, bytes: Vec<u8>) {
+        if !bytes.is_empty() {
+            self.pending.push_back(ServerOutput::Send {
+                delay: Duration::ZERO,
+                bytes,
+            });
+        }
+    }
+
+    fn close(&mut self) {
+        self.stage = Stage::Closed;
+        self.pending.push_back(ServerOutput::Close {
+            delay: Duration::ZERO,
+        });
+    }
+
+    fn start_endless(&mut self, kind: Endless, message_id: u8) {
+        self.stage = Stage::Endless;
+        self.endless = Some(EndlessStream::new(
+            kind,
+            self.personality.protocol(),
+            message_id,
+        ));
+    }
+
+    fn smtp_commands(&mut self) {
+        while let Some(nl) = self.input.iter().position(|&b| b == b'\n') {
+            let raw: Vec<u8> = self.input.drain(..=nl).collect();
+            self.client_plaintext.extend_from_slice(&raw);
+            let line = raw.strip_suffix(b"\n").unwrap_or(&raw);
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            match answer(self.personality, line) {
+                Reaction::Reply(bytes) => self.send(bytes),
+                Reaction::ReplyThenClose(bytes) => {
+                    self.send(bytes);
+                    self.close();
+                    return;
+                }
+                Reaction::ReplyThenTls(bytes) => {
+                    self.agree_to_tls(bytes);
+                    let rest = std::mem::take(&mut self.input);
+                    self.receive(&rest);
+                    return;
+                }
+            }
+        }
+        if self.input.len() > MAX_COMMAND {
+            self.close();
+        }
+    }
+
+    fn ldap_requests(&mut self) {
+        loop {
+            let size = match element_size(&self.input) {
+                None if self.input.len() > MAX_COMMAND => return self.close(),
+                None => return,
+                Some(Err(())) => return self.close(),
+                Some(Ok(n)) if n > MAX_COMMAND => return self.close(),
+                Some(Ok(n)) => n,
+            };
+            let message: Vec<u8> = self.input.drain(..size).collect();
+            self.client_plaintext.extend_from_slice(&message);
+            match parse_request(&message) {
+                Request::StartTls { message_id } => {
+                    if let Some(kind) = self.endless_kind {
+                        let id = u8::try_from(message_id).unwrap_or(1);
+                        return self.start_endless(kind, id);
+                    }
+                    let (bytes, after) = starttls_answer(self.personality, message_id);
+                    match after {
+                        After::Tls => {
+                            self.agree_to_tls(bytes);
+                            let rest = std::mem::take(&mut self.input);
+                            return self.receive(&rest);
+                        }
+                        After::Stay => self.send(bytes),
+                        After::Close => {
+                            self.send(bytes);
+                            return self.close();
+                        }
+                    }
+                }
+                Request::Unbind | Request::Other => return self.close(),
+            }
+        }
+    }
+
+    fn agree_to_tls(&mut self, mut reply: Vec<u8>) {
+        if let Some(extra) = self.inject.take() {
+            reply.extend_from_slice(&extra);
+        }
+        self.send(reply);
+        if self.alert {
+            self.stage = Stage::AlertPending;
+            return;
+        }
+        match ServerConnection::new(self.config.clone()) {
+            Ok(conn) => self.stage = Stage::Tls(Box::new(conn)),
+            Err(_) => self.close(),
+        }
+    }
+
+    fn tls_receive(&mut self, mut data: &[u8]) {
+        let Stage::Tls(conn) = &mut self.stage else {
+            return;
+        };
+        let mut failed = false;
+        let mut peer_closed = false;
+        while !data.is_empty() && !failed {
+            if conn.read_tls(&mut data).is_err() || conn.process_new_packets().is_err() {
+                failed = true;
+            }
+            let mut buf = [0u8; 1024];
+            loop {
+                match conn.reader().read(&mut buf) {
+                    Ok(0) => {
+                        peer_closed = true;
+                        break;
+                    }
+                    Ok(n) => self.app_input.extend_from_slice(&buf[..n]),
+                    Err(_) => break,
+                }
+            }
+        }
+        let goodbye = self.goodbye_in_app_data();
+        let Stage::Tls(conn) = &mut self.stage else {
+            return;
+        };
+        if let Some(reply) = goodbye.as_ref().filter(|_| !failed) {
+            let _ = conn.writer().write_all(reply);
+        }
+        let ldap = self.personality.protocol() == Protocol::Ldap;
+        // LDAP servers drop the connection after an unbind without a TLS
+        // goodbye; SMTP servers answer QUIT, then send close_notify.
+        let hang_up = failed || goodbye.is_some() || peer_closed;
+        if hang_up && !failed && !(ldap && goodbye.is_some()) {
+            conn.send_close_notify();
+        }
+        let mut out = Vec::new();
+        while conn.wants_write() {
+            if conn.write_tls(&mut out).is_err() {
+                break;
+            }
+        }
+        self.send(out);
+        if hang_up {
+            self.close();
+        }
+    }
+
+    /// The reply to a goodbye found in the decrypted client data: `Some`
+    /// (possibly empty, for LDAP unbind) when the client said goodbye.
+    fn goodbye_in_app_data(&mut self) -> Option<Vec<u8>> {
+        if self.personality.protocol() == Protocol::Ldap {
+            while let Some(Ok(n)) = element_size(&self.app_input) {
+                let message: Vec<u8> = self.app_input.drain(..n).collect();
+                if parse_request(&message) == Request::Unbind {
+                    self.goodbye_seen = true;
+                    return Some(Vec::new());
+                }
+            }
+            return None;
+        }
+        while let Some(nl) = self.app_input.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = self.app_input.drain(..=nl).collect();
+            if line.eq_ignore_ascii_case(b"QUIT\r\n") || line.eq_ignore_ascii_case(b"QUIT\n") {
+                self.goodbye_seen = true;
+                return Some(quit_reply(self.personality).to_vec());
+            }
+        }
+        None
+    }
+}
+
+impl std::fmt::Debug for SimServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimServer")
+            .field("personality", &self.personality)
+            .field("pending", &self.pending.len())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::certs::{CertKind, KeyKind, TestPki};
+
+    fn server(p: Personality, faults: &Faults) -> SimServer {
+        SimServer::new(
+            p,
+            TestPki::shared().identity(CertKind::Good, KeyKind::EcdsaP256),
+            faults,
+        )
+    }
+
+    fn drain(s: &mut SimServer) -> Vec<u8> {
+        let mut out = Vec::new();
+        while s.has_pending() {
+            if let Some(ServerOutput::Send { bytes, .. }) = s.poll_output() {
+                out.extend(bytes);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn postfix_walks_greeting_ehlo_starttls_then_expects_tls() {
+        let mut s = server(Personality::Postfix, &Faults::none());
+        assert_eq!(drain(&mut s), b"220 mail.sim.test ESMTP Postfix\r\n");
+        s.receive(b"EHLO probe\r\nSTART");
+        assert!(drain(&mut s).ends_with(b"250 CHUNKING\r\n"));
+        s.receive(b"TLS\r\n");
+        assert_eq!(drain(&mut s), b"220 2.0.0 Ready to start TLS\r\n");
+        assert_eq!(s.client_plaintext(), b"EHLO probe\r\nSTARTTLS\r\n");
+        assert!(matches!(s.stage, Stage::Tls(_)));
+    }
+
+    #[test]
+    fn alert_fault_answers_the_client_hello_with_an_alert_and_closes() {
+        let faults = Faults {
+            alert_instead_of_handshake: true,
+            inject_after_starttls: Some(b"oops".to_vec()),
+            ..Faults::none()
+        };
+        let mut s = server(Personality::Exim, &faults);
+        drain(&mut s);
+        s.receive(b"EHLO x\r\n");
+        drain(&mut s);
+        s.receive(b"STARTTLS\r\n");
+        assert_eq!(drain(&mut s), b"220 TLS go ahead\r\noops");
+        s.receive(&[0x16, 0x03, 0x01]);
+        assert_eq!(
+            s.poll_output(),
+            Some(ServerOutput::Send {
+                delay: Duration::ZERO,
+                bytes: HANDSHAKE_FAILURE_ALERT.to_vec()
+            })
+        );
+        assert_eq!(
+            s.poll_output(),
+            Some(ServerOutput::Close {
+                delay: Duration::ZERO
+            })
+        );
+        assert!(s.is_closed());
+    }
+
+    #[test]
+    fn endless_replies_never_run_dry() {
+        for kind in [
+            Endless::LineNeverEnds,
+            Endless::MultilineNeverEnds,
+            Endless::OneBytePerSecond,
+        ] {
+            for p in [Personality::Postfix, Personality::OpenLdap] {
+                let faults = Faults {
+                    endless: Some(kind),
+                    ..Faults::none()
+                };
+                let mut s = server(p, &faults);
+                s.receive(b"\x30\x1d\x02\x01\x01\x77\x18\x80\x161.3.6.1.4.1.1466.20037");
+                for _ in 0..100 {
+                    assert!(matches!(s.poll_output(), Some(ServerOutput::Send { .. })));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! The personalities over real loopback TCP, driven by the engine's
+//! blocking-socket driver loop.
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::TcpStream;
+use std::time::Instant;
+
+use starttls_engine::{Config, Input, Output, Probe, ProbeError, Report};
+use starttls_sim::certs::{CertKind, KeyKind, TestPki, SERVER_NAME};
+use starttls_sim::loopback::LoopbackServer;
+use starttls_sim::personality::Personality;
+
+fn check(server: &LoopbackServer) -> Result<Report, ProbeError> {
+    let mut stream = TcpStream::connect(server.addr()).unwrap();
+    let config = Config::new(server.personality().protocol())
+        .with_server_name(SERVER_NAME)
+        .unwrap();
+    let mut probe = Probe::new(config, Instant::now());
+    let mut buf = [0u8; 4096];
+    loop {
+        match probe.poll_output() {
+            Output::Transmit(bytes) => {
+                if stream.write_all(&bytes).is_err() {
+                    probe.handle_input(Input::Closed, Instant::now());
+                }
+            }
+            Output::Wait(deadline) => {
+                let now = Instant::now();
+                if deadline <= now {
+                    probe.handle_input(Input::Timeout, now);
+                    continue;
+                }
+                stream.set_read_timeout(Some(deadline - now)).unwrap();
+                match stream.read(&mut buf) {
+                    Ok(0) => probe.handle_input(Input::Closed, Instant::now()),
+                    Ok(n) => probe.handle_input(Input::Received(&buf[..n]), Instant::now()),
+                    Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                        probe.handle_input(Input::Timeout, Instant::now())
+                    }
+                    Err(_) => probe.handle_input(Input::Closed, Instant::now()),
+                }
+            }
+            Output::Done(result) => return result,
+        }
+    }
+}
+
+#[test]
+fn every_personality_but_postscreen_works_over_loopback_tcp() {
+    for p in Personality::all()
+        .iter()
+        .copied()
+        .filter(|&p| p != Personality::Postscreen)
+    {
+        let server = LoopbackServer::start(p, CertKind::Good, KeyKind::EcdsaP256).unwrap();
+        let result = check(&server);
+        match p.expected_failure() {
+            None => assert_eq!(
+                result.unwrap().chain,
+                TestPki::shared()
+                    .identity(CertKind::Good, KeyKind::EcdsaP256)
+                    .chain,
+                "{p}"
+            ),
+            Some(expected) => assert!(expected.matches(&result.unwrap_err()), "{p}"),
+        }
+        assert_eq!(server.connections(), 1);
+    }
+}
+
+#[test]
+fn one_server_serves_many_concurrent_connections() {
+    let server =
+        LoopbackServer::start(Personality::Exim, CertKind::Good, KeyKind::Rsa2048).unwrap();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..64).map(|_| s.spawn(|| check(&server))).collect();
+        for h in handles {
+            assert!(h.join().unwrap().is_ok());
+        }
+    });
+    assert_eq!(server.connections(), 64);
+}

@@ -1,0 +1,75 @@
+//! Every personality, certificate and key, clean network: working servers
+//! give the exact chain, failing ones their specific error.
+
+use starttls_engine::{CloseOutcome, HandshakeSignature, Protocol};
+use starttls_sim::certs::{CertKind, KeyKind, TestPki};
+use starttls_sim::personality::Personality;
+use starttls_sim::{run, Scenario};
+
+#[test]
+fn every_working_personality_yields_the_exact_chain_for_every_cert_and_key() {
+    let pki = TestPki::shared();
+    for p in Personality::working() {
+        for &cert in CertKind::all() {
+            for &key in KeyKind::all() {
+                let outcome = run(&Scenario::new(p).with_cert(cert, key));
+                let report = match outcome.result {
+                    Ok(r) => r,
+                    Err(e) => panic!("{p} {cert:?} {key:?}: {e}"),
+                };
+                assert_eq!(
+                    report.chain,
+                    pki.identity(cert, key).chain,
+                    "{p} {cert:?} {key:?}"
+                );
+                assert_eq!(report.protocol, p.protocol());
+                assert_eq!(report.handshake_signature, HandshakeSignature::Verified);
+                assert!(outcome.server_saw_goodbye, "{p}: goodbye inside TLS");
+                let expected_close = if p.protocol() == Protocol::Ldap {
+                    CloseOutcome::ServerClosed
+                } else {
+                    CloseOutcome::Clean
+                };
+                assert_eq!(report.close, expected_close, "{p}");
+            }
+        }
+    }
+}
+
+#[test]
+fn every_failure_personality_yields_its_specific_error() {
+    for p in Personality::failing() {
+        let expected = p.expected_failure().unwrap();
+        let outcome = run(&Scenario::new(p));
+        match outcome.result {
+            Err(e) => assert!(
+                expected.matches(&e),
+                "{p}: expected {expected:?}, got {e:?}"
+            ),
+            Ok(_) => panic!("{p} succeeded"),
+        }
+    }
+}
+
+#[test]
+fn smtp_personalities_send_what_the_engine_expects() {
+    let outcome = run(&Scenario::new(Personality::Exim));
+    let report = outcome.result.unwrap();
+    assert_eq!(
+        report.greeting.as_deref(),
+        Some("mail.sim.test ESMTP Exim 4.97 Mon, 25 Nov 2024 12:00:00 +0000")
+    );
+    assert!(report.capabilities.contains(&"PIPE_CONNECT".to_owned()));
+    let outcome = run(&Scenario::new(Personality::DovecotLmtp));
+    assert_eq!(outcome.client_sent, b"LHLO probe.sim.test\r\nSTARTTLS\r\n");
+}
+
+#[test]
+fn ldap_client_sends_the_well_known_starttls_request() {
+    let outcome = run(&Scenario::new(Personality::OpenLdap));
+    assert!(outcome.result.is_ok(), "{:?}", outcome.result);
+    assert_eq!(
+        outcome.client_sent,
+        b"\x30\x1d\x02\x01\x01\x77\x18\x80\x161.3.6.1.4.1.1466.20037"
+    );
+}

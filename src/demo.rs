@@ -1,0 +1,235 @@
+//! `starttls-cert demo`: real checks, over real loopback sockets and the
+//! production mio driver, of the simulator's server personalities, printed
+//! as a table. Nothing leaves the machine.
+
+use std::fmt::Write;
+use std::time::{Duration, Instant};
+
+use starttls_engine::analysis::{NameCheck, TrustStore};
+use starttls_sim::certs::{CertKind, KeyKind, TestPki};
+use starttls_sim::loopback::LoopbackServer;
+use starttls_sim::personality::Personality;
+
+use crate::args::Format;
+use crate::assess::assess;
+use crate::output::Rendered;
+use crate::request::{Request, Thresholds};
+use crate::run::{conclude, driver_options, target, Failure, Success};
+use crate::trust::TrustSources;
+
+/// The name every simulated certificate is issued for.
+const SIM_NAME: &str = "mail.sim.test";
+
+/// What the demo runs: each a personality with a certificate and key.
+const LINEUP: [(Personality, CertKind, KeyKind); 11] = [
+    (Personality::Postfix, CertKind::Good, KeyKind::EcdsaP256),
+    (Personality::Exim, CertKind::Good, KeyKind::Rsa2048),
+    (Personality::Exchange, CertKind::Wildcard, KeyKind::Rsa2048),
+    (Personality::DovecotLmtp, CertKind::Good, KeyKind::EcdsaP384),
+    (Personality::OpenLdap, CertKind::Good, KeyKind::EcdsaP256),
+    (
+        Personality::ActiveDirectory,
+        CertKind::Good,
+        KeyKind::Rsa2048,
+    ),
+    (Personality::Ds389, CertKind::Expired, KeyKind::EcdsaP256),
+    (
+        Personality::Postfix,
+        CertKind::SelfSigned,
+        KeyKind::EcdsaP256,
+    ),
+    (Personality::Exim, CertKind::WrongName, KeyKind::EcdsaP256),
+    (
+        Personality::TlsNotAvailable,
+        CertKind::Good,
+        KeyKind::EcdsaP256,
+    ),
+    (
+        Personality::LdapProtocolError,
+        CertKind::Good,
+        KeyKind::EcdsaP256,
+    ),
+];
+
+/// Runs the demo. It takes no options but `--help`.
+pub fn main(args: &[String]) -> Rendered {
+    if let Some(arg) = args.first() {
+        let help = matches!(arg.as_str(), "--help" | "-h");
+        return Rendered {
+            stdout: format!(
+                "{}starttls-cert demo: starts simulated SMTP, LMTP and LDAP servers on loopback ports \
+                 and checks each through the real driver. It takes no options.\n",
+                if help { "" } else { "unexpected argument for demo; " }
+            ),
+            exit_code: if help { 0 } else { 2 },
+        };
+    }
+    match run() {
+        Ok(table) => Rendered {
+            stdout: table,
+            exit_code: 0,
+        },
+        Err(e) => Rendered {
+            stdout: format!("demo could not start its servers: {e}\n"),
+            exit_code: 3,
+        },
+    }
+}
+
+fn request_for(personality: Personality, port: u16) -> Request {
+    Request {
+        host: "127.0.0.1".into(),
+        port,
+        protocol: personality.protocol(),
+        name: Some(SIM_NAME.into()),
+        name_check: NameCheck::CnSan,
+        trust: TrustSources {
+            system: false,
+            extra_file: None,
+        },
+        timeout: Duration::from_secs(10),
+        thresholds: Thresholds {
+            warning_days: 35,
+            error_days: 17,
+        },
+        format: Format::Text,
+        hello_name: crate::hostname::local(),
+        at: None,
+    }
+}
+
+fn run() -> std::io::Result<String> {
+    let started = Instant::now();
+    let pki = TestPki::shared();
+    let mut trust = TrustStore::new();
+    trust
+        .add_anchor_der(pki.root_der())
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let servers = LINEUP
+        .iter()
+        .map(|&(p, c, k)| LoopbackServer::start(p, c, k))
+        .collect::<std::io::Result<Vec<_>>>()?;
+    let requests: Vec<Request> = servers
+        .iter()
+        .map(|s| request_for(s.personality(), s.addr().port()))
+        .collect();
+    let targets: Vec<_> = requests.iter().filter_map(|r| target(r).ok()).collect();
+    let results = starttls_io_mio::check_many(targets, &driver_options(&requests[0], 64));
+    let outcomes: Vec<Result<Success, Failure>> = requests
+        .iter()
+        .zip(results)
+        .map(|(r, checked)| conclude(r, &trust, checked))
+        .collect();
+    Ok(table(&servers, &requests, &outcomes, started.elapsed()))
+}
+
+fn table(
+    servers: &[LoopbackServer],
+    requests: &[Request],
+    outcomes: &[Result<Success, Failure>],
+    elapsed: Duration,
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "starttls-cert demo: {} simulated servers on 127.0.0.1, checked at once through the mio driver\n\
+         (certificates issued for {SIM_NAME} by the simulator's own CA, which is the only trusted root here)\n",
+        servers.len()
+    );
+    let header = [
+        "server",
+        "proto",
+        "port",
+        "status",
+        "days",
+        "name",
+        "key",
+        "trusted",
+        "self-signed",
+        "TLS",
+        "ms",
+    ];
+    let mut rows: Vec<[String; 11]> = Vec::new();
+    let mut notes = Vec::new();
+    for ((server, request), outcome) in servers.iter().zip(requests).zip(outcomes) {
+        let name = server.personality().name().to_owned();
+        let proto = request.protocol.name().to_owned();
+        let port = request.port.to_string();
+        match outcome {
+            Ok(s) => {
+                let cert = &s.cert;
+                let a = assess(cert, request.thresholds);
+                if let Some((_, first)) = a.findings.first() {
+                    notes.push(format!("{name} ({port}): {first}"));
+                }
+                rows.push([
+                    name,
+                    proto,
+                    port,
+                    a.status.word().into(),
+                    cert.days_to_expiration.to_string(),
+                    if cert.name_check.is_match() {
+                        "match"
+                    } else {
+                        "MISMATCH"
+                    }
+                    .into(),
+                    cert.public_key.to_string(),
+                    if cert.trust.is_trusted() { "yes" } else { "no" }.into(),
+                    if cert.self_signed { "yes" } else { "no" }.into(),
+                    s.checked.report.tls_version_name().into(),
+                    format!("{:.1}", s.checked.total_time.as_secs_f64() * 1000.0),
+                ]);
+            }
+            Err(f) => {
+                notes.push(format!("{name} ({port}): {f}"));
+                let dash = || "-".to_string();
+                rows.push([
+                    name,
+                    proto,
+                    port,
+                    "ERROR".into(),
+                    dash(),
+                    dash(),
+                    dash(),
+                    dash(),
+                    dash(),
+                    dash(),
+                    dash(),
+                ]);
+            }
+        }
+    }
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[&str]| {
+        let mut l = String::new();
+        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
+            if i > 0 {
+                l.push_str("  ");
+            }
+            let _ = write!(l, "{cell:<w$}");
+        }
+        l.trim_end().to_owned()
+    };
+    let _ = writeln!(out, "{}", line(&header));
+    for row in &rows {
+        let cells: Vec<&str> = row.iter().map(String::as_str).collect();
+        let _ = writeln!(out, "{}", line(&cells));
+    }
+    let _ = writeln!(out, "\nWhat the checks found:");
+    for note in notes {
+        let _ = writeln!(out, "  {note}");
+    }
+    let _ = writeln!(
+        out,
+        "\n{} checks in {:.0} ms. Check a real server with: starttls-cert HOST PORT smtp|lmtp|ldap --format text",
+        rows.len(),
+        elapsed.as_secs_f64() * 1000.0
+    );
+    out
+}

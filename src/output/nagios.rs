@@ -1,0 +1,54 @@
+//! Nagios/Icinga plugin output: one status line with performance data, exit
+//! code 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+
+use super::{Rendered, EXIT_UNKNOWN};
+use crate::assess::assess;
+use crate::request::Request;
+use crate::run::{Failure, Success};
+
+pub(super) fn render(request: &Request, result: &Result<Success, Failure>) -> Rendered {
+    match result {
+        Err(failure) => Rendered {
+            stdout: format!("STARTTLS-CERT UNKNOWN - {failure}\n"),
+            exit_code: EXIT_UNKNOWN,
+        },
+        Ok(success) => {
+            let cert = &success.cert;
+            let t = request.thresholds;
+            let assessment = assess(cert, t);
+            let summary = match assessment.findings.first() {
+                Some((_, finding)) => finding.clone(),
+                None => format!(
+                    "{} certificate for {} valid until {} ({} days)",
+                    request.protocol,
+                    cert.leaf.common_name().unwrap_or(&request.host),
+                    cert.leaf.not_after_rfc3339(),
+                    cert.days_to_expiration
+                ),
+            };
+            let total_ms = success.checked.total_time.as_secs_f64() * 1000.0;
+            let perf = format!(
+                "days={};{};{} key_bits={} trusted={} self_signed={} time={:.1}ms",
+                cert.days_to_expiration,
+                t.warning_days,
+                t.error_days,
+                cert.public_key.prtg_value(),
+                u8::from(cert.trust.is_trusted()),
+                u8::from(cert.self_signed),
+                total_ms
+            );
+            let mut stdout = format!(
+                "STARTTLS-CERT {} - {summary} | {perf}\n",
+                assessment.status.word()
+            );
+            for (_, finding) in assessment.findings.iter().skip(1) {
+                stdout.push_str(finding);
+                stdout.push('\n');
+            }
+            Rendered {
+                stdout,
+                exit_code: assessment.status.exit_code(),
+            }
+        }
+    }
+}

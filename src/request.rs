@@ -1,0 +1,227 @@
+//! One check as the user asked for it, merged from positional arguments,
+//! options and the old parameter string, and checked for consistency.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use starttls_engine::analysis::NameCheck;
+use starttls_engine::{Protocol, UnixTime};
+
+use crate::args::{Cli, Format};
+use crate::trust::TrustSources;
+
+/// Expiry thresholds in days.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Thresholds {
+    /// Warn below this many days.
+    pub warning_days: i64,
+    /// Error below this many days.
+    pub error_days: i64,
+}
+
+/// Everything one check needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Request {
+    /// The host as given (name or address).
+    pub host: String,
+    /// TCP port.
+    pub port: u16,
+    /// Protocol before TLS.
+    pub protocol: Protocol,
+    /// The name sent as SNI and compared with the certificate; `None` when
+    /// the host is an address and no name was given.
+    pub name: Option<String>,
+    /// How to compare the name.
+    pub name_check: NameCheck,
+    /// Trust sources.
+    pub trust: TrustSources,
+    /// Overall time limit.
+    pub timeout: Duration,
+    /// Expiry thresholds.
+    pub thresholds: Thresholds,
+    /// Output format.
+    pub format: Format,
+    /// EHLO/LHLO name.
+    pub hello_name: String,
+    /// Time at which validity is judged; `None` for now.
+    pub at: Option<UnixTime>,
+}
+
+/// Arguments that do not fit together or do not make sense.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// The host without IPv6 brackets, parsed as an address if it is one.
+pub fn host_address(host: &str) -> Option<IpAddr> {
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    bare.parse().ok()
+}
+
+impl Request {
+    /// Builds a request from parsed arguments; `hello_default` is used when
+    /// no `--hello-name` is given.
+    pub fn from_cli(
+        cli: Cli,
+        hello_default: impl FnOnce() -> String,
+    ) -> Result<Request, UsageError> {
+        let usage = |m: String| UsageError(m);
+        let params = match &cli.params {
+            Some(text) => crate::params::parse(text).map_err(|e| usage(e.to_string()))?,
+            None => Default::default(),
+        };
+        // PRTG puts backslashes before characters it escapes; no host name
+        // or address contains one, so they are dropped.
+        let host = cli.host.trim().replace('\\', "");
+        if host.is_empty() || host.contains(char::is_whitespace) {
+            return Err(usage(format!(
+                "\"{host}\" is not a host name or IP address"
+            )));
+        }
+        let protocol = cli
+            .protocol
+            .map(Protocol::from)
+            .or(params.protocol)
+            .unwrap_or(Protocol::Smtp);
+        let port = cli.port.or(params.port).unwrap_or(protocol.default_port());
+        let name_check = cli
+            .name_validation
+            .or(params.validation)
+            .unwrap_or_default();
+        let given_name = cli.sni_domain.clone().or(params.cert_domainname.clone());
+        let name = match given_name {
+            Some(n) => Some(n.trim().replace('\\', "").trim_end_matches('.').to_owned()),
+            None if host_address(&host).is_some() => None,
+            None => Some(host.trim_end_matches('.').to_owned()),
+        };
+        if name.is_none() && name_check != NameCheck::None {
+            return Err(usage(format!(
+                "{host} is an IP address, so there is no name to check the certificate against: give the certificate's host name with --sni-domain (cert_domainname in --params) or turn name validation off"
+            )));
+        }
+        if let Some(n) = &name {
+            starttls_engine::Config::new(protocol)
+                .with_server_name(n)
+                .map_err(|e| usage(e.to_string()))?;
+        }
+        if cli.error_days > cli.warning_days {
+            return Err(usage(format!(
+                "--error-days ({}) must not be more than --warning-days ({})",
+                cli.error_days, cli.warning_days
+            )));
+        }
+        let hello_name = cli.hello_name.clone().unwrap_or_else(hello_default);
+        starttls_engine::Config::new(protocol)
+            .with_hello_name(&hello_name)
+            .map_err(|e| usage(e.to_string()))?;
+        let at = match &cli.at {
+            Some(t) => Some(crate::time_arg::parse(t).map_err(|e| usage(format!("--at: {e}")))?),
+            None => None,
+        };
+        Ok(Request {
+            host,
+            port,
+            protocol,
+            name,
+            name_check,
+            trust: TrustSources {
+                system: !cli.no_system_ca_trust,
+                extra_file: cli.ca_trust.clone(),
+            },
+            timeout: Duration::from_secs(cli.timeout),
+            thresholds: Thresholds {
+                warning_days: cli.warning_days,
+                error_days: cli.error_days,
+            },
+            format: cli.format,
+            hello_name,
+            at,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn request(args: &[&str]) -> Result<Request, UsageError> {
+        let mut all = vec!["starttls-cert"];
+        all.extend_from_slice(args);
+        Request::from_cli(Cli::try_parse_from(all).unwrap(), || {
+            "probe.example.net".into()
+        })
+    }
+
+    #[test]
+    fn defaults_follow_the_protocol() {
+        let r = request(&["mx.example.com"]).unwrap();
+        assert_eq!((r.port, r.protocol), (25, Protocol::Smtp));
+        assert_eq!(r.name.as_deref(), Some("mx.example.com"));
+        assert_eq!(r.name_check, NameCheck::None);
+        assert!(r.trust.system);
+        let r = request(&["dc1.example.com", "--params", "protocol: ldap"]).unwrap();
+        assert_eq!((r.port, r.protocol), (389, Protocol::Ldap));
+    }
+
+    #[test]
+    fn params_fill_in_and_options_win() {
+        let r = request(&[
+            "192.0.2.5",
+            "--params",
+            "port: 7025, protocol: lmtp, cert_domainname: lmtp.example.com, cert_domainname_validation: cn_san",
+        ])
+        .unwrap();
+        assert_eq!((r.port, r.protocol), (7025, Protocol::Lmtp));
+        assert_eq!(r.name.as_deref(), Some("lmtp.example.com"));
+        assert_eq!(r.name_check, NameCheck::CnSan);
+        let r = request(&[
+            "192.0.2.5",
+            "24",
+            "--params",
+            "port: 7025, protocol: lmtp",
+            "--sni-domain",
+            "x.example.com",
+        ])
+        .unwrap();
+        assert_eq!(r.port, 24);
+        assert_eq!(r.name.as_deref(), Some("x.example.com"));
+    }
+
+    #[test]
+    fn ip_address_with_name_validation_needs_a_name() {
+        let e = request(&["192.0.2.5", "25", "smtp", "--name-validation", "cn"]).unwrap_err();
+        assert!(e.0.contains("--sni-domain"), "{e}");
+        let e = request(&["[2001:db8::1]", "--name-validation", "CN/SAN"]).unwrap_err();
+        assert!(e.0.contains("IP address"), "{e}");
+        let r = request(&["192.0.2.5"]).unwrap();
+        assert_eq!(r.name, None, "no SNI for an address");
+    }
+
+    #[test]
+    fn prtg_backslash_escapes_are_dropped_from_names() {
+        let r = request(&[r"mail\-1.example.com", "--sni-domain", r"mx\-2.example.com"]).unwrap();
+        assert_eq!(r.host, "mail-1.example.com");
+        assert_eq!(r.name.as_deref(), Some("mx-2.example.com"));
+    }
+
+    #[test]
+    fn inconsistent_values_are_refused() {
+        assert!(request(&["mx", "--warning-days", "10", "--error-days", "20"]).is_err());
+        assert!(request(&["mx", "--sni-domain", "bad name"]).is_err());
+        assert!(request(&["mx", "--hello-name", "a b"]).is_err());
+        assert!(request(&["mx", "--params", "port: x"]).is_err());
+        assert!(request(&["mx", "--at", "tomorrow"]).is_err());
+    }
+}

@@ -1,0 +1,507 @@
+//! The `starttls-cert` binary against simulated servers on loopback: every
+//! protocol, every output format, every argument style, the error paths.
+//! Validity is judged at a pinned time (`--at`), so values are exact.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+use starttls_sim::certs::{CertKind, KeyKind, TestPki};
+use starttls_sim::loopback::LoopbackServer;
+use starttls_sim::personality::Personality;
+
+const AT: &str = "2030-01-01T00:00:00Z";
+/// 2030-01-01 to 2035-01-01 (the simulator's "good" notAfter), 2032 a leap year.
+const GOOD_DAYS: i64 = 1826;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_starttls-cert"))
+}
+
+/// The simulator's root CA as a PEM file, written once per test process.
+fn root_pem() -> &'static PathBuf {
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("starttls-cert-e2e-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("sim-root.pem");
+        std::fs::write(&path, TestPki::shared().root_pem()).unwrap();
+        path
+    })
+}
+
+fn sha1_upper_hex(der: &[u8]) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, der);
+    digest.as_ref().iter().map(|b| format!("{b:02X}")).collect()
+}
+
+struct Run {
+    stdout: String,
+    code: i32,
+}
+
+fn run(args: &[&str]) -> Run {
+    let out = bin().args(args).stdin(Stdio::null()).output().unwrap();
+    Run {
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        code: out.status.code().unwrap_or(-1),
+    }
+}
+
+fn run_stdin(line: &str) -> Run {
+    let mut child = bin()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(line.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    Run {
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        code: out.status.code().unwrap_or(-1),
+    }
+}
+
+fn json(run: &Run) -> Value {
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", run.stdout))
+}
+
+/// Checks `server` with the usual options plus `extra`.
+fn check(server: &LoopbackServer, protocol: &str, extra: &[&str]) -> Run {
+    let port = server.addr().port().to_string();
+    let mut args = vec![
+        "127.0.0.1",
+        &port,
+        protocol,
+        "--sni-domain",
+        "mail.sim.test",
+        "--ca-trust",
+        root_pem().to_str().unwrap(),
+        "--no-system-ca-trust",
+        "--at",
+        AT,
+        "--timeout",
+        "10",
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+fn channel<'a>(prtg: &'a Value, name: &str) -> &'a Value {
+    prtg["prtg"]["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["channel"] == name)
+        .unwrap_or_else(|| panic!("no channel {name}"))
+}
+
+#[test]
+fn prtg_output_for_each_protocol_has_the_five_channels_in_order() {
+    let pki = TestPki::shared();
+    for (personality, protocol, key, bits, lookup) in [
+        (
+            Personality::Postfix,
+            "smtp",
+            KeyKind::EcdsaP256,
+            256,
+            "publickeyecc",
+        ),
+        (
+            Personality::DovecotLmtp,
+            "lmtp",
+            KeyKind::Rsa2048,
+            2048,
+            "publickey",
+        ),
+        (
+            Personality::OpenLdap,
+            "ldap",
+            KeyKind::EcdsaP384,
+            384,
+            "publickeyecc",
+        ),
+        (
+            Personality::ActiveDirectory,
+            "LDAP",
+            KeyKind::Rsa2048,
+            2048,
+            "publickey",
+        ),
+    ] {
+        let server = LoopbackServer::start(personality, CertKind::Good, key).unwrap();
+        let r = check(&server, protocol, &["--name-validation", "cn-san"]);
+        assert_eq!(r.code, 0);
+        let v = json(&r);
+        let names: Vec<&str> = v["prtg"]["result"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["channel"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "Days to Expiration",
+                "Common Name Check",
+                "Public Key Length",
+                "Root Authority Trusted",
+                "Self-Signed"
+            ]
+        );
+        let days = channel(&v, "Days to Expiration");
+        assert_eq!(days["value"], GOOD_DAYS);
+        assert_eq!(days["LimitMode"], 1);
+        assert_eq!(days["LimitMinWarning"], 35);
+        assert_eq!(days["LimitMinError"], 17);
+        assert_eq!(channel(&v, "Common Name Check")["value"], 5);
+        let key_channel = channel(&v, "Public Key Length");
+        assert_eq!(key_channel["value"], bits);
+        assert_eq!(
+            key_channel["ValueLookup"],
+            format!("prtg.standardlookups.sslcertificatesensor.{lookup}")
+        );
+        assert_eq!(channel(&v, "Root Authority Trusted")["value"], 0);
+        assert_eq!(channel(&v, "Self-Signed")["value"], 0);
+        let leaf = &pki.identity(CertKind::Good, key).chain[0];
+        let text = v["prtg"]["text"].as_str().unwrap();
+        let expected = format!(
+            "OK. Certificate Common Name: mail.sim.test - Certificate Thumbprint: {} - STARTTLS Protocol: {}",
+            sha1_upper_hex(leaf.as_ref()),
+            protocol.to_uppercase()
+        );
+        assert!(text.starts_with(&expected), "{text}");
+    }
+}
+
+#[test]
+fn prtg_channels_report_self_signed_expired_and_wrong_name() {
+    let selfsigned = LoopbackServer::start(
+        Personality::Postfix,
+        CertKind::SelfSigned,
+        KeyKind::EcdsaP256,
+    )
+    .unwrap();
+    let v = json(&check(&selfsigned, "smtp", &["--name-validation", "cn"]));
+    assert_eq!(channel(&v, "Self-Signed")["value"], 1);
+    assert_eq!(channel(&v, "Root Authority Trusted")["value"], 1);
+    assert_eq!(channel(&v, "Common Name Check")["value"], 0);
+
+    let expired =
+        LoopbackServer::start(Personality::Exim, CertKind::Expired, KeyKind::EcdsaP256).unwrap();
+    let v = json(&check(&expired, "smtp", &[]));
+    // notAfter 2021-01-01, judged at 2030-01-01: 3287 days ago.
+    assert_eq!(channel(&v, "Days to Expiration")["value"], -3287);
+    assert_eq!(
+        channel(&v, "Common Name Check")["value"],
+        2,
+        "name check off by default"
+    );
+    assert!(v["prtg"]["text"].as_str().unwrap().starts_with("Critical."));
+
+    let wrong = LoopbackServer::start(
+        Personality::Postfix,
+        CertKind::WrongName,
+        KeyKind::EcdsaP256,
+    )
+    .unwrap();
+    let v = json(&check(&wrong, "smtp", &["--name-validation", "CN/SAN"]));
+    assert_eq!(channel(&v, "Common Name Check")["value"], 6);
+}
+
+#[test]
+fn thresholds_are_options() {
+    let server =
+        LoopbackServer::start(Personality::Postfix, CertKind::Good, KeyKind::EcdsaP256).unwrap();
+    let v = json(&check(
+        &server,
+        "smtp",
+        &["--warning-days", "2000", "--error-days", "100"],
+    ));
+    let days = channel(&v, "Days to Expiration");
+    assert_eq!(days["LimitMinWarning"], 2000);
+    assert_eq!(days["LimitMinError"], 100);
+    assert!(v["prtg"]["text"].as_str().unwrap().starts_with("Warning."));
+}
+
+#[test]
+fn script_v2_output_uses_the_sensor_ids() {
+    let server =
+        LoopbackServer::start(Personality::OpenLdap, CertKind::Good, KeyKind::Rsa2048).unwrap();
+    let r = check(
+        &server,
+        "ldap",
+        &["--format", "prtg-v2", "--name-validation", "cn-san"],
+    );
+    assert_eq!(r.code, 0);
+    let v = json(&r);
+    assert_eq!(v["version"], 2);
+    assert_eq!(v["status"], "ok");
+    let channels: Vec<(i64, &str, i64)> = v["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_i64().unwrap(),
+                c["name"].as_str().unwrap(),
+                c["value"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        channels,
+        [
+            (12, "Days to Expiration", GOOD_DAYS),
+            (13, "Root Authority Trusted", 0),
+            (15, "Public Key Length", 2048),
+            (16, "Self-Signed", 0),
+            (17, "Common Name Check", 5),
+        ]
+    );
+    assert_eq!(v["channels"][0]["kind"], "count");
+    assert_eq!(
+        v["channels"][2]["lookup_name"],
+        "prtg.standardlookups.sslcertificatesensor.publickey"
+    );
+}
+
+#[test]
+fn json_output_has_the_whole_report_and_the_chain_as_pem() {
+    let pki = TestPki::shared();
+    let server =
+        LoopbackServer::start(Personality::DovecotLmtp, CertKind::Good, KeyKind::EcdsaP256)
+            .unwrap();
+    let r = check(
+        &server,
+        "lmtp",
+        &["--format", "json", "--name-validation", "cn-san"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let v = json(&r);
+    assert_eq!(v["status"], "ok");
+    assert_eq!(v["target"]["protocol"], "LMTP");
+    assert_eq!(v["certificate"]["days_to_expiration"], GOOD_DAYS);
+    assert_eq!(v["certificate"]["trust"]["trusted"], true);
+    assert_eq!(
+        v["certificate"]["leaf"]["not_after"],
+        "2035-01-01T00:00:00Z"
+    );
+    assert_eq!(v["certificate"]["leaf"]["dns_names"][0], "mail.sim.test");
+    assert_eq!(v["tls"]["version"], "TLS 1.3");
+    assert_eq!(v["tls"]["handshake_signature"], "verified");
+    assert!(v["greeting"].as_str().unwrap().contains("Dovecot"));
+    assert!(v["timings_ms"]["tls-handshake"].as_f64().unwrap() >= 0.0);
+    let chain = v["chain"].as_array().unwrap();
+    let expected = &pki.identity(CertKind::Good, KeyKind::EcdsaP256).chain;
+    assert_eq!(chain.len(), expected.len());
+    for (entry, der) in chain.iter().zip(expected) {
+        use rustls_pki_types::pem::PemObject;
+        let pem = entry["pem"].as_str().unwrap();
+        let back = rustls_pki_types::CertificateDer::from_pem_slice(pem.as_bytes()).unwrap();
+        assert_eq!(back.as_ref(), der.as_ref());
+    }
+}
+
+#[test]
+fn text_and_nagios_formats_use_exit_codes() {
+    let good =
+        LoopbackServer::start(Personality::Exim, CertKind::Good, KeyKind::EcdsaP256).unwrap();
+    let r = check(&good, "smtp", &["--format", "text"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(r.stdout.contains("SMTP): OK"), "{}", r.stdout);
+    let r = check(&good, "smtp", &["--format", "nagios"]);
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.starts_with("STARTTLS-CERT OK - "), "{}", r.stdout);
+    assert!(
+        r.stdout.contains(&format!("| days={GOOD_DAYS};35;17 ")),
+        "{}",
+        r.stdout
+    );
+
+    let selfsigned = LoopbackServer::start(
+        Personality::Postfix,
+        CertKind::SelfSigned,
+        KeyKind::EcdsaP256,
+    )
+    .unwrap();
+    let r = check(&selfsigned, "smtp", &["--format", "nagios"]);
+    assert_eq!(r.code, 1, "untrusted is a warning: {}", r.stdout);
+    let expired =
+        LoopbackServer::start(Personality::Postfix, CertKind::Expired, KeyKind::EcdsaP256).unwrap();
+    let r = check(&expired, "smtp", &["--format", "text"]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+}
+
+#[test]
+fn failures_are_prtg_errors_naming_phase_and_server_reply() {
+    for (personality, protocol, expected) in [
+        (
+            Personality::TlsNotAvailable,
+            "smtp",
+            "refused STARTTLS: 454 4.7.0 TLS not available",
+        ),
+        (Personality::NoStartTls, "smtp", "does not offer STARTTLS"),
+        (Personality::GreetingRefused, "smtp", "421"),
+        (Personality::LdapProtocolError, "ldap", "protocolError (2)"),
+        (Personality::LdapUnavailable, "ldap", "unavailable (52)"),
+    ] {
+        let server =
+            LoopbackServer::start(personality, CertKind::Good, KeyKind::EcdsaP256).unwrap();
+        let r = check(&server, protocol, &[]);
+        assert_eq!(r.code, 0, "PRTG errors exit 0");
+        let v = json(&r);
+        assert_eq!(v["prtg"]["error"], 1);
+        assert!(
+            v["prtg"].get("result").is_none(),
+            "channels or error, never both"
+        );
+        let text = v["prtg"]["text"].as_str().unwrap();
+        assert!(text.contains(expected), "{personality:?}: {text}");
+        let r = check(&server, protocol, &["--format", "json"]);
+        assert_eq!(r.code, 3);
+        assert_eq!(json(&r)["error"]["kind"], "protocol");
+    }
+}
+
+#[test]
+fn connection_refused_is_a_clear_error() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let r = run(&["127.0.0.1", &port.to_string(), "smtp"]);
+    let v = json(&r);
+    let text = v["prtg"]["text"].as_str().unwrap();
+    assert!(text.contains("refused the connection"), "{text}");
+}
+
+#[test]
+fn old_parameter_string_style_works() {
+    let server =
+        LoopbackServer::start(Personality::Postfix, CertKind::Good, KeyKind::EcdsaP256).unwrap();
+    let params = format!(
+        "port: {}, protocol: smtp, cert_domainname: mail.sim.test, cert_domainname_validation: cn_san",
+        server.addr().port()
+    );
+    let r = run(&[
+        "127.0.0.1",
+        "--params",
+        &params,
+        "--ca-trust",
+        root_pem().to_str().unwrap(),
+        "--at",
+        AT,
+    ]);
+    let v = json(&r);
+    assert_eq!(channel(&v, "Common Name Check")["value"], 5);
+    assert_eq!(channel(&v, "Days to Expiration")["value"], GOOD_DAYS);
+}
+
+#[test]
+fn stdin_line_style_works_and_defaults_to_script_v2() {
+    let server = LoopbackServer::start(
+        Personality::ActiveDirectory,
+        CertKind::Good,
+        KeyKind::EcdsaP256,
+    )
+    .unwrap();
+    let line = format!(
+        "127.0.0.1 {} ldap --sni-domain 'mail.sim.test' --name-validation CN/SAN --ca-trust \"{}\" --at {AT}\n",
+        server.addr().port(),
+        root_pem().display()
+    );
+    let r = run_stdin(&line);
+    assert_eq!(r.code, 0);
+    let v = json(&r);
+    assert_eq!(v["version"], 2);
+    assert_eq!(v["channels"][4]["value"], 5);
+    let r = run_stdin(&format!("{line} --format prtg"));
+    assert!(json(&r)["prtg"]["result"].is_array());
+}
+
+#[test]
+fn bad_arguments_get_clear_errors() {
+    for (args, expected) in [
+        (
+            vec!["192.0.2.1", "25", "smtp", "--name-validation", "cn"],
+            "--sni-domain",
+        ),
+        (vec!["mx.example.com", "25", "imap"], "imap"),
+        (
+            vec!["mx.example.com", "--params", "port: 25, colour: blue"],
+            "unknown parameter \"colour\"",
+        ),
+        (
+            vec!["mx.example.com", "--params", "protocol: pop3"],
+            "expected smtp, lmtp or ldap",
+        ),
+        (vec!["mx.example.com", "--timeout", "0"], "1 to 900"),
+        (
+            vec!["mx.example.com", "--ca-trust", "/nonexistent/ca.pem"],
+            "cannot read CA file /nonexistent/ca.pem",
+        ),
+    ] {
+        let r = run(&args);
+        assert_eq!(r.code, 0, "{args:?}");
+        let v = json(&r);
+        assert_eq!(v["prtg"]["error"], 1, "{args:?}");
+        let text = v["prtg"]["text"].as_str().unwrap();
+        assert!(text.contains(expected), "{args:?}: {text}");
+    }
+}
+
+#[test]
+fn help_and_version_work() {
+    let r = run(&["--help"]);
+    assert_eq!(r.code, 0);
+    for option in [
+        "--sni-domain",
+        "--name-validation",
+        "--ca-trust",
+        "--params",
+        "--format",
+        "Examples:",
+    ] {
+        assert!(r.stdout.contains(option), "help lacks {option}");
+    }
+    let r = run(&["--version"]);
+    assert_eq!(
+        r.stdout.trim(),
+        format!("starttls-cert {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn demo_checks_every_simulated_server() {
+    let r = run(&["demo"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    for expected in [
+        "postfix",
+        "exim",
+        "exchange",
+        "dovecot-lmtp",
+        "openldap",
+        "active-directory",
+        "389-ds",
+        "certificate expired",
+        "not trusted",
+        "does not match",
+        "454 4.7.0",
+        "protocolError (2)",
+    ] {
+        assert!(
+            r.stdout.contains(expected),
+            "demo output lacks {expected}:\n{}",
+            r.stdout
+        );
+    }
+    assert_eq!(r.stdout.matches(" OK ").count(), 6, "{}", r.stdout);
+}
