@@ -163,8 +163,14 @@ pub fn ldap_response(data: &[u8]) {
 /// finish, within one step per byte, and never buffer more than
 /// [`MAX_PROBE_BUFFERED`].
 pub fn probe_stream(data: &[u8]) {
+    let _ = probe_stream_outcome(data);
+}
+
+/// What [`probe_stream`] saw the probe end with: `None` for inputs too short
+/// to drive a probe, else the probe's result (the error as its message).
+pub fn probe_stream_outcome(data: &[u8]) -> Option<Result<(), String>> {
     let [protocol, driver, stream @ ..] = data else {
-        return;
+        return None;
     };
     let protocol = match protocol % 3 {
         0 => Protocol::Smtp,
@@ -172,9 +178,9 @@ pub fn probe_stream(data: &[u8]) {
         _ => Protocol::Ldap,
     };
     let config = Config::new(protocol)
-        .with_server_name("mail.example.com")
+        .with_server_name("mail.sim.test")
         .expect("a valid name");
-    let _ = drive(config, &length_prefixed(stream), *driver);
+    Some(drive(config, &length_prefixed(stream), *driver))
 }
 
 /// Splits `[len u16 BE] [bytes]...` into its parts; the last part may be
@@ -269,10 +275,10 @@ fn options_from(flags: u8, trust: TrustStore) -> AnalysisOptions {
         _ => NameCheck::CnSan,
     };
     let name = match (flags >> 2) % 4 {
-        0 => "mail.example.com",
-        1 => "MAIL.Example.COM.",
+        0 => "mail.sim.test",
+        1 => "MAIL.Sim.TEST.",
         2 => "192.0.2.1",
-        _ => "x.mail.example.com",
+        _ => "other.example.org",
     };
     let seconds = match (flags >> 4) % 4 {
         0 => NOW,
@@ -310,7 +316,7 @@ fn analyze_and_print(chain: &[CertificateDer<'_>], options: &AnalysisOptions) {
 /// blob `i` (for `i` < 7) is also offered to a [`TrustStore`] with
 /// [`TrustStore::add_der`] when bit `i` is set. With bit 7 the first blob is
 /// PEM text for [`TrustStore::from_pem`] and the other blobs are the chain.
-/// The options use fixed name `mail.example.com`, CN/SAN check, 2026-01-01.
+/// The options are fixed: name `mail.sim.test`, CN/SAN check, 2026-01-01.
 pub fn analysis_der(data: &[u8]) {
     let Some((&flags, rest)) = data.split_first() else {
         return;
@@ -341,7 +347,7 @@ pub fn analysis_der(data: &[u8]) {
         }
         blobs.iter().map(|b| CertificateDer::from(*b)).collect()
     };
-    let options = options_from(0b01, trust);
+    let options = options_from(0b10, trust);
     analyze_and_print(&chain, &options);
 }
 

@@ -110,11 +110,15 @@ mod seeds {
     use std::sync::Arc;
     use std::time::Instant;
 
-    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
     use rustls::{ServerConfig, ServerConnection};
     use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::PrivateKeyDer;
     use starttls_engine::ldap::{NOTICE_OF_DISCONNECTION_OID, START_TLS_OID};
     use starttls_engine::{CertificateDer, Config, Input, Output, Probe, Protocol};
+    use starttls_sim::certs::{CertKind, KeyKind, TestPki};
+    use starttls_sim::personality::Personality;
+    use starttls_sim::scenario::Traffic;
+    use starttls_sim::Scenario;
 
     type Seeds = Vec<(String, Vec<u8>)>;
 
@@ -306,40 +310,25 @@ mod seeds {
         ldap_replies()
     }
 
-    /// Root → intermediate → leaf for `mail.example.com`, all P-256; the
-    /// chain as a server sends it, the leaf key and the root.
+    /// The simulator's good chain (leaf for `mail.sim.test` and
+    /// intermediate, P-256), its leaf key and the root.
     fn chain() -> (
         Vec<CertificateDer<'static>>,
-        Vec<u8>,
+        PrivateKeyDer<'static>,
         CertificateDer<'static>,
     ) {
-        let mut root = CertificateParams::new(Vec::<String>::new()).unwrap();
-        root.distinguished_name
-            .push(DnType::CommonName, "Example Root CA");
-        root.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        let root = CertifiedIssuer::self_signed(root, KeyPair::generate().unwrap()).unwrap();
-        let mut inter = CertificateParams::new(Vec::<String>::new()).unwrap();
-        inter
-            .distinguished_name
-            .push(DnType::CommonName, "Example Intermediate CA");
-        inter.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        let inter = CertifiedIssuer::signed_by(inter, KeyPair::generate().unwrap(), &root).unwrap();
-        let leaf_key = KeyPair::generate().unwrap();
-        let mut leaf = CertificateParams::new(vec![
-            "mail.example.com".to_string(),
-            "192.0.2.1".to_string(),
-        ])
-        .unwrap();
-        leaf.distinguished_name
-            .push(DnType::CommonName, "mail.example.com");
-        let leaf = leaf.signed_by(&leaf_key, &inter).unwrap();
+        let pki = TestPki::shared();
+        let identity = pki.identity(CertKind::Good, KeyKind::EcdsaP256);
         (
-            vec![leaf.der().clone(), inter.der().clone()],
-            leaf_key.serialize_der(),
-            root.der().clone(),
+            identity.chain.clone(),
+            identity.key(),
+            pki.root_der().clone(),
         )
     }
 
+    /// A rustls server with the simulator's good chain, speaking only
+    /// TLS 1.2 (whose certificate travels in the clear, so the recorded
+    /// flight still reaches certificate capture when replayed) or only 1.3.
     fn tls_server(tls12_only: bool) -> ServerConnection {
         let (chain, key, _) = chain();
         let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -352,7 +341,7 @@ mod seeds {
             .with_protocol_versions(versions)
             .unwrap()
             .with_no_client_auth()
-            .with_single_cert(chain, rustls_pki_types::PrivateKeyDer::Pkcs8(key.into()))
+            .with_single_cert(chain, key)
             .unwrap();
         ServerConnection::new(Arc::new(config)).unwrap()
     }
@@ -466,6 +455,24 @@ mod seeds {
                     turns(&[protocol_byte(*protocol), driver], &stream),
                 ));
             }
+        }
+        // Every simulator personality (TLS 1.3 when it gets that far), as
+        // its server sent it, turn by turn.
+        for personality in Personality::all() {
+            let outcome = starttls_sim::run(&Scenario::new(*personality));
+            let sent: Vec<&[u8]> = outcome
+                .server_log
+                .iter()
+                .filter_map(|entry| match &entry.traffic {
+                    Traffic::ToClient(bytes) => Some(&bytes[..]),
+                    _ => None,
+                })
+                .collect();
+            let protocol = protocol_byte(personality.protocol());
+            seeds.push((
+                format!("sim-{personality:?}"),
+                turns(&[protocol, 0b0110], &sent),
+            ));
         }
         // Plaintext-only conversations: refusals and broken servers.
         let b = |s: &str| s.as_bytes().to_vec();
@@ -624,6 +631,18 @@ mod seeds {
                 [&[0x80 | 0b10_10_10][..], &leaf, &inter, &root].concat(),
             ),
         ];
+        let pki = TestPki::shared();
+        let kinds = CertKind::all().iter().map(|c| (*c, KeyKind::EcdsaP256));
+        let keys = [KeyKind::EcdsaP384, KeyKind::Rsa2048].map(|k| (CertKind::Good, k));
+        for (cert, key) in kinds.chain(keys) {
+            let chain = &pki.identity(cert, key).chain;
+            let mut seed = vec![0x40 | 0b10];
+            for der in chain {
+                seed.extend_from_slice(der);
+            }
+            seed.extend_from_slice(pki.root_der());
+            seeds.push((format!("sim-{cert:?}-{key:?}"), seed));
+        }
         let fixtures = fixtures();
         for (name, der) in &fixtures {
             seeds.push((
@@ -685,4 +704,24 @@ mod seeds {
         .map(|(i, s)| (format!("{i:02}"), s.as_bytes().to_vec()))
         .collect()
     }
+}
+/// The seeds recorded from TLS servers must keep reaching the handshake,
+/// or the fuzzer starts from the plaintext phase only.
+#[test]
+fn recorded_tls_seeds_reach_the_handshake() {
+    let mut checked = 0;
+    for entry in fs::read_dir(corpus_dir("probe_stream")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let working_sim = starttls_sim::personality::Personality::working()
+            .any(|p| name == format!("seed-sim-{p:?}"));
+        if !(name.ends_with("-tls12") || name.ends_with("-tls13") || working_sim) {
+            continue;
+        }
+        let outcome = fuzzing::probe_stream_outcome(&fs::read(&path).unwrap());
+        let reached = matches!(&outcome, Some(Err(e)) if e.starts_with("TLS handshake failed"));
+        assert!(reached, "{name}: {outcome:?}");
+        checked += 1;
+    }
+    assert!(checked >= 8, "only {checked} recorded TLS seeds");
 }
