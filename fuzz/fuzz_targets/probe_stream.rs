@@ -1,0 +1,4 @@
+//! The whole probe (SMTP, LMTP, LDAP) against an arbitrary server byte stream.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| starttls_cert::fuzzing::probe_stream(data));

@@ -1,0 +1,483 @@
+//! Fuzzing harnesses: one function per fuzz target in `fuzz/fuzz_targets/`.
+//!
+//! Each takes arbitrary bytes, calls the same public entry points the tests
+//! and the command call, and panics only when a property is broken. The fuzz
+//! targets are one line each, and `tests/fuzz_corpora.rs` replays every file
+//! of `fuzz/corpus/<target>/` through the same function on stable Rust, so
+//! `cargo test` exercises the seeds and every crash regression.
+//!
+//! Input layouts are documented per function; the first byte or two steer
+//! the harness (split points, protocol, options) and the rest is the data,
+//! so seed files stay readable.
+
+use std::time::{Duration, Instant};
+
+use starttls_engine::analysis::{analyze, AnalysisOptions, NameCheck, TrustStore};
+use starttls_engine::ldap::{decode_start_tls_response, LdapError};
+use starttls_engine::smtp::{Reply, ReplyError, ReplyReader};
+use starttls_engine::{CertificateDer, Config, Input, Limits, Output, Probe, Protocol, UnixTime};
+
+/// A probe must never hold more than this, whatever the server sends.
+pub const MAX_PROBE_BUFFERED: usize = 64 * 1024;
+
+/// Most parts a length-prefixed input is split into, and most certificates
+/// the analysis targets pass on (past
+/// [`starttls_engine::analysis::MAX_CHAIN_LEN`], to reach that check).
+const MAX_PARTS: usize = 80;
+
+/// A tiny deterministic generator (splitmix64) for split points and delays.
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u8) -> Self {
+        Rng(u64::from(seed).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x5851_f42d_4c95_7f2d)
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `1..=max`.
+    fn size(&mut self, max: usize) -> usize {
+        1 + (self.next() % max as u64) as usize
+    }
+}
+
+/// How a byte stream is cut into pieces, chosen by a steering byte.
+fn piece_size(style: u8, rng: &mut Rng, remaining: usize) -> usize {
+    let size = match style % 4 {
+        0 => remaining,
+        1 => 1,
+        2 => rng.size(16),
+        _ => rng.size(1500),
+    };
+    size.min(remaining)
+}
+
+/// Everything one reader makes of `data`: the replies, then the error that
+/// stopped it, if any.
+fn read_replies(data: &[u8], style: u8, seed: u8) -> (Vec<Reply>, Option<ReplyError>) {
+    let mut reader = ReplyReader::new(Limits::default());
+    let mut rng = Rng::new(seed);
+    let mut replies = Vec::new();
+    let mut rest = data;
+    while !rest.is_empty() {
+        let mut piece = &rest[..piece_size(style, &mut rng, rest.len())];
+        rest = &rest[piece.len()..];
+        while !piece.is_empty() {
+            match reader.feed(piece) {
+                Ok(Some((reply, used))) => {
+                    assert!(used > 0 && used <= piece.len(), "used {used} of {piece:?}");
+                    piece = &piece[used..];
+                    replies.push(reply);
+                }
+                Ok(None) => piece = &[],
+                Err(e) => return (replies, Some(e)),
+            }
+        }
+    }
+    (replies, None)
+}
+
+/// SMTP/LMTP replies. Layout: `[split byte] [server bytes...]`.
+///
+/// The bytes are read once whole and once cut into pieces the split byte
+/// chooses; both readings must give the same replies and the same error
+/// (fragmentation does not change what the parser sees). Every reply has a
+/// valid code and respects the limits, and displays without panicking.
+pub fn smtp_reply(data: &[u8]) {
+    let Some((&split, stream)) = data.split_first() else {
+        return;
+    };
+    let whole = read_replies(stream, 0, 0);
+    let pieces = read_replies(stream, split, split >> 2);
+    assert_eq!(whole, pieces, "fragmentation changed the replies");
+    let limits = Limits::default();
+    for reply in &whole.0 {
+        assert!((200..600).contains(&reply.code), "code {}", reply.code);
+        assert!(!reply.lines.is_empty() && reply.lines.len() <= limits.reply_lines);
+        let _ = reply.to_string();
+        let _ = reply.first_line();
+    }
+    if let Some(e) = &whole.1 {
+        let _ = e.to_string();
+    }
+}
+
+/// The LDAP StartTLS reply decoder. Layout: all bytes are the server's.
+///
+/// Besides not panicking: a reply is complete exactly when its last byte
+/// arrives, and what a prefix answers is either "need more" or the answer
+/// for the whole (an answer, once given, never changes).
+pub fn ldap_response(data: &[u8]) {
+    let limit = Limits::default().ldap_message;
+    let whole = decode_start_tls_response(data, limit);
+    match &whole {
+        Ok(Some((accepted, used))) => {
+            assert!(*used > 0 && *used <= data.len());
+            let again = decode_start_tls_response(&data[..*used], limit);
+            assert_eq!(again, whole, "the reply alone decodes differently");
+            let short = decode_start_tls_response(&data[..used - 1], limit);
+            assert_eq!(short, Ok(None), "accepted before the last byte");
+            let _ = format!("{accepted:?}");
+        }
+        Ok(None) => {}
+        Err(e) => {
+            let _ = e.to_string();
+        }
+    }
+    for cut in [1, 2, data.len() / 2, data.len().saturating_sub(1)] {
+        if cut < data.len() {
+            let prefix = decode_start_tls_response(&data[..cut], limit);
+            let agrees = match (&prefix, &whole) {
+                (Ok(None), _) => true,
+                // The excerpt shows what had arrived; the verdict is the same.
+                (Err(LdapError::NotLdap { .. }), Err(LdapError::NotLdap { .. })) => true,
+                (prefix, whole) => prefix == whole,
+            };
+            assert!(
+                agrees,
+                "prefix of {cut} bytes answered {prefix:?}, the whole {whole:?}"
+            );
+        }
+    }
+}
+
+/// The whole probe against a server that sends arbitrary bytes.
+/// Layout: `[protocol byte] [driver byte] ([len u16 BE] [turn])...`.
+///
+/// The protocol byte picks SMTP, LMTP or LDAP (modulo 3). The server's bytes
+/// come in turns, as a server answers one request at a time; a piece never
+/// spans two turns, so a turn ending with `220 Ready to start TLS` lets the
+/// TLS bytes of the next turn reach the handshake. A last turn shorter than
+/// its length takes what is left. The driver byte picks how each turn is cut
+/// (bits 0-1: whole, single bytes, up to 16, up to 1500 bytes), how much
+/// virtual time passes before each piece (bits 2-3: none, milliseconds, up
+/// to 4 s, up to 12 s, past a phase deadline) and seeds the choices (bits
+/// 4-7). What the probe transmits is dropped; deadlines are honoured with
+/// [`Input::Timeout`]; the server closes after the last turn. The probe must
+/// finish, within one step per byte, and never buffer more than
+/// [`MAX_PROBE_BUFFERED`].
+pub fn probe_stream(data: &[u8]) {
+    let _ = probe_stream_outcome(data);
+}
+
+/// What [`probe_stream`] saw the probe end with: `None` for inputs too short
+/// to drive a probe, else the probe's result (the error as its message).
+pub fn probe_stream_outcome(data: &[u8]) -> Option<Result<(), String>> {
+    let [protocol, driver, stream @ ..] = data else {
+        return None;
+    };
+    let protocol = match protocol % 3 {
+        0 => Protocol::Smtp,
+        1 => Protocol::Lmtp,
+        _ => Protocol::Ldap,
+    };
+    let config = Config::new(protocol)
+        .with_server_name("mail.sim.test")
+        .expect("a valid name");
+    Some(drive(config, &length_prefixed(stream), *driver))
+}
+
+/// Splits `[len u16 BE] [bytes]...` into its parts; the last part may be
+/// shorter than its length; empty parts are dropped.
+fn length_prefixed(mut rest: &[u8]) -> Vec<&[u8]> {
+    let mut parts = Vec::new();
+    while rest.len() >= 2 && parts.len() < MAX_PARTS {
+        let len = usize::from(u16::from_be_bytes([rest[0], rest[1]]));
+        let end = (2 + len).min(rest.len());
+        if end > 2 {
+            parts.push(&rest[2..end]);
+        }
+        rest = &rest[end..];
+    }
+    parts
+}
+
+/// Drives a probe through a server's turns (see [`probe_stream`]) and
+/// returns its result as text.
+pub fn drive(config: Config, turns: &[&[u8]], driver: u8) -> Result<(), String> {
+    let t0 = Instant::now();
+    let mut now = t0;
+    let mut rng = Rng::new(driver >> 4);
+    let mut probe = Probe::new(config, now);
+    let total: usize = turns.iter().map(|t| t.len()).sum();
+    let mut turns = turns.iter().copied();
+    let mut rest: &[u8] = &[];
+    let mut steps = 0usize;
+    loop {
+        let deadline = loop {
+            match probe.poll_output() {
+                Output::Transmit(bytes) => assert!(!bytes.is_empty(), "empty transmit"),
+                Output::Wait(deadline) => break deadline,
+                Output::Done(result) => {
+                    assert!(probe.is_done());
+                    return result
+                        .map(|report| {
+                            let _ = report.tls_version_name();
+                            let _ = report.cipher_suite_name();
+                        })
+                        .map_err(|e| e.to_string());
+                }
+            }
+        };
+        assert!(
+            probe.buffered() < MAX_PROBE_BUFFERED,
+            "probe buffers {} bytes",
+            probe.buffered()
+        );
+        steps += 1;
+        assert!(steps <= total + 2, "probe not done after {steps} steps");
+        if rest.is_empty() {
+            match turns.next() {
+                Some(turn) => rest = turn,
+                None => {
+                    probe.handle_input(Input::Closed, now);
+                    assert!(probe.is_done(), "probe not done after the server closed");
+                    continue;
+                }
+            }
+        }
+        let delay = match (driver >> 2) % 4 {
+            0 => Duration::ZERO,
+            1 => Duration::from_millis(rng.next() % 50),
+            2 => Duration::from_millis(rng.next() % 4000),
+            _ => Duration::from_millis(rng.next() % 12_000),
+        };
+        let arrival = now + delay;
+        if arrival >= deadline {
+            now = deadline;
+            probe.handle_input(Input::Timeout, now);
+            assert!(probe.is_done(), "probe not done at its deadline");
+            continue;
+        }
+        now = arrival;
+        let piece = &rest[..piece_size(driver, &mut rng, rest.len())];
+        rest = &rest[piece.len()..];
+        probe.handle_input(Input::Received(piece), now);
+    }
+}
+
+/// 2026-01-01T00:00:00Z, the time the analysis targets judge validity at
+/// unless the flags pick another.
+const NOW: u64 = 1_767_225_600;
+
+/// Analysis options from a flags byte: bits 0-1 the name check, bits 2-3 the
+/// name, bits 4-5 the time.
+fn options_from(flags: u8, trust: TrustStore) -> AnalysisOptions {
+    let check = match flags % 4 {
+        0 => NameCheck::None,
+        1 => NameCheck::Cn,
+        _ => NameCheck::CnSan,
+    };
+    let name = match (flags >> 2) % 4 {
+        0 => "mail.sim.test",
+        1 => "MAIL.Sim.TEST.",
+        2 => "192.0.2.1",
+        _ => "other.example.org",
+    };
+    let seconds = match (flags >> 4) % 4 {
+        0 => NOW,
+        1 => 0,
+        2 => 4_102_444_800,   // 2100-01-01
+        _ => 253_402_300_799, // 9999-12-31T23:59:59Z
+    };
+    AnalysisOptions::new(
+        UnixTime::since_unix_epoch(Duration::from_secs(seconds)),
+        trust,
+    )
+    .with_name(name)
+    .with_name_check(check)
+}
+
+/// Runs the analysis and looks at every part of the report a sensor prints.
+fn analyze_and_print(chain: &[CertificateDer<'_>], options: &AnalysisOptions) {
+    match analyze(chain, options) {
+        Ok(report) => {
+            let _ = format!("{report:?}");
+            let _ = report.self_signed_prtg_value();
+            let _ = report.self_signed_prtg_lookup();
+        }
+        Err(e) => {
+            let _ = e.to_string();
+        }
+    }
+}
+
+/// Certificate analysis of arbitrary DER. Layout: `[flags] ([len u16 BE]
+/// [blob])...`; a last blob shorter than its length takes what is left,
+/// empty blobs are dropped.
+///
+/// Without bit 7 of flags every blob is a certificate of the chain, and
+/// blob `i` (for `i` < 7) is also offered to a [`TrustStore`] with
+/// [`TrustStore::add_der`] when bit `i` is set. With bit 7 the first blob is
+/// PEM text for [`TrustStore::from_pem`] and the other blobs are the chain.
+/// The options are fixed: name `mail.sim.test`, CN/SAN check, 2026-01-01.
+pub fn analysis_der(data: &[u8]) {
+    let Some((&flags, rest)) = data.split_first() else {
+        return;
+    };
+    let blobs = length_prefixed(rest);
+    let mut trust = TrustStore::new();
+    let chain: Vec<CertificateDer<'_>> = if flags & 0x80 != 0 {
+        if let Some(pem) = blobs.first() {
+            match TrustStore::from_pem(pem) {
+                Ok(store) => trust = store,
+                Err(e) => {
+                    let _ = e.to_string();
+                }
+            }
+        }
+        blobs
+            .iter()
+            .skip(1)
+            .map(|b| CertificateDer::from(*b))
+            .collect()
+    } else {
+        for (i, blob) in blobs.iter().enumerate().take(7) {
+            if flags & (1 << i) != 0 {
+                if let Err(e) = trust.add_der(&CertificateDer::from(*blob)) {
+                    let _ = e.to_string();
+                }
+            }
+        }
+        blobs.iter().map(|b| CertificateDer::from(*b)).collect()
+    };
+    let options = options_from(0b10, trust);
+    analyze_and_print(&chain, &options);
+}
+
+/// Length of the DER element starting `buf` (header and content), if its
+/// header is readable and it fits.
+fn der_element_len(buf: &[u8]) -> Option<usize> {
+    let first = *buf.get(1)?;
+    let (header, len) = if first < 0x80 {
+        (2, usize::from(first))
+    } else {
+        let octets = usize::from(first & 0x7f);
+        if octets == 0 || octets > 4 {
+            return None;
+        }
+        let bytes = buf.get(2..2 + octets)?;
+        let len = bytes
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+        (2 + octets, len)
+    };
+    let total = header.checked_add(len)?;
+    (total <= buf.len()).then_some(total)
+}
+
+/// Certificate analysis of mutated real chains. Layout: `[flags]
+/// [certificate DER]...`, the certificates back to back as a server sends
+/// them; each ends where its outer length says, and bytes that do not frame
+/// form one last certificate.
+///
+/// Flags bits 0-5 pick the options (name check, name, time, see
+/// `options_from`); bit 6 makes the last certificate a trust anchor
+/// ([`TrustStore::add_anchor_der`]); bit 7 offers every certificate after
+/// the first to [`TrustStore::add_der`].
+pub fn analysis_chain(data: &[u8]) {
+    let Some((&flags, mut rest)) = data.split_first() else {
+        return;
+    };
+    let mut chain = Vec::new();
+    while !rest.is_empty() && chain.len() < MAX_PARTS {
+        let len = der_element_len(rest).unwrap_or(rest.len());
+        chain.push(CertificateDer::from(&rest[..len]));
+        rest = &rest[len..];
+    }
+    let mut trust = TrustStore::new();
+    if flags & 0x40 != 0 {
+        if let Some(last) = chain.last() {
+            if let Err(e) = trust.add_anchor_der(last) {
+                let _ = e.to_string();
+            }
+        }
+    }
+    if flags & 0x80 != 0 {
+        for cert in chain.iter().skip(1) {
+            let _ = trust.add_der(cert);
+        }
+    }
+    let options = options_from(flags, trust);
+    analyze_and_print(&chain, &options);
+}
+
+/// The old sensor's parameter string, [`crate::params::parse`]. Layout: the
+/// string (inputs that are not UTF-8 are skipped).
+///
+/// A name it accepts is never empty and has no whitespace.
+pub fn params(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    match crate::params::parse(text) {
+        Ok(params) => {
+            if let Some(name) = &params.cert_domainname {
+                assert!(!name.is_empty() && !name.contains(char::is_whitespace));
+            }
+            assert_ne!(params.port, Some(0));
+        }
+        Err(e) => {
+            let _ = e.to_string();
+        }
+    }
+}
+
+/// Quotes `word` for a POSIX shell: single quotes, with `'` as `'\''`.
+pub fn shell_quote(word: &str) -> String {
+    format!("'{}'", word.replace('\'', r"'\''"))
+}
+
+/// The stdin argument splitter, [`crate::shell_words::split`]. Layout: the
+/// line (inputs that are not UTF-8 are skipped).
+///
+/// Round trip: the words it returns, each quoted with [`shell_quote`] and
+/// joined with spaces, split back into the same words.
+pub fn shell_words(data: &[u8]) {
+    let Ok(line) = std::str::from_utf8(data) else {
+        return;
+    };
+    match crate::shell_words::split(line) {
+        Ok(words) => {
+            let joined: Vec<String> = words.iter().map(|w| shell_quote(w)).collect();
+            let again = crate::shell_words::split(&joined.join(" "));
+            assert_eq!(again.as_ref(), Ok(&words), "round trip of {line:?}");
+        }
+        Err(e) => {
+            let _ = e.to_string();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn der_element_len_reads_short_and_long_forms() {
+        assert_eq!(der_element_len(&[0x30, 0x01, 0xff, 0xee]), Some(3));
+        assert_eq!(der_element_len(&[0x30, 0x82, 0x00, 0x01, 0xff]), Some(5));
+        assert_eq!(der_element_len(&[0x30, 0x82, 0x00, 0x02, 0xff]), None);
+        assert_eq!(der_element_len(&[0x30, 0x80]), None);
+        assert_eq!(der_element_len(&[0x30]), None);
+    }
+
+    #[test]
+    fn shell_quote_round_trips_awkward_words() {
+        shell_words(b"'' \"a b\" c\\'d \"it's\" 'x'\\''y' \t");
+    }
+
+    #[test]
+    fn probe_stream_ends_on_an_empty_or_silent_server() {
+        for protocol in 0..3 {
+            probe_stream(&[protocol, 0]);
+            probe_stream(&[protocol, 0b1111]);
+        }
+    }
+}
