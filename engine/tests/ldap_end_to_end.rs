@@ -2,56 +2,19 @@
 //! preamble: request, extended response, handshake, chain capture, unbind
 //! and close_notify, plus the LDAP failures as a caller sees them.
 
+mod support;
+
 use std::io::Read;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
-use rustls::{ServerConfig, ServerConnection};
+use rustls::ServerConnection;
 use starttls_engine::ldap::{
     start_tls_request, unbind_request, LdapError, NOTICE_OF_DISCONNECTION_OID, START_TLS_OID,
 };
 use starttls_engine::{
     CertificateDer, CloseOutcome, Config, Input, Output, Phase, Probe, ProbeError, Protocol,
 };
-
-/// Root → intermediate → leaf; returns (chain as the server sends it, leaf key DER).
-fn chain() -> (Vec<CertificateDer<'static>>, Vec<u8>) {
-    let mut root = CertificateParams::new(Vec::<String>::new()).unwrap();
-    root.distinguished_name
-        .push(DnType::CommonName, "Test Root");
-    root.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let root = CertifiedIssuer::self_signed(root, KeyPair::generate().unwrap()).unwrap();
-    let mut inter = CertificateParams::new(Vec::<String>::new()).unwrap();
-    inter
-        .distinguished_name
-        .push(DnType::CommonName, "Test Intermediate");
-    inter.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let inter = CertifiedIssuer::signed_by(inter, KeyPair::generate().unwrap(), &root).unwrap();
-    let leaf_key = KeyPair::generate().unwrap();
-    let mut leaf = CertificateParams::new(vec!["dc1.example.com".to_string()]).unwrap();
-    leaf.distinguished_name
-        .push(DnType::CommonName, "dc1.example.com");
-    let leaf = leaf.signed_by(&leaf_key, &inter).unwrap();
-    (
-        vec![leaf.der().clone(), inter.der().clone()],
-        leaf_key.serialize_der(),
-    )
-}
-
-fn tls_server(chain: &[CertificateDer<'static>], key: &[u8]) -> ServerConnection {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(
-            chain.to_vec(),
-            rustls_pki_types::PrivateKeyDer::Pkcs8(key.to_vec().into()),
-        )
-        .unwrap();
-    ServerConnection::new(Arc::new(config)).unwrap()
-}
+use support::{chain, tls_server};
 
 /// A BER element (short or two-octet long form).
 fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
@@ -157,7 +120,7 @@ fn converse(probe: &mut Probe, server: &mut Server, piece: usize, mut now: Insta
 
 #[test]
 fn ldap_probe_captures_the_exact_chain_and_unbinds() {
-    let (chain, key) = chain();
+    let (chain, key) = chain("dc1.example.com");
     // OpenLDAP answers without responseName, Active Directory with the OID
     // (testssl.sh PR #2297 captures).
     for name in [None, Some(START_TLS_OID)] {
@@ -205,7 +168,7 @@ fn the_first_output_is_the_start_tls_request() {
 
 #[test]
 fn plaintext_after_the_extended_response_is_refused_in_any_split() {
-    let (chain, key) = chain();
+    let (chain, key) = chain("dc1.example.com");
     for piece in [1, 3, 14, 1000] {
         let mut reply = ext_resp(1, 0, "", None);
         reply.extend_from_slice(b"injected");

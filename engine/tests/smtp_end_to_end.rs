@@ -1,54 +1,17 @@
 //! The probe against a real rustls server in memory: SMTP and LMTP preamble,
 //! handshake, chain capture and goodbye, plus the probe-level failures.
 
+mod support;
+
 use std::io::{Read, Write};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
-use rustls::{ServerConfig, ServerConnection};
+use rustls::ServerConnection;
 use starttls_engine::{
     CertificateDer, CloseOutcome, Config, HandshakeSignature, Input, Output, Phase, Probe,
     ProbeError, Protocol,
 };
-
-/// Root → intermediate → leaf; returns (chain as the server sends it, leaf key DER).
-fn chain() -> (Vec<CertificateDer<'static>>, Vec<u8>) {
-    let mut root = CertificateParams::new(Vec::<String>::new()).unwrap();
-    root.distinguished_name
-        .push(DnType::CommonName, "Test Root");
-    root.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let root = CertifiedIssuer::self_signed(root, KeyPair::generate().unwrap()).unwrap();
-    let mut inter = CertificateParams::new(Vec::<String>::new()).unwrap();
-    inter
-        .distinguished_name
-        .push(DnType::CommonName, "Test Intermediate");
-    inter.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let inter = CertifiedIssuer::signed_by(inter, KeyPair::generate().unwrap(), &root).unwrap();
-    let leaf_key = KeyPair::generate().unwrap();
-    let mut leaf = CertificateParams::new(vec!["mail.example.com".to_string()]).unwrap();
-    leaf.distinguished_name
-        .push(DnType::CommonName, "mail.example.com");
-    let leaf = leaf.signed_by(&leaf_key, &inter).unwrap();
-    (
-        vec![leaf.der().clone(), inter.der().clone()],
-        leaf_key.serialize_der(),
-    )
-}
-
-fn tls_server(chain: &[CertificateDer<'static>], key: &[u8]) -> ServerConnection {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(
-            chain.to_vec(),
-            rustls_pki_types::PrivateKeyDer::Pkcs8(key.to_vec().into()),
-        )
-        .unwrap();
-    ServerConnection::new(Arc::new(config)).unwrap()
-}
+use support::{chain, tls_server};
 
 /// A scripted SMTP server: plaintext replies keyed by the command, then TLS.
 struct Server {
@@ -144,7 +107,7 @@ fn converse(probe: &mut Probe, server: &mut Server, piece: usize, mut now: Insta
 
 #[test]
 fn smtp_probe_captures_the_exact_chain_and_says_goodbye() {
-    let (chain, key) = chain();
+    let (chain, key) = chain("mail.example.com");
     for piece in [1, 2, 7, 100, 100_000] {
         let mut server = Server::new(&chain, &key, false);
         let config = Config::new(Protocol::Smtp)
@@ -183,7 +146,7 @@ fn smtp_probe_captures_the_exact_chain_and_says_goodbye() {
 
 #[test]
 fn lmtp_probe_captures_the_chain() {
-    let (chain, key) = chain();
+    let (chain, key) = chain("mail.example.com");
     let mut server = Server::new(&chain, &key, true);
     let now = Instant::now();
     let mut probe = Probe::new(Config::new(Protocol::Lmtp), now);
@@ -196,7 +159,7 @@ fn lmtp_probe_captures_the_chain() {
 
 #[test]
 fn plaintext_after_starttls_agreement_is_refused_in_any_split() {
-    let (chain, key) = chain();
+    let (chain, key) = chain("mail.example.com");
     for piece in [1, 3, 1000] {
         let mut server = Server::new(&chain, &key, false);
         server.plaintext_after_starttls = b"250 injected\r\n".to_vec();

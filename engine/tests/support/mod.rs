@@ -1,0 +1,47 @@
+//! What the engine's end-to-end tests share: a generated certificate chain
+//! and an in-memory rustls server that serves it.
+
+use std::sync::Arc;
+
+use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+use rustls::{ServerConfig, ServerConnection};
+use starttls_engine::CertificateDer;
+
+/// Root → intermediate → leaf for `name`; returns the chain as the server
+/// sends it (leaf, intermediate) and the leaf's PKCS#8 key.
+pub fn chain(name: &str) -> (Vec<CertificateDer<'static>>, Vec<u8>) {
+    let mut root = CertificateParams::new(Vec::<String>::new()).unwrap();
+    root.distinguished_name
+        .push(DnType::CommonName, "Test Root");
+    root.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let root = CertifiedIssuer::self_signed(root, KeyPair::generate().unwrap()).unwrap();
+    let mut inter = CertificateParams::new(Vec::<String>::new()).unwrap();
+    inter
+        .distinguished_name
+        .push(DnType::CommonName, "Test Intermediate");
+    inter.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let inter = CertifiedIssuer::signed_by(inter, KeyPair::generate().unwrap(), &root).unwrap();
+    let leaf_key = KeyPair::generate().unwrap();
+    let mut leaf = CertificateParams::new(vec![name.to_string()]).unwrap();
+    leaf.distinguished_name.push(DnType::CommonName, name);
+    let leaf = leaf.signed_by(&leaf_key, &inter).unwrap();
+    (
+        vec![leaf.der().clone(), inter.der().clone()],
+        leaf_key.serialize_der(),
+    )
+}
+
+/// A rustls server connection (TLS 1.2 and 1.3, ring) serving `chain`.
+pub fn tls_server(chain: &[CertificateDer<'static>], key: &[u8]) -> ServerConnection {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            chain.to_vec(),
+            rustls_pki_types::PrivateKeyDer::Pkcs8(key.to_vec().into()),
+        )
+        .unwrap();
+    ServerConnection::new(Arc::new(config)).unwrap()
+}
