@@ -1,4 +1,4 @@
-//! A threaded loopback SMTP server with STARTTLS (rustls, rcgen certificates)
+//! A threaded loopback SMTP server with STARTTLS (rustls, the simulator's test PKI)
 //! and a few misbehaving variants, for driving real sockets in tests.
 
 #![allow(dead_code)] // each test binary uses a different part
@@ -9,9 +9,9 @@ use std::sync::{Arc, OnceLock};
 use std::thread;
 use std::time::Duration;
 
-use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 use rustls::{ServerConfig, ServerConnection, StreamOwned};
-use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use rustls_pki_types::CertificateDer;
+use starttls_sim::certs::{CertKind, KeyKind, TestPki};
 
 /// How the server treats each connection.
 #[derive(Clone, Copy, Debug)]
@@ -32,41 +32,15 @@ pub struct Pki {
     config: Arc<ServerConfig>,
 }
 
-/// One chain and config for every server in the test binary: generating
-/// keys is the slow part.
+/// One chain and config for every server in the test binary, from the
+/// simulator's test PKI (generated once per process).
 pub fn pki() -> &'static Pki {
     static PKI: OnceLock<Pki> = OnceLock::new();
     PKI.get_or_init(|| {
-        let mut root = CertificateParams::new(Vec::<String>::new()).unwrap();
-        root.distinguished_name
-            .push(DnType::CommonName, "Loopback Test Root");
-        root.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        let root = CertifiedIssuer::self_signed(root, KeyPair::generate().unwrap()).unwrap();
-        let mut inter = CertificateParams::new(Vec::<String>::new()).unwrap();
-        inter
-            .distinguished_name
-            .push(DnType::CommonName, "Loopback Test Intermediate");
-        inter.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        let inter = CertifiedIssuer::signed_by(inter, KeyPair::generate().unwrap(), &root).unwrap();
-        let leaf_key = KeyPair::generate().unwrap();
-        let mut leaf = CertificateParams::new(vec!["mail.example.com".to_string()]).unwrap();
-        leaf.distinguished_name
-            .push(DnType::CommonName, "mail.example.com");
-        let leaf = leaf.signed_by(&leaf_key, &inter).unwrap();
-        let chain = vec![leaf.der().clone(), inter.der().clone()];
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(
-                chain.clone(),
-                PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into()),
-            )
-            .unwrap();
+        let identity = TestPki::shared().identity(CertKind::Good, KeyKind::EcdsaP256);
         Pki {
-            chain,
-            config: Arc::new(config),
+            chain: identity.chain.clone(),
+            config: identity.server_config(),
         }
     })
 }
