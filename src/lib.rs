@@ -14,5 +14,6 @@ pub mod params;
 pub mod request;
 pub mod run;
 pub mod shell_words;
+pub mod stdin_line;
 pub mod time_arg;
 pub mod trust;

@@ -1,14 +1,12 @@
 //! `starttls-cert`: checks the TLS certificate behind SMTP/LMTP STARTTLS and
 //! LDAP StartTLS. See `starttls-cert --help` and the README.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 
 use starttls_cert::args::Format;
 use starttls_cert::cli::{execute, execute_line, Source};
 use starttls_cert::output::render_early_error;
-
-/// The most we read from stdin for a parameter line.
-const STDIN_LIMIT: u64 = 64 * 1024;
+use starttls_cert::stdin_line::{read_line, Line, LIMIT, WAIT};
 
 fn main() {
     let args: Vec<String> = std::env::args_os()
@@ -19,11 +17,13 @@ fn main() {
         .cloned()
         .unwrap_or_else(|| "starttls-cert".into());
     let rendered = if args.len() == 1 && !std::io::stdin().is_terminal() {
-        let mut line = String::new();
-        let read = std::io::stdin().take(STDIN_LIMIT).read_to_string(&mut line);
-        match read {
-            Ok(_) => execute_line(&program, &line),
-            Err(e) => render_early_error(
+        match read_line(std::io::stdin(), LIMIT, WAIT) {
+            Line::Text(line) => execute_line(&program, &line),
+            Line::Nothing => render_early_error(
+                Format::PrtgV2,
+                "no parameters: give HOST [PORT] [PROTOCOL] and options as arguments or as one line on stdin (see --help)",
+            ),
+            Line::Unreadable(e) => render_early_error(
                 Format::PrtgV2,
                 &format!("cannot read the parameter line from stdin: {e}"),
             ),

@@ -414,17 +414,32 @@ fn stdin_line_style_works_and_defaults_to_script_v2() {
     )
     .unwrap();
     let line = format!(
-        "127.0.0.1 {} ldap --sni-domain 'mail.sim.test' --name-validation CN/SAN --ca-trust \"{}\" --at {AT}\n",
+        "127.0.0.1 {} ldap --sni-domain 'mail.sim.test' --name-validation CN/SAN --ca-trust \"{}\" --at {AT}",
         server.addr().port(),
         root_pem().display()
     );
-    let r = run_stdin(&line);
+    let r = run_stdin(&format!("{line}\n"));
     assert_eq!(r.code, 0);
     let v = json(&r);
     assert_eq!(v["version"], 2);
     assert_eq!(v["channels"][4]["value"], 5);
-    let r = run_stdin(&format!("{line} --format prtg"));
-    assert!(json(&r)["prtg"]["result"].is_array());
+    let r = run_stdin(&format!("{line} --format prtg\n--format json\n"));
+    assert!(
+        json(&r)["prtg"]["result"].is_array(),
+        "only the first line counts"
+    );
+}
+
+#[test]
+fn empty_stdin_is_a_clear_script_v2_error() {
+    let r = run_stdin("");
+    assert_eq!(r.code, 0);
+    let v = json(&r);
+    assert_eq!(v["status"], "error");
+    assert!(
+        v["message"].as_str().unwrap().starts_with("no parameters"),
+        "{v}"
+    );
 }
 
 #[test]

@@ -123,7 +123,15 @@ impl fmt::Display for ProbeError {
                     f,
                     "timed out {phase} (no answer within the {} s {which} limit)",
                     limit.as_secs_f64()
-                )
+                )?;
+                if *phase == Phase::Greeting {
+                    // The usual cause: a port that speaks TLS at once.
+                    write!(
+                        f,
+                        "; a server that expects TLS at once (SMTPS, port 465) never greets in plaintext"
+                    )?;
+                }
+                Ok(())
             }
             ProbeError::PlaintextAfterStartTls { excerpt } => write!(
                 f,

@@ -276,7 +276,8 @@ fn timeouts_name_the_phase_and_the_limit() {
     );
     assert_eq!(
         err.to_string(),
-        "timed out waiting for the greeting (no answer within the 10 s phase limit)"
+        "timed out waiting for the greeting (no answer within the 10 s phase limit); \
+         a server that expects TLS at once (SMTPS, port 465) never greets in plaintext"
     );
     let err = drive_script(
         Protocol::Smtp,
