@@ -11,7 +11,7 @@ use starttls_engine::{
     CertificateDer, CloseOutcome, Config, HandshakeSignature, Input, Output, Phase, Probe,
     ProbeError, Protocol,
 };
-use support::{chain, tls_server};
+use support::{chain, converse, tls_server, TestServer};
 
 /// A scripted SMTP server: plaintext replies keyed by the command, then TLS.
 struct Server {
@@ -79,30 +79,18 @@ impl Server {
     }
 }
 
-/// Runs probe and server against each other, delivering server bytes in
-/// pieces of `piece` bytes and stepping a virtual clock by 1 ms per exchange.
-fn converse(probe: &mut Probe, server: &mut Server, piece: usize, mut now: Instant) -> Output {
-    for _ in 0..10_000 {
-        match probe.poll_output() {
-            Output::Transmit(bytes) => server.receive(&bytes),
-            Output::Wait(deadline) => {
-                now += Duration::from_millis(1);
-                if server.to_client.is_empty() {
-                    if server.got_quit && !server.tls.wants_write() {
-                        probe.handle_input(Input::Closed, now);
-                    } else {
-                        probe.handle_input(Input::Timeout, deadline.max(now));
-                    }
-                    continue;
-                }
-                let n = piece.min(server.to_client.len());
-                let chunk: Vec<u8> = server.to_client.drain(..n).collect();
-                probe.handle_input(Input::Received(&chunk), now);
-            }
-            done @ Output::Done(_) => return done,
-        }
+impl TestServer for Server {
+    fn receive(&mut self, data: &[u8]) {
+        Server::receive(self, data)
     }
-    panic!("conversation did not end");
+
+    fn to_client(&mut self) -> &mut Vec<u8> {
+        &mut self.to_client
+    }
+
+    fn finished(&self) -> bool {
+        self.got_quit && !self.tls.wants_write()
+    }
 }
 
 #[test]

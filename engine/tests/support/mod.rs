@@ -45,3 +45,45 @@ pub fn tls_server(chain: &[CertificateDer<'static>], key: &[u8]) -> ServerConnec
         .unwrap();
     ServerConnection::new(Arc::new(config)).unwrap()
 }
+
+/// A scripted in-memory server the probe can talk to.
+pub trait TestServer {
+    /// Takes bytes the probe sent.
+    fn receive(&mut self, data: &[u8]);
+    /// Bytes waiting for the probe.
+    fn to_client(&mut self) -> &mut Vec<u8>;
+    /// True once the server got the goodbye and flushed its close_notify.
+    fn finished(&self) -> bool;
+}
+
+/// Runs probe and server against each other, delivering server bytes in
+/// pieces of `piece` bytes and stepping a virtual clock by 1 ms per exchange.
+pub fn converse(
+    probe: &mut starttls_engine::Probe,
+    server: &mut impl TestServer,
+    piece: usize,
+    mut now: std::time::Instant,
+) -> starttls_engine::Output {
+    use starttls_engine::{Input, Output};
+    for _ in 0..10_000 {
+        match probe.poll_output() {
+            Output::Transmit(bytes) => server.receive(&bytes),
+            Output::Wait(deadline) => {
+                now += std::time::Duration::from_millis(1);
+                if server.to_client().is_empty() {
+                    if server.finished() {
+                        probe.handle_input(Input::Closed, now);
+                    } else {
+                        probe.handle_input(Input::Timeout, deadline.max(now));
+                    }
+                    continue;
+                }
+                let n = piece.min(server.to_client().len());
+                let chunk: Vec<u8> = server.to_client().drain(..n).collect();
+                probe.handle_input(Input::Received(&chunk), now);
+            }
+            done @ Output::Done(_) => return done,
+        }
+    }
+    panic!("conversation did not end");
+}
