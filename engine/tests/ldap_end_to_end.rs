@@ -14,7 +14,7 @@ use starttls_engine::ldap::{
 use starttls_engine::{
     CertificateDer, CloseOutcome, Config, Input, Output, Phase, Probe, ProbeError, Protocol,
 };
-use support::{chain, converse, tls_server, TestServer};
+use support::{chain, converse, drive_script, tls_server, TestServer};
 
 /// A BER element (short or two-octet long form).
 fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
@@ -174,26 +174,6 @@ fn plaintext_after_the_extended_response_is_refused_in_any_split() {
     }
 }
 
-fn drive_script(script: &[&[u8]], end: Input<'static>) -> ProbeError {
-    let now = Instant::now();
-    let mut probe = Probe::new(Config::new(Protocol::Ldap), now);
-    let mut t = now;
-    for chunk in script {
-        while let Output::Transmit(_) = probe.poll_output() {}
-        t += Duration::from_millis(10);
-        probe.handle_input(Input::Received(chunk), t);
-    }
-    while let Output::Transmit(_) = probe.poll_output() {}
-    if let Output::Wait(deadline) = probe.poll_output() {
-        let at = if end == Input::Timeout { deadline } else { t };
-        probe.handle_input(end, at);
-    }
-    match probe.poll_output() {
-        Output::Done(Err(e)) => e,
-        other => panic!("expected an error, got {other:?}"),
-    }
-}
-
 #[test]
 fn refusals_reach_the_caller_with_code_name_and_diagnostic() {
     let cases = [
@@ -223,7 +203,7 @@ fn refusals_reach_the_caller_with_code_name_and_diagnostic() {
         ),
     ];
     for (reply, text) in cases {
-        let err = drive_script(&[&reply], Input::Closed);
+        let err = drive_script(Protocol::Ldap, &[&reply], Input::Closed);
         assert!(matches!(err, ProbeError::Ldap(_)), "{err:?}");
         assert_eq!(err.phase(), Phase::StartTls);
         assert_eq!(err.to_string(), text);
@@ -232,7 +212,11 @@ fn refusals_reach_the_caller_with_code_name_and_diagnostic() {
 
 #[test]
 fn an_smtp_server_on_the_ldap_port_is_named() {
-    let err = drive_script(&[b"220 mail.example.com ESMTP Postfix\r\n"], Input::Closed);
+    let err = drive_script(
+        Protocol::Ldap,
+        &[b"220 mail.example.com ESMTP Postfix\r\n"],
+        Input::Closed,
+    );
     assert_eq!(
         err,
         ProbeError::Ldap(LdapError::NotLdap {
@@ -265,14 +249,14 @@ fn a_gigabyte_length_fails_after_six_bytes() {
 #[test]
 fn closing_or_silence_before_the_reply_names_the_starttls_phase() {
     let half = ext_resp(1, 0, "", None);
-    let err = drive_script(&[&half[..4]], Input::Closed);
+    let err = drive_script(Protocol::Ldap, &[&half[..4]], Input::Closed);
     assert_eq!(
         err,
         ProbeError::ConnectionClosed {
             phase: Phase::StartTls
         }
     );
-    let err = drive_script(&[], Input::Timeout);
+    let err = drive_script(Protocol::Ldap, &[], Input::Timeout);
     assert!(matches!(
         err,
         ProbeError::Timeout {
@@ -286,6 +270,7 @@ fn closing_or_silence_before_the_reply_names_the_starttls_phase() {
 fn a_tls_alert_instead_of_a_reply_suggests_ldaps() {
     // An LDAPS port (636) answers the plaintext request with a TLS alert.
     let err = drive_script(
+        Protocol::Ldap,
         &[&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x46]],
         Input::Closed,
     );

@@ -11,7 +11,7 @@ use starttls_engine::{
     CertificateDer, CloseOutcome, Config, HandshakeSignature, Input, Output, Phase, Probe,
     ProbeError, Protocol,
 };
-use support::{chain, converse, tls_server, TestServer};
+use support::{chain, converse, drive_script, tls_server, TestServer};
 
 /// A scripted SMTP server: plaintext replies keyed by the command, then TLS.
 struct Server {
@@ -168,26 +168,6 @@ fn plaintext_after_starttls_agreement_is_refused_in_any_split() {
             !excerpt.is_empty() && "250 injected??".starts_with(excerpt.as_str()),
             "{err}"
         );
-    }
-}
-
-fn drive_script(protocol: Protocol, script: &[&[u8]], end: Input<'static>) -> ProbeError {
-    let now = Instant::now();
-    let mut probe = Probe::new(Config::new(protocol), now);
-    let mut t = now;
-    for chunk in script {
-        while let Output::Transmit(_) = probe.poll_output() {}
-        t += Duration::from_millis(10);
-        probe.handle_input(Input::Received(chunk), t);
-    }
-    while let Output::Transmit(_) = probe.poll_output() {}
-    if let Output::Wait(deadline) = probe.poll_output() {
-        let at = if end == Input::Timeout { deadline } else { t };
-        probe.handle_input(end, at);
-    }
-    match probe.poll_output() {
-        Output::Done(Err(e)) => e,
-        other => panic!("expected an error, got {other:?}"),
     }
 }
 

@@ -110,13 +110,7 @@ impl PublicKeyInfo {
                 }
             }
             "1.2.840.10045.2.1" => {
-                let curve_oid = spki
-                    .algorithm
-                    .parameters
-                    .as_ref()
-                    .and_then(|p| p.as_oid().ok())
-                    .map(|o| o.to_id_string())
-                    .unwrap_or_default();
+                let curve_oid = curve_oid(spki);
                 let (curve, bits) = match curve_oid.as_str() {
                     "1.2.840.10045.3.1.7" => (EcCurve::P256, Some(256)),
                     "1.3.132.0.34" => (EcCurve::P384, Some(384)),
@@ -209,6 +203,17 @@ fn ec_bits_from_point(point: &[u8]) -> Option<u32> {
         }
         _ => None,
     }
+}
+
+/// The named-curve OID in a key's algorithm parameters (dotted), or an
+/// empty string when there is none (non-EC keys, explicit curves).
+pub(crate) fn curve_oid(spki: &SubjectPublicKeyInfo<'_>) -> String {
+    spki.algorithm
+        .parameters
+        .as_ref()
+        .and_then(|p| p.as_oid().ok())
+        .map(|o| o.to_id_string())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

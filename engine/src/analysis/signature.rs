@@ -116,13 +116,7 @@ fn verification_algorithms(
 ) -> Vec<&'static dyn VerificationAlgorithm> {
     let key_oid = key.algorithm.algorithm.to_id_string();
     let is_rsa = key_oid == "1.2.840.113549.1.1.1" || key_oid == "1.2.840.113549.1.1.10";
-    let curve = key
-        .algorithm
-        .parameters
-        .as_ref()
-        .and_then(|p| p.as_oid().ok())
-        .map(|o| o.to_id_string())
-        .unwrap_or_default();
+    let curve = super::public_key::curve_oid(key);
     let p256 = key_oid == "1.2.840.10045.2.1" && curve == "1.2.840.10045.3.1.7";
     let p384 = key_oid == "1.2.840.10045.2.1" && curve == "1.3.132.0.34";
     match sig_oid {
