@@ -19,6 +19,7 @@ use starttls_engine::{Config, Input, Output, Probe, Protocol};
 
 use crate::dialogue::{Dialogue, Kind};
 use crate::rusage::thread_cpu;
+use crate::transcript::Transcript;
 
 /// Accepts any certificate but verifies the handshake signature, as the
 /// engine's verifier does: the cryptographic work of a check, no more.
@@ -141,14 +142,22 @@ fn bare_handshake(
 }
 
 /// One whole engine probe against the benchmark script, in memory; returns
-/// the client's CPU time (probe creation, input, output).
-fn engine_probe(kind: Kind, server_config: &Arc<ServerConfig>) -> Result<Duration, String> {
+/// the client's CPU time (probe creation, input, output) and the shape of
+/// the conversation.
+fn engine_probe(
+    kind: Kind,
+    server_config: &Arc<ServerConfig>,
+) -> Result<(Duration, Transcript), String> {
     let protocol = match kind {
         Kind::Smtp => Protocol::Smtp,
         Kind::Ldap => Protocol::Ldap,
     };
     let mut server = Dialogue::new(kind, server_config.clone());
     let mut to_client = std::mem::take(server.outgoing());
+    let mut transcript = Transcript {
+        greeting: to_client.len(),
+        rounds: Vec::new(),
+    };
     let mut to_server = Vec::new();
     let t = thread_cpu();
     let mut probe = Probe::new(Config::new(protocol), Instant::now());
@@ -172,19 +181,29 @@ fn engine_probe(kind: Kind, server_config: &Arc<ServerConfig>) -> Result<Duratio
         };
         spent += thread_cpu() - t;
         match done {
-            Some(Ok(_)) => return Ok(spent),
+            Some(Ok(_)) => return Ok((spent, transcript)),
             Some(Err(e)) => return Err(e.to_string()),
             None if closed => return Err("the probe waits after the close".into()),
             None => {}
         }
         server.receive(&to_server);
+        let sent = to_server.len();
         to_server.clear();
         to_client = std::mem::take(server.outgoing());
+        transcript.rounds.push((sent, to_client.len()));
         closed = to_client.is_empty() && server.finished();
         if to_client.is_empty() && !closed {
             return Err("the in-memory exchange stalled".into());
         }
     }
+}
+
+/// The shape of one check of `kind` on the wire, as the engine's probe and
+/// the benchmark script exchange it.
+pub fn transcript(kind: Kind, server_config: &Arc<ServerConfig>) -> Result<Transcript, String> {
+    let (_, transcript) = engine_probe(kind, server_config)?;
+    // The replay must be a valid transcript: parse its own argument form.
+    Transcript::parse(&transcript.to_arg())
 }
 
 /// The floor's figures: medians over runs of the mean per handshake.
@@ -232,12 +251,12 @@ pub fn measure(
         hs.push(mean(total));
         let mut total = Duration::ZERO;
         for _ in 0..per_run {
-            total += engine_probe(Kind::Smtp, server_config)?;
+            total += engine_probe(Kind::Smtp, server_config)?.0;
         }
         smtp.push(mean(total));
         let mut total = Duration::ZERO;
         for _ in 0..per_run {
-            total += engine_probe(Kind::Ldap, server_config)?;
+            total += engine_probe(Kind::Ldap, server_config)?.0;
         }
         ldap.push(mean(total));
         let t = thread_cpu();
@@ -270,5 +289,19 @@ mod tests {
         assert!(floor.negotiated.contains("TLSv1_3"), "{}", floor.negotiated);
         assert!(floor.handshake > Duration::ZERO);
         assert!(floor.probe_smtp > Duration::ZERO && floor.probe_ldap > Duration::ZERO);
+    }
+
+    #[test]
+    fn transcripts_have_the_round_trips_of_a_check() {
+        let config = BenchCert::generate().unwrap().server_config().unwrap();
+        let smtp = transcript(Kind::Smtp, &config).unwrap();
+        // Greeting; EHLO; STARTTLS; ClientHello; Finished with QUIT.
+        assert_eq!(smtp.greeting, 31, "{smtp}");
+        assert_eq!(smtp.rounds.len(), 4, "{smtp}");
+        assert_eq!(smtp.rounds[..2], [(16, 55), (10, 30)], "{smtp}");
+        let ldap = transcript(Kind::Ldap, &config).unwrap();
+        // StartTLS request; ClientHello; Finished with the unbind.
+        assert_eq!(ldap.greeting, 0, "{ldap}");
+        assert_eq!(ldap.rounds.len(), 3, "{ldap}");
     }
 }

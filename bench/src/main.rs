@@ -4,7 +4,9 @@
 //!    servers, side by side with `openssl s_client -starttls … </dev/null`.
 //! 2. Many checks through io-mio against the benchmark server in its own
 //!    process: checks per second, client CPU per check, peak RSS per
-//!    concurrent probe, at 1, 100, 1000 and 10000 probes in flight.
+//!    concurrent probe, at 1, 100, 1000 and 10000 probes in flight; with
+//!    client and server free on every core and sharing one core; next to
+//!    the wire floor, the same bytes over the same loopback without TLS.
 //! 3. The floor: client CPU of a bare in-memory rustls handshake with the
 //!    same certificate, and of the engine's probe in memory.
 //!
@@ -18,6 +20,8 @@ mod machine;
 mod many;
 mod memory;
 mod pki;
+mod placement;
+mod replay;
 mod report;
 mod rusage;
 mod server;
@@ -25,6 +29,8 @@ mod server_process;
 mod single;
 mod stats;
 mod table;
+mod transcript;
+mod wire;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -63,6 +69,10 @@ struct Cli {
     /// The starttls-cert binary for part 1 [default: next to this one]
     #[arg(long, value_name = "PATH")]
     cli: Option<PathBuf>,
+
+    /// Part 2 process placements: free (no pinning), one-core (client and server pinned to one CPU)
+    #[arg(long, value_delimiter = ',', default_value = "free,one-core")]
+    placements: Vec<String>,
 }
 
 /// Subcommands the benchmark runs itself as; not for people.
@@ -78,6 +88,12 @@ enum Internal {
         /// PKCS#8 private key, DER as hex
         #[arg(long, requires = "cert")]
         key: Option<String>,
+        /// Transcript the SMTP wire-floor listener replays [default: an SMTP check's]
+        #[arg(long)]
+        wire_smtp: Option<String>,
+        /// Transcript the LDAP wire-floor listener replays [default: an LDAP check's]
+        #[arg(long)]
+        wire_ldap: Option<String>,
     },
     /// Run one batch of checks and print its figures (a part 2 client).
     #[command(hide = true)]
@@ -94,6 +110,29 @@ enum Internal {
         /// Checks in the batch.
         #[arg(long)]
         checks: usize,
+        /// Pin the process to this CPU.
+        #[arg(long)]
+        cpu: Option<usize>,
+    },
+    /// Replay a check's byte counts without TLS and print the figures (a
+    /// wire-floor client).
+    #[command(hide = true)]
+    WireOnce {
+        /// The transcript, GREETING/C:S,C:S,...
+        #[arg(long)]
+        transcript: String,
+        /// A wire-floor listener of the server.
+        #[arg(long)]
+        addr: SocketAddr,
+        /// Connections in flight.
+        #[arg(long)]
+        concurrency: usize,
+        /// Connections in the batch.
+        #[arg(long)]
+        checks: usize,
+        /// Pin the process to this CPU.
+        #[arg(long)]
+        cpu: Option<usize>,
     },
 }
 
@@ -109,29 +148,36 @@ fn protocol(name: &str) -> Result<Protocol, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
-        Some(Internal::Serve { cert, key }) => serve(cert.as_deref(), key.as_deref()),
+        Some(Internal::Serve {
+            cert,
+            key,
+            wire_smtp,
+            wire_ldap,
+        }) => serve(
+            cert.as_deref(),
+            key.as_deref(),
+            wire_smtp.as_deref(),
+            wire_ldap.as_deref(),
+        ),
         Some(Internal::ManyOnce {
             protocol: p,
             addr,
             concurrency,
             checks,
-        }) => protocol(p).map(|p| many::run_once(p, *addr, *concurrency, *checks)),
-        None => cli
-            .protocols
-            .iter()
-            .map(|p| protocol(p))
-            .collect::<Result<Vec<_>, _>>()
-            .and_then(|protocols| {
-                let plan = report::Plan::new(
-                    cli.quick,
-                    &cli.parts,
-                    &cli.concurrency,
-                    cli.runs,
-                    protocols,
-                    cli.cli.clone(),
-                );
-                report::run(&plan)
-            }),
+            cpu,
+        }) => pin_self(*cpu)
+            .and_then(|()| protocol(p))
+            .map(|p| many::run_once(p, *addr, *concurrency, *checks)),
+        Some(Internal::WireOnce {
+            transcript,
+            addr,
+            concurrency,
+            checks,
+            cpu,
+        }) => pin_self(*cpu)
+            .and_then(|()| transcript::Transcript::parse(transcript))
+            .map(|t| wire::run_once(&t, *addr, *concurrency, *checks)),
+        None => plan(&cli).and_then(|plan| report::run(&plan)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -142,7 +188,40 @@ fn main() -> ExitCode {
     }
 }
 
-fn serve(cert: Option<&str>, key: Option<&str>) -> Result<(), String> {
+/// The plan for the command line's flags.
+fn plan(cli: &Cli) -> Result<report::Plan, String> {
+    let protocols = cli
+        .protocols
+        .iter()
+        .map(|p| protocol(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let placements = cli
+        .placements
+        .iter()
+        .map(|p| placement::Placement::parse(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(report::Plan::new(
+        cli.quick,
+        &cli.parts,
+        &cli.concurrency,
+        cli.runs,
+        protocols,
+        placements,
+        cli.cli.clone(),
+    ))
+}
+
+/// Pins this process (it has one thread yet) to `cpu`, when given.
+fn pin_self(cpu: Option<usize>) -> Result<(), String> {
+    cpu.map_or(Ok(()), |cpu| placement::pin(0, cpu))
+}
+
+fn serve(
+    cert: Option<&str>,
+    key: Option<&str>,
+    wire_smtp: Option<&str>,
+    wire_ldap: Option<&str>,
+) -> Result<(), String> {
     let cert = match (cert, key) {
         (Some(cert), Some(key)) => pki::BenchCert {
             cert: pki::from_hex(cert).ok_or("--cert is not hex")?,
@@ -150,5 +229,14 @@ fn serve(cert: Option<&str>, key: Option<&str>) -> Result<(), String> {
         },
         _ => pki::BenchCert::generate()?,
     };
-    server::serve(&cert)
+    let config = cert.server_config()?;
+    let transcript = |given: Option<&str>, kind| match given {
+        Some(text) => transcript::Transcript::parse(text),
+        None => floor::transcript(kind, &config),
+    };
+    server::serve(
+        &cert,
+        transcript(wire_smtp, dialogue::Kind::Smtp)?,
+        transcript(wire_ldap, dialogue::Kind::Ldap)?,
+    )
 }

@@ -15,6 +15,7 @@ use starttls_engine::{Config, PhaseTiming, Protocol, Timeouts};
 use starttls_io_mio::{check_many, CheckError, Checked, DriverOptions, Target};
 
 use crate::memory::{peak_rss, reset_peak, rss, trim_heap};
+use crate::placement::Placement;
 use crate::rusage::{process_cpu, raise_open_files, CpuTime};
 use crate::server_process::ServerProcess;
 
@@ -55,7 +56,8 @@ impl Batch {
         grown.saturating_sub(self.results_bytes) as f64 / concurrency.max(1) as f64
     }
 
-    fn to_line(&self) -> String {
+    /// The line a client process prints for its parent.
+    pub fn to_line(&self) -> String {
         format!(
             "RESULT checks={} ok={} wall_us={} user_us={} sys_us={} base_rss={} peak_rss={} results_bytes={} negotiated={} error={}",
             self.checks,
@@ -71,7 +73,8 @@ impl Batch {
         )
     }
 
-    fn from_line(line: &str) -> Option<Batch> {
+    /// Parses [`Batch::to_line`].
+    pub fn from_line(line: &str) -> Option<Batch> {
         let text = |k: &str| {
             line.split_whitespace()
                 .find_map(|kv| kv.strip_prefix(k)?.strip_prefix('='))
@@ -173,26 +176,16 @@ pub fn run_once(protocol: Protocol, addr: SocketAddr, concurrency: usize, checks
     println!("{}", batch.to_line());
 }
 
-/// Runs one batch in a fresh client process.
-pub fn run_in_child(
-    protocol: Protocol,
-    addr: SocketAddr,
-    concurrency: usize,
-    checks: usize,
-) -> Result<Batch, String> {
+/// Runs one batch in a fresh client process: this executable with `args`
+/// (`many-once …` or `wire-once …`), on CPU `cpu` when given.
+pub fn run_in_child(args: &[String], cpu: Option<usize>) -> Result<Batch, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let output = Command::new(exe)
-        .args([
-            "many-once",
-            "--protocol",
-            &protocol.name().to_ascii_lowercase(),
-            "--addr",
-            &addr.to_string(),
-            "--concurrency",
-            &concurrency.to_string(),
-            "--checks",
-            &checks.to_string(),
-        ])
+    let mut command = Command::new(exe);
+    command.args(args);
+    if let Some(cpu) = cpu {
+        command.args(["--cpu", &cpu.to_string()]);
+    }
+    let output = command
         .output()
         .map_err(|e| format!("cannot start the client process: {e}"))?;
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -209,15 +202,20 @@ pub fn run_in_child(
         })
 }
 
-/// One measurement point: the median over repetitions.
+/// One measurement point: every repetition of checks and of the wire floor.
 #[derive(Clone, Debug)]
 pub struct Point {
     /// SMTP or LDAP.
     pub protocol: Protocol,
     /// Most probes in flight.
     pub concurrency: usize,
-    /// The repetitions.
+    /// Where the client and the server ran.
+    pub placement: Placement,
+    /// The repetitions of real checks.
     pub batches: Vec<Batch>,
+    /// The repetitions of the wire floor (same bytes, no TLS), interleaved
+    /// with the checks so that both see the same machine.
+    pub wire: Vec<Batch>,
     /// Server CPU per check, per repetition.
     pub server_cpu_per_check: Vec<Duration>,
     /// Most connections the server saw open at once, per repetition.
@@ -226,22 +224,49 @@ pub struct Point {
     pub accept_errors: u64,
 }
 
-/// Measures `protocol` at `concurrency` with `checks` checks, `runs` times.
+/// Measures `protocol` at `concurrency` with `checks` checks (and as many
+/// wire-floor replays), `runs` times, with the processes placed as asked.
 pub fn measure(
     server: &mut ServerProcess,
     protocol: Protocol,
+    placement: Placement,
     concurrency: usize,
     checks: usize,
     runs: usize,
 ) -> Result<Point, String> {
-    let addr = match protocol {
-        Protocol::Ldap => server.ldap,
-        _ => server.smtp,
-    };
+    let endpoint = server.endpoint(protocol).clone();
+    let cpu = server.place(placement)?;
+    let name = protocol.name().to_ascii_lowercase();
+    let check_args = [
+        "many-once",
+        "--protocol",
+        &name,
+        "--addr",
+        &endpoint.checks.to_string(),
+        "--concurrency",
+        &concurrency.to_string(),
+        "--checks",
+        &checks.to_string(),
+    ]
+    .map(str::to_owned);
+    let wire_args = [
+        "wire-once",
+        "--transcript",
+        &endpoint.transcript.to_arg(),
+        "--addr",
+        &endpoint.wire.to_string(),
+        "--concurrency",
+        &concurrency.to_string(),
+        "--checks",
+        &checks.to_string(),
+    ]
+    .map(str::to_owned);
     let mut point = Point {
         protocol,
         concurrency,
+        placement,
         batches: Vec::new(),
+        wire: Vec::new(),
         server_cpu_per_check: Vec::new(),
         server_peak: Vec::new(),
         accept_errors: 0,
@@ -249,7 +274,7 @@ pub fn measure(
     for _ in 0..runs {
         server.reset_peak()?;
         let before = server.stats()?;
-        let batch = run_in_child(protocol, addr, concurrency, checks)?;
+        let batch = run_in_child(&check_args, cpu)?;
         let after = server.stats()?;
         let server_cpu = after.cpu.since(before.cpu).total();
         point
@@ -263,19 +288,24 @@ pub fn measure(
                 after.accepted - before.accepted
             );
         }
+        let wire = run_in_child(&wire_args, cpu)?;
         eprintln!(
-            "  {protocol} x{concurrency}: {}/{} ok in {:.2} s, client {:.0} us/check{}",
+            "  {protocol} x{concurrency} {placement}: {}/{} ok in {:.2} s, client {:.0} us/check; wire floor {:.0} us/check{}",
             batch.ok,
             batch.checks,
             batch.wall.as_secs_f64(),
             batch.cpu_per_check().as_secs_f64() * 1e6,
+            wire.cpu_per_check().as_secs_f64() * 1e6,
             batch
                 .first_error
-                .as_ref()
+                .iter()
+                .chain(&wire.first_error)
                 .map(|e| format!(", first error: {e}"))
+                .next()
                 .unwrap_or_default()
         );
         point.batches.push(batch);
+        point.wire.push(wire);
     }
     Ok(point)
 }

@@ -7,10 +7,12 @@ use std::time::Duration;
 
 use starttls_engine::Protocol;
 
+use crate::dialogue::Kind;
 use crate::floor::{self, Floor};
 use crate::machine;
 use crate::many::{self, Point};
 use crate::pki::BenchCert;
+use crate::placement::Placement;
 use crate::rusage::raise_open_files;
 use crate::server_process::ServerProcess;
 use crate::single::{self, Comparison, Server};
@@ -41,6 +43,8 @@ pub struct Plan {
     pub floor_size: (usize, usize),
     /// Protocols for parts 1 and 2.
     pub protocols: Vec<Protocol>,
+    /// Part 2 process placements.
+    pub placements: Vec<Placement>,
     /// The starttls-cert binary.
     pub cli: Option<PathBuf>,
 }
@@ -53,6 +57,7 @@ impl Plan {
         concurrency: &[usize],
         runs: Option<usize>,
         protocols: Vec<Protocol>,
+        placements: Vec<Placement>,
         cli: Option<PathBuf>,
     ) -> Plan {
         let concurrency = if !concurrency.is_empty() {
@@ -70,6 +75,7 @@ impl Plan {
             many_runs: runs.unwrap_or(if quick { 1 } else { 3 }),
             floor_size: if quick { (200, 3) } else { (1000, 5) },
             protocols,
+            placements,
             cli: cli.or_else(single::default_cli),
         }
     }
@@ -112,7 +118,9 @@ pub fn run(plan: &Plan) -> Result<(), String> {
     let cert = BenchCert::generate()?;
     let server_config = cert.server_config()?;
     let mut server = if plan.parts[0] || plan.parts[1] {
-        Some(ServerProcess::start(&cert)?)
+        let smtp = floor::transcript(Kind::Smtp, &server_config)?;
+        let ldap = floor::transcript(Kind::Ldap, &server_config)?;
+        Some(ServerProcess::start(&cert, smtp, ldap)?)
     } else {
         None
     };
@@ -144,24 +152,45 @@ pub fn run(plan: &Plan) -> Result<(), String> {
     if let (true, Some(server), Some(floor)) = (plan.parts[1], server.as_mut(), floor.as_ref()) {
         let mut points = Vec::new();
         for &protocol in &plan.protocols {
-            for &c in &plan.concurrency {
-                let checks = plan.checks(c);
-                eprintln!("part 2: {protocol}, {c} in flight, {checks} checks ...");
-                points.push(many::measure(server, protocol, c, checks, plan.many_runs)?);
+            for &placement in &plan.placements {
+                for &c in &plan.concurrency {
+                    let checks = plan.checks(c);
+                    eprintln!(
+                        "part 2: {protocol}, {c} in flight, {placement}, {checks} checks ..."
+                    );
+                    points.push(many::measure(
+                        server,
+                        protocol,
+                        placement,
+                        c,
+                        checks,
+                        plan.many_runs,
+                    )?);
+                }
             }
         }
-        println!("{}", many_table(plan, &points, floor, server.backlog));
-        let cpu_ratios: Vec<f64> = points
-            .iter()
-            .map(|p| cpu_per_check(p).as_secs_f64() / floor.handshake.as_secs_f64())
-            .collect();
-        if let Some(worst) = cpu_ratios.iter().copied().reduce(f64::max) {
-            let best = cpu_ratios.iter().copied().fold(f64::INFINITY, f64::min);
-            verdicts.row(vec![
-                format!("client CPU per check / bare handshake <= {CPU_RATIO_TARGET:.1}"),
-                format!("{best:.2}x to {worst:.2}x"),
-                yes(worst <= CPU_RATIO_TARGET),
-            ]);
+        println!("{}", many_table(plan, &points, server.backlog));
+        println!("{}", cpu_table(&points, floor, server));
+        if let Some(note) = floors_note(&points, floor) {
+            verdicts.note(note);
+        }
+        for &placement in &plan.placements {
+            let ratios: Vec<f64> = points
+                .iter()
+                .filter(|p| p.placement == placement)
+                .map(|p| cpu_per_check(p).as_secs_f64() / floor.handshake.as_secs_f64())
+                .collect();
+            if let Some(worst) = ratios.iter().copied().reduce(f64::max) {
+                let best = ratios.iter().copied().fold(f64::INFINITY, f64::min);
+                verdicts.row(vec![
+                    format!(
+                        "client CPU per check / bare handshake <= {CPU_RATIO_TARGET:.1}, {}",
+                        placement_words(placement)
+                    ),
+                    format!("{best:.2}x to {worst:.2}x"),
+                    yes(worst <= CPU_RATIO_TARGET),
+                ]);
+            }
         }
         // The share only means something with many probes in flight.
         let shares: Vec<f64> = points
@@ -199,10 +228,7 @@ fn part1(plan: &Plan, server: Option<&ServerProcess>) -> Vec<Comparison> {
     let mut servers: Vec<Server> = Vec::new();
     if let Some(server) = server {
         for &protocol in &plan.protocols {
-            let addr = match protocol {
-                Protocol::Ldap => server.ldap,
-                _ => server.smtp,
-            };
+            let addr = server.endpoint(protocol).checks;
             servers.push(Server {
                 label: "bench server (P-256)".into(),
                 protocol,
@@ -306,44 +332,86 @@ fn bytes_per_probe(p: &Point) -> f64 {
     median(&shares)
 }
 
-fn many_table(plan: &Plan, points: &[Point], floor: &Floor, backlog: u32) -> Table {
+/// What the two floors leave for the engine and the driver, for the
+/// verdict: the floors' sum as a multiple of the handshake, and the client
+/// CPU beyond both, as ranges over every point.
+fn floors_note(points: &[Point], floor: &Floor) -> Option<String> {
+    let handshake = floor.handshake.as_secs_f64() * 1e6;
+    let mut sums = Vec::new();
+    let mut beyond = Vec::new();
+    for p in points {
+        let wire = med_of(&p.wire, |b| b.cpu_per_check().as_secs_f64() * 1e6);
+        let cpu = cpu_per_check(p).as_secs_f64() * 1e6;
+        sums.push((handshake + wire) / handshake);
+        beyond.push(cpu - handshake - wire);
+    }
+    let range = |v: &[f64]| {
+        let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (lo, hi)
+    };
+    let (sum_lo, sum_hi) = range(&sums);
+    let (b_lo, b_hi) = range(&beyond);
+    (!points.is_empty()).then(|| {
+        format!(
+            "the two floors alone (handshake + wire) come to {sum_lo:.2}x to {sum_hi:.2}x the handshake; a check adds {b_lo:+.0} to {b_hi:+.0} us beyond them"
+        )
+    })
+}
+
+/// How a placement reads in a sentence.
+fn placement_words(placement: Placement) -> &'static str {
+    match placement {
+        Placement::Free => "client and server free on every core",
+        Placement::OneCore => "client and server pinned to one core",
+    }
+}
+
+/// Medians of one figure over a point's repetitions.
+fn med_of(batches: &[many::Batch], f: impl Fn(&many::Batch) -> f64) -> f64 {
+    median(&batches.iter().map(f).collect::<Vec<_>>())
+}
+
+/// Microseconds of user and of system time per check, medians.
+fn user_sys(batches: &[many::Batch]) -> (f64, f64) {
+    let per = |d: Duration, b: &many::Batch| d.as_secs_f64() * 1e6 / b.checks.max(1) as f64;
+    (
+        med_of(batches, |b| per(b.cpu.user, b)),
+        med_of(batches, |b| per(b.cpu.system, b)),
+    )
+}
+
+fn many_table(plan: &Plan, points: &[Point], backlog: u32) -> Table {
     let mut t = Table::new(
         "Part 2: many checks in one process (io-mio), server in its own process",
         &[
             "protocol",
             "in flight",
+            "placement",
             "checks",
             "failed",
             "checks/s",
-            "client CPU us/check",
-            "user/sys us",
-            "x floor",
             "server CPU us/check",
             "peak RSS MiB",
             "KiB/probe",
             "server peak conns",
         ],
     );
-    let mut negotiated = String::new();
     for p in points {
         let b = &p.batches;
-        let m = |f: &dyn Fn(&many::Batch) -> f64| median(&b.iter().map(f).collect::<Vec<_>>());
-        let rate = m(&|b| b.checks as f64 / b.wall.as_secs_f64().max(1e-9));
-        let failed = m(&|b| (b.checks - b.ok) as f64);
-        let user = m(&|b| b.cpu.user.as_secs_f64() * 1e6 / b.checks.max(1) as f64);
-        let sys = m(&|b| b.cpu.system.as_secs_f64() * 1e6 / b.checks.max(1) as f64);
-        let cpu = cpu_per_check(p);
-        let grown = m(&|b| b.peak_rss.saturating_sub(b.base_rss) as f64 / (1 << 20) as f64);
+        let rate = med_of(b, |b| b.checks as f64 / b.wall.as_secs_f64().max(1e-9));
+        let failed = med_of(b, |b| (b.checks - b.ok) as f64);
+        let grown = med_of(b, |b| {
+            b.peak_rss.saturating_sub(b.base_rss) as f64 / (1 << 20) as f64
+        });
         let peak_conns = median(&p.server_peak.iter().map(|&n| n as f64).collect::<Vec<_>>());
         t.row(vec![
             p.protocol.name().into(),
             p.concurrency.to_string(),
+            p.placement.name().into(),
             b.first().map_or(0, |b| b.checks).to_string(),
             format!("{failed:.0}"),
             format!("{rate:.0}"),
-            us(cpu),
-            format!("{user:.0}/{sys:.0}"),
-            format!("{:.2}", cpu.as_secs_f64() / floor.handshake.as_secs_f64()),
             us(med_duration(&p.server_cpu_per_check)),
             format!("{grown:.1}"),
             format!("{:.1}", bytes_per_probe(p) / 1024.0),
@@ -351,40 +419,89 @@ fn many_table(plan: &Plan, points: &[Point], floor: &Floor, backlog: u32) -> Tab
         ]);
         if p.accept_errors > 0 {
             t.note(format!(
-                "{} x{}: {} failed accept calls in the server",
-                p.protocol, p.concurrency, p.accept_errors
+                "{} x{} {}: {} failed accept calls in the server",
+                p.protocol, p.concurrency, p.placement, p.accept_errors
             ));
         }
-        for batch in b {
+        for batch in b.iter().chain(&p.wire) {
             if let Some(e) = &batch.first_error {
                 t.note(format!(
-                    "{} x{}: {} failed, first: {e}",
+                    "{} x{} {} {}: {} failed, first: {e}",
                     p.protocol,
                     p.concurrency,
+                    p.placement,
+                    if batch.negotiated == "no TLS" {
+                        "wire floor"
+                    } else {
+                        "checks"
+                    },
                     batch.checks - batch.ok
                 ));
             }
         }
-        if negotiated.is_empty() {
-            negotiated = b
-                .iter()
-                .map(|b| b.negotiated.clone())
-                .find(|n| !n.is_empty())
-                .unwrap_or_default();
-        }
     }
+    let negotiated = points
+        .iter()
+        .flat_map(|p| &p.batches)
+        .map(|b| b.negotiated.clone())
+        .find(|n| !n.is_empty())
+        .unwrap_or_default();
     t.note(format!(
-        "medians of {} runs, each in a fresh client process; CPU = getrusage(RUSAGE_SELF) of the client process over check_many",
+        "medians of {} runs, each in a fresh client process; negotiated {negotiated}",
         plan.many_runs
     ));
-    t.note(format!(
-        "x floor = client CPU per check / bare handshake ({} us, part 3); negotiated {negotiated}",
-        us(floor.handshake)
-    ));
+    t.note("placement: free = no pinning (two cores); one-core = client and server pinned to the same CPU");
     t.note("peak RSS = VmHWM - VmRSS before check_many; KiB/probe = (that - results returned) / in flight");
     t.note(format!(
         "server: one mio thread, listen backlog {backlog} (capped by somaxconn); connects beyond the backlog wait for SYN retries (1 s+)"
     ));
+    t
+}
+
+fn cpu_table(points: &[Point], floor: &Floor, server: &ServerProcess) -> Table {
+    let mut t = Table::new(
+        "Part 2: client CPU per check against the two floors",
+        &[
+            "protocol",
+            "in flight",
+            "placement",
+            "client CPU us/check",
+            "user/sys us",
+            "x handshake",
+            "wire floor us/check",
+            "wire user/sys us",
+            "handshake + wire us",
+            "beyond both floors us",
+        ],
+    );
+    let handshake = floor.handshake.as_secs_f64() * 1e6;
+    for p in points {
+        let cpu = cpu_per_check(p).as_secs_f64() * 1e6;
+        let (user, sys) = user_sys(&p.batches);
+        let wire = med_of(&p.wire, |b| b.cpu_per_check().as_secs_f64() * 1e6);
+        let (wire_user, wire_sys) = user_sys(&p.wire);
+        t.row(vec![
+            p.protocol.name().into(),
+            p.concurrency.to_string(),
+            p.placement.name().into(),
+            format!("{cpu:.0}"),
+            format!("{user:.0}/{sys:.0}"),
+            format!("{:.2}", cpu / handshake),
+            format!("{wire:.0}"),
+            format!("{wire_user:.0}/{wire_sys:.0}"),
+            format!("{:.0}", handshake + wire),
+            format!("{:+.0}", cpu - handshake - wire),
+        ]);
+    }
+    t.note("CPU = getrusage(RUSAGE_SELF) of the client process over the batch, user + system, per check");
+    t.note(format!(
+        "x handshake = client CPU / the bare in-memory rustls handshake ({handshake:.0} us, part 3)"
+    ));
+    t.note(format!(
+        "wire floor = a minimal mio client moving a check's bytes, round trip by round trip, with no TLS: SMTP {}; LDAP {}",
+        server.smtp.transcript, server.ldap.transcript
+    ));
+    t.note("beyond both floors = client CPU - handshake - wire floor: what the engine, the driver and a busier cache add");
     t
 }
 

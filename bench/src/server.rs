@@ -1,10 +1,12 @@
 //! The benchmark server (`starttls-bench serve`): one mio thread serving
 //! SMTP and LDAP listeners on 127.0.0.1 to tens of thousands of
-//! connections, each a [`Dialogue`]. It runs in its own process so the
-//! client's `getrusage` counts only the client.
+//! connections, each a [`Dialogue`], and two wire-floor listeners that
+//! replay a check's byte counts without TLS ([`Replay`]). It runs in its own
+//! process so the client's `getrusage` counts only the client.
 //!
 //! Protocol with the parent, one line each on stdout/stdin:
-//! - it prints `READY smtp=PORT ldap=PORT backlog=N` once listening;
+//! - it prints `READY smtp=PORT ldap=PORT wire_smtp=PORT wire_ldap=PORT
+//!   backlog=N` once listening;
 //! - `stats` → `STATS accepted=.. open=.. peak=.. accept_errors=.. user_us=.. sys_us=..`;
 //! - `reset` → resets the peak to the connections open now, prints `OK`;
 //! - end of input (the parent went away) ends the process.
@@ -20,40 +22,109 @@ use rustls::ServerConfig;
 
 use crate::dialogue::{Dialogue, Kind};
 use crate::pki::BenchCert;
+use crate::replay::Replay;
 use crate::rusage::{process_cpu, raise_open_files};
+use crate::transcript::Transcript;
 
 /// The listen backlog asked for (the kernel caps it at `net.core.somaxconn`).
 pub const BACKLOG: i32 = 4096;
 
-const SMTP: Token = Token(0);
-const LDAP: Token = Token(1);
-/// Connection tokens start here.
-const FIRST_CONN: usize = 2;
+/// Connection tokens start here; the listeners' tokens are below.
+const FIRST_CONN: usize = 4;
 
 static ACCEPTED: AtomicU64 = AtomicU64::new(0);
 static OPEN: AtomicU64 = AtomicU64::new(0);
 static PEAK: AtomicU64 = AtomicU64::new(0);
 static ACCEPT_ERRORS: AtomicU64 = AtomicU64::new(0);
 
+/// What a listener serves.
+#[derive(Clone)]
+enum Service {
+    /// The real script with TLS.
+    Tls(Kind),
+    /// The wire floor: these byte counts, no TLS.
+    Replay(Arc<Transcript>),
+}
+
+/// One connection's side of the conversation.
+enum Script {
+    /// Boxed: a TLS dialogue is twenty times the size of a replay.
+    Tls(Box<Dialogue>),
+    Replay(Replay),
+}
+
+impl Script {
+    fn new(service: &Service, config: &Arc<ServerConfig>) -> Script {
+        match service {
+            Service::Tls(kind) => Script::Tls(Box::new(Dialogue::new(*kind, config.clone()))),
+            Service::Replay(t) => Script::Replay(Replay::new(t.clone())),
+        }
+    }
+
+    fn receive(&mut self, data: &[u8]) {
+        match self {
+            Script::Tls(d) => d.receive(data),
+            Script::Replay(r) => r.receive(data),
+        }
+    }
+
+    fn outgoing(&mut self) -> &mut Vec<u8> {
+        match self {
+            Script::Tls(d) => d.outgoing(),
+            Script::Replay(r) => r.outgoing(),
+        }
+    }
+
+    fn finished(&self) -> bool {
+        match self {
+            Script::Tls(d) => d.finished(),
+            Script::Replay(r) => r.finished(),
+        }
+    }
+}
+
 struct Conn {
     stream: TcpStream,
-    dialogue: Dialogue,
+    script: Script,
     /// Whether WRITABLE interest is registered.
     writable: bool,
 }
 
+/// A listening socket and what it serves.
+struct Listener {
+    socket: TcpListener,
+    service: Service,
+}
+
 /// Serves until stdin closes. Errors only when setting up fails.
-pub fn serve(cert: &BenchCert) -> Result<(), String> {
+pub fn serve(cert: &BenchCert, wire_smtp: Transcript, wire_ldap: Transcript) -> Result<(), String> {
     raise_open_files(1 << 20);
     let config = cert.server_config()?;
     let mut poll = Poll::new().map_err(|e| e.to_string())?;
-    let mut smtp = listen(&poll, SMTP)?;
-    let mut ldap = listen(&poll, LDAP)?;
-    let port = |l: &TcpListener| l.local_addr().map(|a| a.port()).unwrap_or(0);
+    let services = [
+        Service::Tls(Kind::Smtp),
+        Service::Tls(Kind::Ldap),
+        Service::Replay(Arc::new(wire_smtp)),
+        Service::Replay(Arc::new(wire_ldap)),
+    ];
+    let mut listeners = Vec::new();
+    for (token, service) in services.into_iter().enumerate() {
+        let socket = listen(&poll, Token(token))?;
+        listeners.push(Listener { socket, service });
+    }
+    let port = |i: usize| {
+        listeners[i]
+            .socket
+            .local_addr()
+            .map(|a| a.port())
+            .unwrap_or(0)
+    };
     println!(
-        "READY smtp={} ldap={} backlog={}",
-        port(&smtp),
-        port(&ldap),
+        "READY smtp={} ldap={} wire_smtp={} wire_ldap={} backlog={}",
+        port(0),
+        port(1),
+        port(2),
+        port(3),
         BACKLOG
     );
     let _ = std::io::stdout().flush();
@@ -72,8 +143,11 @@ pub fn serve(cert: &BenchCert) -> Result<(), String> {
         }
         for event in events.iter() {
             match event.token() {
-                SMTP => accept(&poll, &mut smtp, Kind::Smtp, &config, &mut conns, &mut free),
-                LDAP => accept(&poll, &mut ldap, Kind::Ldap, &config, &mut conns, &mut free),
+                Token(t) if t < FIRST_CONN => {
+                    if let Some(listener) = listeners.get_mut(t) {
+                        accept(&poll, listener, &config, &mut conns, &mut free);
+                    }
+                }
                 Token(t) => {
                     let index = t - FIRST_CONN;
                     let Some(mut conn) = conns.get_mut(index).and_then(Option::take) else {
@@ -110,14 +184,13 @@ fn listen(poll: &Poll, token: Token) -> Result<TcpListener, String> {
 /// Accepts every pending connection on `listener`.
 fn accept(
     poll: &Poll,
-    listener: &mut TcpListener,
-    kind: Kind,
+    listener: &mut Listener,
     config: &Arc<ServerConfig>,
     conns: &mut Vec<Option<Conn>>,
     free: &mut Vec<usize>,
 ) {
     loop {
-        let stream = match listener.accept() {
+        let stream = match listener.socket.accept() {
             Ok((stream, _)) => stream,
             Err(e) if e.kind() == ErrorKind::WouldBlock => return,
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
@@ -136,7 +209,7 @@ fn accept(
         });
         let mut conn = Conn {
             stream,
-            dialogue: Dialogue::new(kind, config.clone()),
+            script: Script::new(&listener.service, config),
             writable: false,
         };
         let token = Token(index + FIRST_CONN);
@@ -165,7 +238,7 @@ fn serve_conn(poll: &Poll, conn: &mut Conn, index: usize, scratch: &mut [u8]) ->
     loop {
         match conn.stream.read(scratch) {
             Ok(0) => return false,
-            Ok(n) => conn.dialogue.receive(&scratch[..n]),
+            Ok(n) => conn.script.receive(&scratch[..n]),
             Err(e) if e.kind() == ErrorKind::WouldBlock => break,
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
             Err(_) => return false,
@@ -177,7 +250,7 @@ fn serve_conn(poll: &Poll, conn: &mut Conn, index: usize, scratch: &mut [u8]) ->
 /// Writes pending output and adjusts WRITABLE interest. Returns false when
 /// the connection should close (finished and flushed, or broken).
 fn flush(poll: &Poll, conn: &mut Conn, index: usize) -> bool {
-    let out = conn.dialogue.outgoing();
+    let out = conn.script.outgoing();
     let mut written = 0;
     while written < out.len() {
         match conn.stream.write(&out[written..]) {
@@ -190,7 +263,7 @@ fn flush(poll: &Poll, conn: &mut Conn, index: usize) -> bool {
     }
     out.drain(..written);
     let pending = !out.is_empty();
-    if !pending && conn.dialogue.finished() {
+    if !pending && conn.script.finished() {
         return false;
     }
     if pending != conn.writable {

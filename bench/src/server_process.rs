@@ -6,8 +6,12 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::Duration;
 
+use starttls_engine::Protocol;
+
 use crate::pki::{to_hex, BenchCert};
+use crate::placement::{affinity, first_cpu, set_affinity, Placement};
 use crate::rusage::CpuTime;
+use crate::transcript::Transcript;
 
 /// What the server counted so far.
 #[derive(Clone, Copy, Debug, Default)]
@@ -22,17 +26,30 @@ pub struct ServerStats {
     pub cpu: CpuTime,
 }
 
+/// Where one protocol is served, for real and as the wire floor.
+#[derive(Clone, Debug)]
+pub struct Endpoint {
+    /// The real script with TLS.
+    pub checks: SocketAddr,
+    /// The replay of `transcript` (same bytes, no TLS).
+    pub wire: SocketAddr,
+    /// The shape of one check of this protocol.
+    pub transcript: Transcript,
+}
+
 /// A running `starttls-bench serve` child.
 pub struct ServerProcess {
     child: Child,
     stdin: Option<ChildStdin>,
     stdout: BufReader<ChildStdout>,
-    /// Where SMTP is served.
-    pub smtp: SocketAddr,
-    /// Where LDAP is served.
-    pub ldap: SocketAddr,
+    /// SMTP (and LMTP).
+    pub smtp: Endpoint,
+    /// LDAP.
+    pub ldap: Endpoint,
     /// The listen backlog the server asked for.
     pub backlog: u32,
+    /// The CPUs the server may use when it runs free.
+    free_cpus: libc::cpu_set_t,
 }
 
 fn field(line: &str, key: &str) -> Option<u64> {
@@ -41,8 +58,10 @@ fn field(line: &str, key: &str) -> Option<u64> {
 }
 
 impl ServerProcess {
-    /// Starts this executable as `serve` with `cert` and waits until it listens.
-    pub fn start(cert: &BenchCert) -> Result<Self, String> {
+    /// Starts this executable as `serve` with `cert`, replaying the two
+    /// transcripts on its wire-floor listeners, and waits until it listens.
+    pub fn start(cert: &BenchCert, smtp: Transcript, ldap: Transcript) -> Result<Self, String> {
+        let free_cpus = affinity(0)?;
         let exe = std::env::current_exe().map_err(|e| e.to_string())?;
         let mut child = Command::new(exe)
             .args([
@@ -51,6 +70,10 @@ impl ServerProcess {
                 &to_hex(&cert.cert),
                 "--key",
                 &to_hex(&cert.key),
+                "--wire-smtp",
+                &smtp.to_arg(),
+                "--wire-ldap",
+                &ldap.to_arg(),
             ])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -63,7 +86,8 @@ impl ServerProcess {
         stdout
             .read_line(&mut line)
             .map_err(|e| format!("server did not start: {e}"))?;
-        let (Some(smtp), Some(ldap)) = (field(&line, "smtp"), field(&line, "ldap")) else {
+        let ports = ["smtp", "ldap", "wire_smtp", "wire_ldap"].map(|k| field(&line, k));
+        let [Some(smtp_port), Some(ldap_port), Some(wire_smtp), Some(wire_ldap)] = ports else {
             let _ = child.kill();
             return Err(format!("server did not start: {line:?}"));
         };
@@ -72,10 +96,42 @@ impl ServerProcess {
             child,
             stdin,
             stdout,
-            smtp: at(smtp),
-            ldap: at(ldap),
+            smtp: Endpoint {
+                checks: at(smtp_port),
+                wire: at(wire_smtp),
+                transcript: smtp,
+            },
+            ldap: Endpoint {
+                checks: at(ldap_port),
+                wire: at(wire_ldap),
+                transcript: ldap,
+            },
             backlog: field(&line, "backlog").unwrap_or(0) as u32,
+            free_cpus,
         })
+    }
+
+    /// Where `protocol` is served.
+    pub fn endpoint(&self, protocol: Protocol) -> &Endpoint {
+        match protocol {
+            Protocol::Ldap => &self.ldap,
+            _ => &self.smtp,
+        }
+    }
+
+    /// Places the server's serving thread as `placement` asks and returns
+    /// the CPU its clients must be pinned to (`None`: run free).
+    pub fn place(&mut self, placement: Placement) -> Result<Option<usize>, String> {
+        // The serving thread is the main thread, whose id is the pid.
+        let pid = self.child.id() as i32;
+        match placement {
+            Placement::Free => set_affinity(pid, &self.free_cpus).map(|()| None),
+            Placement::OneCore => {
+                let cpu = first_cpu(&self.free_cpus).ok_or("no CPU to pin to")?;
+                crate::placement::pin(pid, cpu)?;
+                Ok(Some(cpu))
+            }
+        }
     }
 
     fn command(&mut self, command: &str) -> Result<String, String> {
