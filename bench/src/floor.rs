@@ -24,7 +24,7 @@ use crate::transcript::Transcript;
 /// Accepts any certificate but verifies the handshake signature, as the
 /// engine's verifier does: the cryptographic work of a check, no more.
 #[derive(Debug)]
-struct SignatureOnly(WebPkiSupportedAlgorithms);
+pub(crate) struct SignatureOnly(WebPkiSupportedAlgorithms);
 
 impl ServerCertVerifier for SignatureOnly {
     fn verify_server_cert(
@@ -63,7 +63,7 @@ impl ServerCertVerifier for SignatureOnly {
 
 /// A client configuration built once, as the engine builds one per probe:
 /// ring, TLS 1.2 and 1.3, no resumption.
-fn client_config() -> Result<Arc<ClientConfig>, String> {
+pub(crate) fn client_config() -> Result<Arc<ClientConfig>, String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = Arc::new(SignatureOnly(provider.signature_verification_algorithms));
     let mut config = ClientConfig::builder_with_provider(provider)

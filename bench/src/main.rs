@@ -14,6 +14,8 @@
 //! (`-- --quick` for a smoke run under a minute). Every figure is a median
 //! over several runs; the machine is shared, so expect noise.
 
+mod bare_tls;
+mod client_loop;
 mod dialogue;
 mod floor;
 mod machine;
@@ -22,6 +24,7 @@ mod memory;
 mod pki;
 mod placement;
 mod replay;
+mod replay_client;
 mod report;
 mod rusage;
 mod server;
@@ -30,7 +33,6 @@ mod single;
 mod stats;
 mod table;
 mod transcript;
-mod wire;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -114,14 +116,21 @@ enum Internal {
         #[arg(long)]
         cpu: Option<usize>,
     },
-    /// Replay a check's byte counts without TLS and print the figures (a
-    /// wire-floor client).
+    /// Run one batch of a floor client and print its figures: `wire`
+    /// replays a check's byte counts without TLS, `bare` does the check's
+    /// conversation with rustls alone.
     #[command(hide = true)]
-    WireOnce {
-        /// The transcript, GREETING/C:S,C:S,...
+    FloorOnce {
+        /// wire or bare.
+        #[arg(long)]
+        kind: String,
+        /// smtp or ldap (the bare client's commands).
+        #[arg(long)]
+        protocol: String,
+        /// The check's transcript, GREETING/C:S,C:S,...
         #[arg(long)]
         transcript: String,
-        /// A wire-floor listener of the server.
+        /// The server: a wire-floor listener for `wire`, a real one for `bare`.
         #[arg(long)]
         addr: SocketAddr,
         /// Connections in flight.
@@ -168,15 +177,17 @@ fn main() -> ExitCode {
         }) => pin_self(*cpu)
             .and_then(|()| protocol(p))
             .map(|p| many::run_once(p, *addr, *concurrency, *checks)),
-        Some(Internal::WireOnce {
+        Some(Internal::FloorOnce {
+            kind,
+            protocol: p,
             transcript,
             addr,
             concurrency,
             checks,
             cpu,
-        }) => pin_self(*cpu)
-            .and_then(|()| transcript::Transcript::parse(transcript))
-            .map(|t| wire::run_once(&t, *addr, *concurrency, *checks)),
+        }) => pin_self(*cpu).and_then(|()| {
+            floor_once(kind, protocol(p)?, transcript, *addr, *concurrency, *checks)
+        }),
         None => plan(&cli).and_then(|plan| report::run(&plan)),
     };
     match result {
@@ -209,6 +220,31 @@ fn plan(cli: &Cli) -> Result<report::Plan, String> {
         placements,
         cli.cli.clone(),
     ))
+}
+
+/// Runs one batch of the `kind` floor client (`floor-once`).
+fn floor_once(
+    kind: &str,
+    protocol: Protocol,
+    transcript: &str,
+    addr: SocketAddr,
+    concurrency: usize,
+    checks: usize,
+) -> Result<(), String> {
+    let transcript = transcript::Transcript::parse(transcript)?;
+    match kind {
+        "wire" => {
+            let make = || replay_client::ReplayClient::new(&transcript);
+            client_loop::run_batch("no TLS", make, addr, concurrency, checks);
+        }
+        "bare" => {
+            let plan = bare_tls::BarePlan::new(protocol, &transcript)?;
+            let make = || bare_tls::BareTls::new(&plan);
+            client_loop::run_batch("bare rustls", make, addr, concurrency, checks);
+        }
+        _ => return Err(format!("unknown floor client {kind:?} (wire, bare)")),
+    }
+    Ok(())
 }
 
 /// Pins this process (it has one thread yet) to `cpu`, when given.

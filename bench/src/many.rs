@@ -213,8 +213,12 @@ pub struct Point {
     pub placement: Placement,
     /// The repetitions of real checks.
     pub batches: Vec<Batch>,
+    /// The repetitions of the bare rustls client (the same conversation
+    /// with nothing of ours), interleaved with the checks so that all see
+    /// the same machine.
+    pub bare: Vec<Batch>,
     /// The repetitions of the wire floor (same bytes, no TLS), interleaved
-    /// with the checks so that both see the same machine.
+    /// likewise.
     pub wire: Vec<Batch>,
     /// Server CPU per check, per repetition.
     pub server_cpu_per_check: Vec<Duration>,
@@ -249,23 +253,32 @@ pub fn measure(
         &checks.to_string(),
     ]
     .map(str::to_owned);
-    let wire_args = [
-        "wire-once",
-        "--transcript",
-        &endpoint.transcript.to_arg(),
-        "--addr",
-        &endpoint.wire.to_string(),
-        "--concurrency",
-        &concurrency.to_string(),
-        "--checks",
-        &checks.to_string(),
-    ]
-    .map(str::to_owned);
+    let floor_args = |kind: &str, addr: SocketAddr| {
+        [
+            "floor-once",
+            "--kind",
+            kind,
+            "--protocol",
+            &name,
+            "--transcript",
+            &endpoint.transcript.to_arg(),
+            "--addr",
+            &addr.to_string(),
+            "--concurrency",
+            &concurrency.to_string(),
+            "--checks",
+            &checks.to_string(),
+        ]
+        .map(str::to_owned)
+    };
+    let bare_args = floor_args("bare", endpoint.checks);
+    let wire_args = floor_args("wire", endpoint.wire);
     let mut point = Point {
         protocol,
         concurrency,
         placement,
         batches: Vec::new(),
+        bare: Vec::new(),
         wire: Vec::new(),
         server_cpu_per_check: Vec::new(),
         server_peak: Vec::new(),
@@ -288,23 +301,28 @@ pub fn measure(
                 after.accepted - before.accepted
             );
         }
+        let bare = run_in_child(&bare_args, cpu)?;
         let wire = run_in_child(&wire_args, cpu)?;
+        let us = |b: &Batch| b.cpu_per_check().as_secs_f64() * 1e6;
         eprintln!(
-            "  {protocol} x{concurrency} {placement}: {}/{} ok in {:.2} s, client {:.0} us/check; wire floor {:.0} us/check{}",
+            "  {protocol} x{concurrency} {placement}: {}/{} ok in {:.2} s, client {:.0} us/check; bare rustls {:.0}; wire floor {:.0}{}",
             batch.ok,
             batch.checks,
             batch.wall.as_secs_f64(),
-            batch.cpu_per_check().as_secs_f64() * 1e6,
-            wire.cpu_per_check().as_secs_f64() * 1e6,
+            us(&batch),
+            us(&bare),
+            us(&wire),
             batch
                 .first_error
                 .iter()
+                .chain(&bare.first_error)
                 .chain(&wire.first_error)
                 .map(|e| format!(", first error: {e}"))
                 .next()
                 .unwrap_or_default()
         );
         point.batches.push(batch);
+        point.bare.push(bare);
         point.wire.push(wire);
     }
     Ok(point)

@@ -30,11 +30,6 @@ impl Transcript {
         (client, server)
     }
 
-    /// The largest client flight, in bytes.
-    pub fn largest_client_flight(&self) -> usize {
-        self.rounds.iter().map(|r| r.0).max().unwrap_or(0)
-    }
-
     /// The command-line form, `GREETING/C:S,C:S,…` (e.g. `31/16:55,10:30`).
     pub fn to_arg(&self) -> String {
         let rounds: Vec<String> = self
@@ -113,7 +108,6 @@ mod tests {
         assert_eq!(t.to_arg(), "31/16:55,10:30,216:668");
         assert_eq!(Transcript::parse(&t.to_arg()), Ok(t.clone()));
         assert_eq!(t.totals(), (242, 784));
-        assert_eq!(t.largest_client_flight(), 216);
         assert_eq!(
             t.to_string(),
             "greeting 31 B, then 16→55, 10→30, 216→668 B (242 B from the client, 784 B from the server)"
