@@ -208,7 +208,6 @@ pub fn run_batch<S: Script>(
         cpu: process_cpu().since(cpu0),
         base_rss,
         peak_rss: peak_rss(),
-        results_bytes: 0,
         negotiated: what.into(),
     };
     println!("{}", batch.to_line());

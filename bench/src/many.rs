@@ -1,4 +1,4 @@
-//! Part 2: many checks in one process through `starttls_io_mio::check_many`
+//! Part 2: many checks in one process through `starttls_io_mio::check_each`
 //! against the benchmark server process: checks per second, client CPU per
 //! check, peak RSS and its share per concurrent probe.
 //!
@@ -11,8 +11,8 @@ use std::net::SocketAddr;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use starttls_engine::{Config, PhaseTiming, Protocol, Timeouts};
-use starttls_io_mio::{check_many, CheckError, Checked, DriverOptions, Target};
+use starttls_engine::{Config, Protocol, Timeouts};
+use starttls_io_mio::{check_each, DriverOptions, Target};
 
 use crate::memory::{peak_rss, reset_peak, rss, trim_heap};
 use crate::placement::Placement;
@@ -28,17 +28,14 @@ pub struct Batch {
     pub ok: u64,
     /// The first failure, if any.
     pub first_error: Option<String>,
-    /// Wall-clock time of `check_many`.
+    /// Wall-clock time of the batch.
     pub wall: Duration,
-    /// Client CPU time of `check_many` (user and system).
+    /// Client CPU time of the batch (user and system).
     pub cpu: CpuTime,
-    /// RSS just before `check_many`, bytes.
+    /// RSS just before the batch, bytes.
     pub base_rss: u64,
-    /// Highest RSS during `check_many`, bytes.
+    /// Highest RSS during the batch, bytes.
     pub peak_rss: u64,
-    /// Estimated heap bytes of the results `check_many` returned (they are
-    /// alive at the peak but are not probe state).
-    pub results_bytes: u64,
     /// TLS version and suite of the first successful check.
     pub negotiated: String,
 }
@@ -49,17 +46,16 @@ impl Batch {
         self.cpu.total() / self.checks.max(1) as u32
     }
 
-    /// Peak RSS above the baseline that is not the returned results, per
-    /// concurrent probe, in bytes.
+    /// Peak RSS above the baseline per concurrent probe, in bytes.
     pub fn bytes_per_probe(&self, concurrency: u64) -> f64 {
         let grown = self.peak_rss.saturating_sub(self.base_rss);
-        grown.saturating_sub(self.results_bytes) as f64 / concurrency.max(1) as f64
+        grown as f64 / concurrency.max(1) as f64
     }
 
     /// The line a client process prints for its parent.
     pub fn to_line(&self) -> String {
         format!(
-            "RESULT checks={} ok={} wall_us={} user_us={} sys_us={} base_rss={} peak_rss={} results_bytes={} negotiated={} error={}",
+            "RESULT checks={} ok={} wall_us={} user_us={} sys_us={} base_rss={} peak_rss={} negotiated={} error={}",
             self.checks,
             self.ok,
             self.wall.as_micros(),
@@ -67,7 +63,6 @@ impl Batch {
             self.cpu.system.as_micros(),
             self.base_rss,
             self.peak_rss,
-            self.results_bytes,
             self.negotiated.replace(' ', "+"),
             self.first_error.as_deref().unwrap_or("-").replace(['\n', ' '], "+"),
         )
@@ -93,29 +88,9 @@ impl Batch {
             },
             base_rss: num("base_rss")?,
             peak_rss: num("peak_rss")?,
-            results_bytes: num("results_bytes")?,
             negotiated: text("negotiated")?.replace('+', " "),
         })
     }
-}
-
-/// A rough count of the heap bytes one result holds.
-fn result_bytes(result: &Result<Checked, CheckError>) -> u64 {
-    let own = std::mem::size_of::<Result<Checked, CheckError>>() as u64;
-    let Ok(checked) = result else {
-        return own;
-    };
-    let report = &checked.report;
-    // 16 bytes of allocator overhead per allocation.
-    let chain: u64 = report.chain.iter().map(|c| c.len() as u64 + 16).sum();
-    let caps: u64 = report
-        .capabilities
-        .iter()
-        .map(|c| c.len() as u64 + 16 + 24)
-        .sum();
-    let greeting = report.greeting.as_ref().map_or(0, |g| g.len() as u64 + 16);
-    let timings = (report.timings.capacity() * std::mem::size_of::<PhaseTiming>()) as u64;
-    own + chain + 16 + caps + 16 + greeting + timings + 16
 }
 
 /// Runs one batch in this process and prints its [`Batch`] line
@@ -142,26 +117,28 @@ pub fn run_once(protocol: Protocol, addr: SocketAddr, concurrency: usize, checks
     let base_rss = rss();
     let cpu0 = process_cpu();
     let t0 = Instant::now();
-    let results = check_many(targets, &options);
+    // Results are counted and dropped as they come, as a monitoring program
+    // would hand them on: nothing but the probes in flight is kept.
+    let mut ok = 0;
+    let mut first_error = None;
+    let mut negotiated = String::new();
+    check_each(targets, &options, |_, result| match result {
+        Ok(checked) => {
+            ok += 1;
+            if negotiated.is_empty() {
+                negotiated = format!(
+                    "{} {}",
+                    checked.report.tls_version_name(),
+                    checked.report.cipher_suite_name()
+                );
+            }
+        }
+        Err(e) => {
+            first_error.get_or_insert_with(|| e.to_string());
+        }
+    });
     let wall = t0.elapsed();
     let cpu = process_cpu().since(cpu0);
-    let peak = peak_rss();
-    let ok = results.iter().filter(|r| r.is_ok()).count() as u64;
-    let first_error = results
-        .iter()
-        .find_map(|r| r.as_ref().err())
-        .map(|e| e.to_string());
-    let negotiated = results
-        .iter()
-        .find_map(|r| r.as_ref().ok())
-        .map(|c| {
-            format!(
-                "{} {}",
-                c.report.tls_version_name(),
-                c.report.cipher_suite_name()
-            )
-        })
-        .unwrap_or_default();
     let batch = Batch {
         checks: checks as u64,
         ok,
@@ -169,8 +146,7 @@ pub fn run_once(protocol: Protocol, addr: SocketAddr, concurrency: usize, checks
         wall,
         cpu,
         base_rss,
-        peak_rss: peak,
-        results_bytes: results.iter().map(result_bytes).sum(),
+        peak_rss: peak_rss(),
         negotiated,
     };
     println!("{}", batch.to_line());
@@ -345,7 +321,6 @@ mod tests {
             },
             base_rss: 1,
             peak_rss: 2,
-            results_bytes: 3,
             negotiated: "TLS 1.3 TLS13_AES_256_GCM_SHA384".into(),
         };
         let back = Batch::from_line(&batch.to_line()).unwrap();

@@ -454,7 +454,7 @@ fn many_table(plan: &Plan, points: &[Point], backlog: u32) -> Table {
         plan.many_runs
     ));
     t.note("placement: free = no pinning (two cores); one-core = client and server pinned to the same CPU");
-    t.note("peak RSS = VmHWM - VmRSS before check_many; KiB/probe = (that - results returned) / in flight");
+    t.note("peak RSS = VmHWM - VmRSS before the batch; KiB/probe = that / in flight (check_each hands results over as they finish, so only probes in flight are held)");
     t.note(format!(
         "server: one mio thread, listen backlog {backlog} (capped by somaxconn); connects beyond the backlog wait for SYN retries (1 s+)"
     ));

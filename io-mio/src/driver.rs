@@ -51,19 +51,59 @@ pub fn check(target: Target, options: &DriverOptions) -> Result<Checked, CheckEr
 /// time limit: a slow DNS answer holds up the loop for that long (other
 /// probes' deadlines are still judged by the real clock). Pass IP literals
 /// to avoid DNS entirely.
+///
+/// Every result is kept until the last target is done; for large batches,
+/// [`check_each`] hands each one over as soon as it is ready instead.
 pub fn check_many(
     targets: Vec<Target>,
     options: &DriverOptions,
 ) -> Vec<Result<Checked, CheckError>> {
-    let jobs = targets
+    run(jobs(targets), options)
+}
+
+/// Checks many targets at once like [`check_many`], but calls `on_result`
+/// with each target's index in `targets` and its result as soon as that
+/// target is done, in the order they finish.
+///
+/// Nothing is kept once handed over, so a program checking thousands of
+/// servers holds only the probes in flight, and a slow straggler does not
+/// hold back the results of the others.
+///
+/// ```no_run
+/// use starttls_engine::{Config, Protocol};
+/// use starttls_io_mio::{check_each, DriverOptions, Target};
+///
+/// let config = Config::new(Protocol::Smtp);
+/// let targets = (1..=254)
+///     .map(|n| Target::new(format!("192.0.2.{n}"), 25, config.clone()))
+///     .collect();
+/// let mut answered = 0;
+/// check_each(targets, &DriverOptions::default(), |index, result| {
+///     if let Ok(checked) = result {
+///         println!("192.0.2.{}: {} certificates", index + 1, checked.report.chain.len());
+///         answered += 1;
+///     }
+/// });
+/// println!("{answered} servers answered");
+/// ```
+pub fn check_each(
+    targets: Vec<Target>,
+    options: &DriverOptions,
+    mut on_result: impl FnMut(usize, Result<Checked, CheckError>),
+) {
+    run_each(jobs(targets), options, &mut on_result);
+}
+
+/// The jobs for `targets`: names resolved when each starts.
+fn jobs(targets: Vec<Target>) -> Vec<Job> {
+    targets
         .into_iter()
         .map(|t| Job {
             source: Source::Name(t.port),
             host: t.host,
             config: t.config,
         })
-        .collect();
-    run(jobs, options)
+        .collect()
 }
 
 /// Where a job's addresses come from.
@@ -94,21 +134,40 @@ fn run_counting(
     jobs: Vec<Job>,
     options: &DriverOptions,
 ) -> (Vec<Result<Checked, CheckError>>, usize) {
-    let count = jobs.len();
+    let mut results: Vec<Option<Result<Checked, CheckError>>> =
+        (0..jobs.len()).map(|_| None).collect();
+    let peak = run_each(jobs, options, &mut |index, result| {
+        if let Some(place) = results.get_mut(index) {
+            *place = Some(result);
+        }
+    });
+    let results = results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(lost("", 0))))
+        .collect();
+    (results, peak)
+}
+
+/// Runs `jobs` to completion, handing each result to `on_result` as soon as
+/// it is ready; returns the most connections that were open at once.
+fn run_each(
+    jobs: Vec<Job>,
+    options: &DriverOptions,
+    on_result: &mut dyn FnMut(usize, Result<Checked, CheckError>),
+) -> usize {
     let mut queue = jobs.into_iter().enumerate();
-    let mut driver = match Driver::new(count, *options) {
+    let mut driver = match Driver::new(*options) {
         Ok(driver) => driver,
         Err(e) => {
             let detail = format!("cannot create the event loop: {e}");
-            let results = queue
-                .map(|(_, job)| {
-                    Err(CheckError::Io {
-                        peer: unspecified(&job),
-                        detail: detail.clone(),
-                    })
-                })
-                .collect();
-            return (results, 0);
+            for (index, job) in queue {
+                let error = CheckError::Io {
+                    peer: unspecified(&job),
+                    detail: detail.clone(),
+                };
+                on_result(index, Err(error));
+            }
+            return 0;
         }
     };
     let mut events = Events::with_capacity(EVENTS);
@@ -119,6 +178,9 @@ fn run_counting(
                 break;
             };
             driver.start(index, job);
+        }
+        for (index, result) in driver.done.drain(..) {
+            on_result(index, result);
         }
         if driver.active == 0 {
             break;
@@ -132,15 +194,15 @@ fn run_counting(
             }
             let detail = format!("event loop failed: {e}");
             driver.fail_all(&detail);
+            for (index, result) in driver.done.drain(..) {
+                on_result(index, result);
+            }
             for (index, job) in queue.by_ref() {
-                let peer = unspecified(&job);
                 let error = CheckError::Io {
-                    peer,
+                    peer: unspecified(&job),
                     detail: detail.clone(),
                 };
-                if let Some(place) = driver.results.get_mut(index) {
-                    *place = Some(Err(error));
-                }
+                on_result(index, Err(error));
             }
             break;
         }
@@ -150,12 +212,7 @@ fn run_counting(
         }
         driver.expire(now);
     }
-    let results = driver
-        .results
-        .into_iter()
-        .map(|r| r.unwrap_or_else(|| Err(lost("", 0))))
-        .collect();
-    (results, driver.peak)
+    driver.peak
 }
 
 /// A result that went missing: cannot happen, but is reported, not panicked.
@@ -199,11 +256,12 @@ pub(crate) struct Driver {
     deadlines: Deadlines,
     /// The one read buffer every connection shares.
     pub(crate) scratch: Box<[u8]>,
-    results: Vec<Option<Result<Checked, CheckError>>>,
+    /// Results ready to hand out, with their jobs' indexes.
+    done: Vec<(usize, Result<Checked, CheckError>)>,
 }
 
 impl Driver {
-    fn new(count: usize, options: DriverOptions) -> std::io::Result<Self> {
+    fn new(options: DriverOptions) -> std::io::Result<Self> {
         Ok(Driver {
             poll: Poll::new()?,
             options,
@@ -213,7 +271,7 @@ impl Driver {
             peak: 0,
             deadlines: Deadlines::default(),
             scratch: vec![0; SCRATCH].into_boxed_slice(),
-            results: (0..count).map(|_| None).collect(),
+            done: Vec::new(),
         })
     }
 
@@ -231,15 +289,18 @@ impl Driver {
         };
         let addrs = match addrs {
             Ok(addrs) => addrs,
-            Err(e) => return self.results[index] = Some(Err(e)),
+            Err(e) => return self.done.push((index, Err(e))),
         };
         let now = Instant::now();
         if now >= overall_end {
             let after = now.saturating_duration_since(started);
-            return self.results[index] = Some(Err(CheckError::Timeout {
-                phase: "resolve",
-                after,
-            }));
+            return self.done.push((
+                index,
+                Err(CheckError::Timeout {
+                    phase: "resolve",
+                    after,
+                }),
+            ));
         }
         let token = self.free.pop().unwrap_or_else(|| {
             self.slots.push(None);
@@ -319,9 +380,7 @@ impl Driver {
                 }
             }
             Next::Done(index, result) => {
-                if let Some(place) = self.results.get_mut(index) {
-                    *place = Some(result);
-                }
+                self.done.push((index, result));
                 self.free.push(token);
                 self.active = self.active.saturating_sub(1);
             }
@@ -557,7 +616,7 @@ mod tests {
         // Time is passed in, so the deadline logic is tested without a
         // server that never answers: expire before any event is handled.
         let (a, b) = (busy_server(), busy_server());
-        let mut driver = Driver::new(1, options(1_000, 10_000)).unwrap();
+        let mut driver = Driver::new(options(1_000, 10_000)).unwrap();
         let t0 = Instant::now();
         driver.start(0, job(vec![a, b]));
         assert_eq!(driver.active, 1);
@@ -568,7 +627,7 @@ mod tests {
             "connect limit, not overall"
         );
         driver.expire(first);
-        assert!(driver.results[0].is_none(), "second address tried");
+        assert!(driver.done.is_empty(), "second address tried");
         let second = driver.next_deadline().unwrap();
         assert!(second >= first + Duration::from_millis(1_000));
         driver.expire(second);
@@ -576,7 +635,7 @@ mod tests {
             host: "test.example".into(),
             attempts: vec![(a, ConnectFailure::TimedOut), (b, ConnectFailure::TimedOut)],
         };
-        assert_eq!(driver.results[0], Some(Err(expected)));
+        assert_eq!(driver.done, [(0, Err(expected))]);
         assert_eq!(driver.active, 0);
         assert_eq!(driver.next_deadline(), None);
     }
@@ -584,12 +643,12 @@ mod tests {
     #[test]
     fn overall_limit_during_connect_is_a_connect_timeout() {
         let a = busy_server();
-        let mut driver = Driver::new(1, options(5_000, 1_000)).unwrap();
+        let mut driver = Driver::new(options(5_000, 1_000)).unwrap();
         driver.start(0, job(vec![a, a]));
         let at = driver.next_deadline().unwrap();
         driver.expire(at);
-        let Some(Err(CheckError::Timeout { phase, after })) = &driver.results[0] else {
-            panic!("{:?}", driver.results[0])
+        let [(0, Err(CheckError::Timeout { phase, after }))] = &driver.done[..] else {
+            panic!("{:?}", driver.done)
         };
         assert_eq!(*phase, "connect");
         assert!(*after >= Duration::from_millis(1_000));
@@ -606,6 +665,40 @@ mod tests {
         assert!(peak <= 3 && peak > 0, "peak {peak}");
         for r in results {
             assert!(matches!(r, Err(CheckError::Probe { .. })), "{r:?}");
+        }
+    }
+
+    #[test]
+    fn check_each_hands_over_every_result_once_as_it_finishes() {
+        let live = busy_server();
+        let dead = dead_port();
+        let target = |addr: SocketAddr| {
+            Target::new(
+                addr.ip().to_string(),
+                addr.port(),
+                Config::new(Protocol::Smtp),
+            )
+        };
+        let targets = vec![target(live), target(dead), target(live), target(dead)];
+        let mut seen = Vec::new();
+        check_each(targets, &options(5_000, 5_000), |index, result| {
+            seen.push((index, result));
+        });
+        seen.sort_by_key(|(index, _)| *index);
+        let indexes: Vec<usize> = seen.iter().map(|(i, _)| *i).collect();
+        assert_eq!(indexes, [0, 1, 2, 3]);
+        for (index, result) in &seen {
+            if index % 2 == 0 {
+                assert!(
+                    matches!(result, Err(CheckError::Probe { .. })),
+                    "{result:?}"
+                );
+            } else {
+                assert!(
+                    matches!(result, Err(CheckError::Connect { .. })),
+                    "{result:?}"
+                );
+            }
         }
     }
 

@@ -53,6 +53,9 @@
 //!   The probe's own overall limit is shortened to fit it, so a probe cut
 //!   short still reports its phase ([`CheckError::Probe`] with a timeout).
 //! - [`DriverOptions::max_in_flight`] bounds open sockets; the rest queue.
+//! - [`check_many`] returns every result at the end, in the order given;
+//!   [`check_each`] hands each one over as soon as it is ready, so a large
+//!   batch holds only the probes in flight.
 //! - Deadlines live in a heap and reads share one buffer, so per-wake-up work
 //!   follows the sockets that are active, not the number open.
 //!
@@ -73,6 +76,6 @@ mod slot;
 mod target;
 mod transport;
 
-pub use driver::{check, check_many};
+pub use driver::{check, check_each, check_many};
 pub use error::{CheckError, ConnectFailure};
 pub use target::{Checked, DriverOptions, Target};
