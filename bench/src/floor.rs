@@ -206,6 +206,23 @@ pub fn transcript(kind: Kind, server_config: &Arc<ServerConfig>) -> Result<Trans
     Transcript::parse(&transcript.to_arg())
 }
 
+/// The client's mean CPU per bare handshake over `count` handshakes, with a
+/// fresh benchmark certificate, after a warm-up: the part 2 denominator,
+/// taken in a child process beside each batch so that it sees the same
+/// machine, at the same moment and on the same CPU, as the checks.
+pub fn handshakes(count: usize) -> Result<Duration, String> {
+    let server_config = crate::pki::BenchCert::generate()?.server_config()?;
+    let client_config = client_config()?;
+    for _ in 0..10 {
+        bare_handshake(&client_config, &server_config)?;
+    }
+    let mut total = Duration::ZERO;
+    for _ in 0..count.max(1) {
+        total += bare_handshake(&client_config, &server_config)?.0;
+    }
+    Ok(total / count.max(1) as u32)
+}
+
 /// The floor's figures: medians over runs of the mean per handshake.
 #[derive(Clone, Debug)]
 pub struct Floor {

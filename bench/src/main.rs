@@ -143,6 +143,17 @@ enum Internal {
         #[arg(long)]
         cpu: Option<usize>,
     },
+    /// Time bare in-memory handshakes and print the client's CPU per
+    /// handshake (the part 2 denominator, taken beside each batch).
+    #[command(hide = true)]
+    HandshakeOnce {
+        /// Handshakes to time.
+        #[arg(long)]
+        count: usize,
+        /// Pin the process to this CPU.
+        #[arg(long)]
+        cpu: Option<usize>,
+    },
 }
 
 fn protocol(name: &str) -> Result<Protocol, String> {
@@ -188,6 +199,9 @@ fn main() -> ExitCode {
         }) => pin_self(*cpu).and_then(|()| {
             floor_once(kind, protocol(p)?, transcript, *addr, *concurrency, *checks)
         }),
+        Some(Internal::HandshakeOnce { count, cpu }) => pin_self(*cpu)
+            .and_then(|()| floor::handshakes(*count))
+            .map(|d| println!("{}", many::handshake_line(d))),
         None => plan(&cli).and_then(|plan| report::run(&plan)),
     };
     match result {

@@ -178,6 +178,39 @@ pub fn run_in_child(args: &[String], cpu: Option<usize>) -> Result<Batch, String
         })
 }
 
+/// The line `handshake-once` prints: the client's CPU per bare handshake.
+pub fn handshake_line(per_handshake: Duration) -> String {
+    format!("HANDSHAKE ns={}", per_handshake.as_nanos())
+}
+
+/// Bare in-memory handshakes timed in a fresh process (on CPU `cpu` when
+/// given); the client's CPU per handshake.
+pub fn handshakes_in_child(count: usize, cpu: Option<usize>) -> Result<Duration, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut command = Command::new(exe);
+    command.args(["handshake-once", "--count", &count.to_string()]);
+    if let Some(cpu) = cpu {
+        command.args(["--cpu", &cpu.to_string()]);
+    }
+    let output = command
+        .output()
+        .map_err(|e| format!("cannot start the handshake process: {e}"))?;
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("HANDSHAKE ns=")?.trim().parse::<u64>().ok())
+        .map(Duration::from_nanos)
+        .ok_or_else(|| {
+            format!(
+                "the handshake process failed ({}): {}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr).trim()
+            )
+        })
+}
+
+/// Bare handshakes timed beside each batch (about 0.1 s of CPU).
+pub const HANDSHAKES: usize = 500;
+
 /// One measurement point: every repetition of checks and of the wire floor.
 #[derive(Clone, Debug)]
 pub struct Point {
@@ -196,6 +229,9 @@ pub struct Point {
     /// The repetitions of the wire floor (same bytes, no TLS), interleaved
     /// likewise.
     pub wire: Vec<Batch>,
+    /// The client's CPU per bare in-memory handshake, timed in a fresh
+    /// process after each repetition, on the same CPUs.
+    pub handshake: Vec<Duration>,
     /// Server CPU per check, per repetition.
     pub server_cpu_per_check: Vec<Duration>,
     /// Most connections the server saw open at once, per repetition.
@@ -256,6 +292,7 @@ pub fn measure(
         batches: Vec::new(),
         bare: Vec::new(),
         wire: Vec::new(),
+        handshake: Vec::new(),
         server_cpu_per_check: Vec::new(),
         server_peak: Vec::new(),
         accept_errors: 0,
@@ -279,15 +316,17 @@ pub fn measure(
         }
         let bare = run_in_child(&bare_args, cpu)?;
         let wire = run_in_child(&wire_args, cpu)?;
+        let handshake = handshakes_in_child(HANDSHAKES, cpu)?;
         let us = |b: &Batch| b.cpu_per_check().as_secs_f64() * 1e6;
         eprintln!(
-            "  {protocol} x{concurrency} {placement}: {}/{} ok in {:.2} s, client {:.0} us/check; bare rustls {:.0}; wire floor {:.0}{}",
+            "  {protocol} x{concurrency} {placement}: {}/{} ok in {:.2} s, client {:.0} us/check; bare rustls {:.0}; wire floor {:.0}; handshake {:.0}{}",
             batch.ok,
             batch.checks,
             batch.wall.as_secs_f64(),
             us(&batch),
             us(&bare),
             us(&wire),
+            handshake.as_secs_f64() * 1e6,
             batch
                 .first_error
                 .iter()
@@ -300,6 +339,7 @@ pub fn measure(
         point.batches.push(batch);
         point.bare.push(bare);
         point.wire.push(wire);
+        point.handshake.push(handshake);
     }
     Ok(point)
 }

@@ -10,7 +10,7 @@ use starttls_engine::Protocol;
 use crate::dialogue::Kind;
 use crate::floor::{self, Floor};
 use crate::machine;
-use crate::many::{self, Point};
+use crate::many::{self, Point, HANDSHAKES};
 use crate::pki::BenchCert;
 use crate::placement::Placement;
 use crate::rusage::raise_open_files;
@@ -178,7 +178,7 @@ pub fn run(plan: &Plan) -> Result<(), String> {
             let ratios: Vec<f64> = points
                 .iter()
                 .filter(|p| p.placement == placement)
-                .map(|p| cpu_per_check(p).as_secs_f64() / floor.handshake.as_secs_f64())
+                .map(|p| us_per_check(&p.batches) / handshake_us(p, floor))
                 .collect();
             if let Some(worst) = ratios.iter().copied().reduce(f64::max) {
                 let best = ratios.iter().copied().fold(f64::INFINITY, f64::min);
@@ -314,15 +314,6 @@ fn single_table(plan: &Plan, comparisons: &[Comparison]) -> Table {
     t
 }
 
-fn cpu_per_check(p: &Point) -> Duration {
-    med_duration(
-        &p.batches
-            .iter()
-            .map(|b| b.cpu_per_check())
-            .collect::<Vec<_>>(),
-    )
-}
-
 fn bytes_per_probe(p: &Point) -> f64 {
     let shares: Vec<f64> = p
         .batches
@@ -335,6 +326,16 @@ fn bytes_per_probe(p: &Point) -> f64 {
 /// Microseconds of client CPU per check, median over repetitions.
 fn us_per_check(batches: &[many::Batch]) -> f64 {
     med_of(batches, |b| b.cpu_per_check().as_secs_f64() * 1e6)
+}
+
+/// The point's denominator: the median of the handshakes timed beside its
+/// batches, in microseconds (part 3's figure if there are none).
+fn handshake_us(p: &Point, floor: &Floor) -> f64 {
+    if p.handshake.is_empty() {
+        floor.handshake.as_secs_f64() * 1e6
+    } else {
+        med_duration(&p.handshake).as_secs_f64() * 1e6
+    }
 }
 
 /// `lo` and `hi` of `values`.
@@ -352,14 +353,16 @@ fn floors_note(points: &[Point], floor: &Floor) -> Option<String> {
     if points.is_empty() {
         return None;
     }
-    let handshake = floor.handshake.as_secs_f64() * 1e6;
     let sums: Vec<f64> = points
         .iter()
-        .map(|p| (handshake + us_per_check(&p.wire)) / handshake)
+        .map(|p| {
+            let handshake = handshake_us(p, floor);
+            (handshake + us_per_check(&p.wire)) / handshake
+        })
         .collect();
     let bare: Vec<f64> = points
         .iter()
-        .map(|p| us_per_check(&p.bare) / handshake)
+        .map(|p| us_per_check(&p.bare) / handshake_us(p, floor))
         .collect();
     let ours: Vec<f64> = points
         .iter()
@@ -475,10 +478,13 @@ fn cpu_table(points: &[Point], floor: &Floor, server: &ServerProcess) -> Table {
             "check - bare us",
             "wire floor us",
             "handshake + wire x",
+            "handshake us",
         ],
     );
-    let handshake = floor.handshake.as_secs_f64() * 1e6;
+    let mut handshakes = Vec::new();
     for p in points {
+        let handshake = handshake_us(p, floor);
+        handshakes.push(handshake);
         let check = us_per_check(&p.batches);
         let bare = us_per_check(&p.bare);
         let wire = us_per_check(&p.wire);
@@ -493,11 +499,13 @@ fn cpu_table(points: &[Point], floor: &Floor, server: &ServerProcess) -> Table {
             format!("{:+.0}", check - bare),
             format!("{wire:.0}"),
             format!("{:.2}", (handshake + wire) / handshake),
+            format!("{handshake:.0}"),
         ]);
     }
     t.note("CPU per check = getrusage(RUSAGE_SELF) user + system of the client process over its batch / checks (the user/system split is sampled by the kernel, so only the sum is given)");
+    let (lo, hi) = range(&handshakes);
     t.note(format!(
-        "x handshake = over the bare in-memory rustls handshake ({handshake:.0} us, part 3)"
+        "x handshake = over the client CPU of a bare in-memory rustls handshake, timed ({HANDSHAKES} handshakes) in a fresh process on the same CPUs right after each batch: {lo:.0} to {hi:.0} us over the points"
     ));
     t.note("bare rustls = a minimal client in the same kind of mio loop talking to the same server: the engine's plaintext commands sent blind, one shared rustls ClientConfig, QUIT/unbind with the Finished; no parsing, engine, driver, deadlines or report");
     t.note(format!(
