@@ -103,18 +103,8 @@ enum Internal {
         /// smtp or ldap.
         #[arg(long)]
         protocol: String,
-        /// The server.
-        #[arg(long)]
-        addr: SocketAddr,
-        /// Probes in flight.
-        #[arg(long)]
-        concurrency: usize,
-        /// Checks in the batch.
-        #[arg(long)]
-        checks: usize,
-        /// Pin the process to this CPU.
-        #[arg(long)]
-        cpu: Option<usize>,
+        #[command(flatten)]
+        batch: BatchArgs,
     },
     /// Run one batch of a floor client and print its figures: `wire`
     /// replays a check's byte counts without TLS, `bare` does the check's
@@ -130,18 +120,8 @@ enum Internal {
         /// The check's transcript, GREETING/C:S,C:S,...
         #[arg(long)]
         transcript: String,
-        /// The server: a wire-floor listener for `wire`, a real one for `bare`.
-        #[arg(long)]
-        addr: SocketAddr,
-        /// Connections in flight.
-        #[arg(long)]
-        concurrency: usize,
-        /// Connections in the batch.
-        #[arg(long)]
-        checks: usize,
-        /// Pin the process to this CPU.
-        #[arg(long)]
-        cpu: Option<usize>,
+        #[command(flatten)]
+        batch: BatchArgs,
     },
     /// Time bare in-memory handshakes and print the client's CPU per
     /// handshake (the part 2 denominator, taken beside each batch).
@@ -154,6 +134,23 @@ enum Internal {
         #[arg(long)]
         cpu: Option<usize>,
     },
+}
+
+/// Where and how much one part 2 client process runs.
+#[derive(Debug, clap::Args)]
+struct BatchArgs {
+    /// The server (for `floor-once --kind wire`, its wire-floor listener).
+    #[arg(long)]
+    addr: SocketAddr,
+    /// Connections in flight.
+    #[arg(long)]
+    concurrency: usize,
+    /// Checks (connections) in the batch.
+    #[arg(long)]
+    checks: usize,
+    /// Pin the process to this CPU.
+    #[arg(long)]
+    cpu: Option<usize>,
 }
 
 fn protocol(name: &str) -> Result<Protocol, String> {
@@ -179,26 +176,15 @@ fn main() -> ExitCode {
             wire_smtp.as_deref(),
             wire_ldap.as_deref(),
         ),
-        Some(Internal::ManyOnce {
-            protocol: p,
-            addr,
-            concurrency,
-            checks,
-            cpu,
-        }) => pin_self(*cpu)
+        Some(Internal::ManyOnce { protocol: p, batch }) => pin_self(batch.cpu)
             .and_then(|()| protocol(p))
-            .map(|p| many::run_once(p, *addr, *concurrency, *checks)),
+            .map(|p| many::run_once(p, batch.addr, batch.concurrency, batch.checks)),
         Some(Internal::FloorOnce {
             kind,
             protocol: p,
             transcript,
-            addr,
-            concurrency,
-            checks,
-            cpu,
-        }) => pin_self(*cpu).and_then(|()| {
-            floor_once(kind, protocol(p)?, transcript, *addr, *concurrency, *checks)
-        }),
+            batch,
+        }) => pin_self(batch.cpu).and_then(|()| floor_once(kind, protocol(p)?, transcript, batch)),
         Some(Internal::HandshakeOnce { count, cpu }) => pin_self(*cpu)
             .and_then(|()| floor::handshakes(*count))
             .map(|d| println!("{}", many::handshake_line(d))),
@@ -241,11 +227,10 @@ fn floor_once(
     kind: &str,
     protocol: Protocol,
     transcript: &str,
-    addr: SocketAddr,
-    concurrency: usize,
-    checks: usize,
+    batch: &BatchArgs,
 ) -> Result<(), String> {
     let transcript = transcript::Transcript::parse(transcript)?;
+    let (addr, concurrency, checks) = (batch.addr, batch.concurrency, batch.checks);
     match kind {
         "wire" => {
             let make = || replay_client::ReplayClient::new(&transcript);

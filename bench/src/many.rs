@@ -152,9 +152,9 @@ pub fn run_once(protocol: Protocol, addr: SocketAddr, concurrency: usize, checks
     println!("{}", batch.to_line());
 }
 
-/// Runs one batch in a fresh client process: this executable with `args`
-/// (`many-once …` or `wire-once …`), on CPU `cpu` when given.
-pub fn run_in_child(args: &[String], cpu: Option<usize>) -> Result<Batch, String> {
+/// Runs this executable with `args` (on CPU `cpu` when given) and returns
+/// the rest of the first line of its output that starts with `prefix`.
+fn child_line(args: &[String], cpu: Option<usize>, prefix: &str) -> Result<String, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let mut command = Command::new(exe);
     command.args(args);
@@ -163,19 +163,25 @@ pub fn run_in_child(args: &[String], cpu: Option<usize>) -> Result<Batch, String
     }
     let output = command
         .output()
-        .map_err(|e| format!("cannot start the client process: {e}"))?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    stdout
+        .map_err(|e| format!("cannot start the child process: {e}"))?;
+    String::from_utf8_lossy(&output.stdout)
         .lines()
-        .find(|l| l.starts_with("RESULT "))
-        .and_then(Batch::from_line)
+        .find_map(|l| l.strip_prefix(prefix).map(str::to_owned))
         .ok_or_else(|| {
             format!(
-                "the client process failed ({}): {}",
+                "the child process `{}` failed ({}): {}",
+                args.first().map_or("", String::as_str),
                 output.status,
                 String::from_utf8_lossy(&output.stderr).trim()
             )
         })
+}
+
+/// Runs one batch in a fresh client process: this executable with `args`
+/// (`many-once …` or `floor-once …`), on CPU `cpu` when given.
+pub fn run_in_child(args: &[String], cpu: Option<usize>) -> Result<Batch, String> {
+    let line = child_line(args, cpu, "RESULT ")?;
+    Batch::from_line(&line).ok_or_else(|| format!("unreadable batch figures: {line}"))
 }
 
 /// The line `handshake-once` prints: the client's CPU per bare handshake.
@@ -186,26 +192,12 @@ pub fn handshake_line(per_handshake: Duration) -> String {
 /// Bare in-memory handshakes timed in a fresh process (on CPU `cpu` when
 /// given); the client's CPU per handshake.
 pub fn handshakes_in_child(count: usize, cpu: Option<usize>) -> Result<Duration, String> {
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let mut command = Command::new(exe);
-    command.args(["handshake-once", "--count", &count.to_string()]);
-    if let Some(cpu) = cpu {
-        command.args(["--cpu", &cpu.to_string()]);
-    }
-    let output = command
-        .output()
-        .map_err(|e| format!("cannot start the handshake process: {e}"))?;
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .find_map(|l| l.strip_prefix("HANDSHAKE ns=")?.trim().parse::<u64>().ok())
+    let args = ["handshake-once", "--count", &count.to_string()].map(str::to_owned);
+    let line = child_line(&args, cpu, "HANDSHAKE ns=")?;
+    line.trim()
+        .parse::<u64>()
         .map(Duration::from_nanos)
-        .ok_or_else(|| {
-            format!(
-                "the handshake process failed ({}): {}",
-                output.status,
-                String::from_utf8_lossy(&output.stderr).trim()
-            )
-        })
+        .map_err(|_| format!("unreadable handshake figure: {line}"))
 }
 
 /// Bare handshakes timed beside each batch (about 0.1 s of CPU).
