@@ -159,14 +159,11 @@ fn run_each(
     let mut driver = match Driver::new(*options) {
         Ok(driver) => driver,
         Err(e) => {
-            let detail = format!("cannot create the event loop: {e}");
-            for (index, job) in queue {
-                let error = CheckError::Io {
-                    peer: unspecified(&job),
-                    detail: detail.clone(),
-                };
-                on_result(index, Err(error));
-            }
+            fail_unstarted(
+                queue,
+                &format!("cannot create the event loop: {e}"),
+                on_result,
+            );
             return 0;
         }
     };
@@ -197,13 +194,7 @@ fn run_each(
             for (index, result) in driver.done.drain(..) {
                 on_result(index, result);
             }
-            for (index, job) in queue.by_ref() {
-                let error = CheckError::Io {
-                    peer: unspecified(&job),
-                    detail: detail.clone(),
-                };
-                on_result(index, Err(error));
-            }
+            fail_unstarted(queue.by_ref(), &detail, on_result);
             break;
         }
         let now = Instant::now();
@@ -213,6 +204,21 @@ fn run_each(
         driver.expire(now);
     }
     driver.peak
+}
+
+/// Fails every job that never started with an I/O error saying `detail`.
+fn fail_unstarted(
+    jobs: impl Iterator<Item = (usize, Job)>,
+    detail: &str,
+    on_result: &mut dyn FnMut(usize, Result<Checked, CheckError>),
+) {
+    for (index, job) in jobs {
+        let error = CheckError::Io {
+            peer: unspecified(&job),
+            detail: detail.to_owned(),
+        };
+        on_result(index, Err(error));
+    }
 }
 
 /// A result that went missing: cannot happen, but is reported, not panicked.
