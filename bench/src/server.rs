@@ -47,45 +47,45 @@ enum Service {
 }
 
 /// One connection's side of the conversation.
-enum Script {
+enum Conversation {
     /// Boxed: a TLS dialogue is twenty times the size of a replay.
     Tls(Box<Dialogue>),
     Replay(Replay),
 }
 
-impl Script {
-    fn new(service: &Service, config: &Arc<ServerConfig>) -> Script {
+impl Conversation {
+    fn new(service: &Service, config: &Arc<ServerConfig>) -> Conversation {
         match service {
-            Service::Tls(kind) => Script::Tls(Box::new(Dialogue::new(*kind, config.clone()))),
-            Service::Replay(t) => Script::Replay(Replay::new(t.clone())),
+            Service::Tls(kind) => Conversation::Tls(Box::new(Dialogue::new(*kind, config.clone()))),
+            Service::Replay(t) => Conversation::Replay(Replay::new(t.clone())),
         }
     }
 
     fn receive(&mut self, data: &[u8]) {
         match self {
-            Script::Tls(d) => d.receive(data),
-            Script::Replay(r) => r.receive(data),
+            Conversation::Tls(d) => d.receive(data),
+            Conversation::Replay(r) => r.receive(data),
         }
     }
 
     fn outgoing(&mut self) -> &mut Vec<u8> {
         match self {
-            Script::Tls(d) => d.outgoing(),
-            Script::Replay(r) => r.outgoing(),
+            Conversation::Tls(d) => d.outgoing(),
+            Conversation::Replay(r) => r.outgoing(),
         }
     }
 
     fn finished(&self) -> bool {
         match self {
-            Script::Tls(d) => d.finished(),
-            Script::Replay(r) => r.finished(),
+            Conversation::Tls(d) => d.finished(),
+            Conversation::Replay(r) => r.finished(),
         }
     }
 }
 
 struct Conn {
     stream: TcpStream,
-    script: Script,
+    talk: Conversation,
     /// Whether WRITABLE interest is registered.
     writable: bool,
 }
@@ -209,7 +209,7 @@ fn accept(
         });
         let mut conn = Conn {
             stream,
-            script: Script::new(&listener.service, config),
+            talk: Conversation::new(&listener.service, config),
             writable: false,
         };
         let token = Token(index + FIRST_CONN);
@@ -238,7 +238,7 @@ fn serve_conn(poll: &Poll, conn: &mut Conn, index: usize, scratch: &mut [u8]) ->
     loop {
         match conn.stream.read(scratch) {
             Ok(0) => return false,
-            Ok(n) => conn.script.receive(&scratch[..n]),
+            Ok(n) => conn.talk.receive(&scratch[..n]),
             Err(e) if e.kind() == ErrorKind::WouldBlock => break,
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
             Err(_) => return false,
@@ -250,7 +250,7 @@ fn serve_conn(poll: &Poll, conn: &mut Conn, index: usize, scratch: &mut [u8]) ->
 /// Writes pending output and adjusts WRITABLE interest. Returns false when
 /// the connection should close (finished and flushed, or broken).
 fn flush(poll: &Poll, conn: &mut Conn, index: usize) -> bool {
-    let out = conn.script.outgoing();
+    let out = conn.talk.outgoing();
     let mut written = 0;
     while written < out.len() {
         match conn.stream.write(&out[written..]) {
@@ -263,7 +263,7 @@ fn flush(poll: &Poll, conn: &mut Conn, index: usize) -> bool {
     }
     out.drain(..written);
     let pending = !out.is_empty();
-    if !pending && conn.script.finished() {
+    if !pending && conn.talk.finished() {
         return false;
     }
     if pending != conn.writable {
