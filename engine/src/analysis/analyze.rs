@@ -220,7 +220,8 @@ mod tests {
         assert_eq!(r.self_signed_prtg_lookup(), prtg::LOOKUP_SELF_SIGNED);
         assert_eq!(
             r.trust,
-            TrustVerdict::NotTrusted(UntrustedReason::UnknownIssuer)
+            TrustVerdict::NotTrusted(UntrustedReason::SelfSigned),
+            "the trust reason agrees with the self-signed finding"
         );
         assert!(
             r.chain_problems.is_empty(),
