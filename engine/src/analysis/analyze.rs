@@ -235,6 +235,12 @@ mod tests {
     }
 
     #[test]
+    fn a_negative_serial_reads_as_openssl_shows_it() {
+        let r = report(&[fixture_der("negative-serial.pem")], &Pki::new().options());
+        assert_eq!(r.leaf.serial, "-FF", "openssl x509 -serial says serial=-FF");
+    }
+
+    #[test]
     fn a_self_issued_certificate_signed_by_another_key_is_not_self_signed() {
         let cert = self_issued_signed_by_other_key();
         let r = report(&chain_of(&[&cert]), &Pki::new().options());
