@@ -2,6 +2,7 @@
 //! process plumbing in `main.rs`.
 
 use std::ffi::{OsStr, OsString};
+use std::time::Duration;
 
 use clap::error::ErrorKind;
 use clap::Parser;
@@ -9,6 +10,7 @@ use clap::Parser;
 use crate::args::{sniff_format, Cli, Format};
 use crate::output::{render, render_early_error, Rendered};
 use crate::request::Request;
+use crate::stdin_line::Line;
 
 /// Where the arguments came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,6 +56,32 @@ pub fn execute<T: Into<OsString>>(args: impl IntoIterator<Item = T>, source: Sou
     match Request::from_cli(cli, crate::hostname::local) {
         Ok(request) => render(&request, &crate::run::run(&request)),
         Err(e) => render_early_error(format, &format!("bad parameters: {e}")),
+    }
+}
+
+/// Runs what came on stdin (PRTG Script v2): the parameter line, or a
+/// Script v2 error that says why there was none (`wait` is how long the
+/// read waited).
+pub fn execute_stdin(program: &str, line: Line, wait: Duration) -> Rendered {
+    const GIVE: &str =
+        "give HOST [PORT] [PROTOCOL] and options as arguments or as one line on stdin (see --help)";
+    match line {
+        Line::Text(line) => execute_line(program, &line),
+        Line::Silent => render_early_error(
+            Format::PrtgV2,
+            &format!(
+                "no parameters: waited {} s for a parameter line on stdin and none came; {GIVE}",
+                wait.as_secs_f64()
+            ),
+        ),
+        Line::Ended => render_early_error(
+            Format::PrtgV2,
+            &format!("no parameters: stdin ended without a parameter line; {GIVE}"),
+        ),
+        Line::Unreadable(e) => render_early_error(
+            Format::PrtgV2,
+            &format!("cannot read the parameter line from stdin: {e}"),
+        ),
     }
 }
 
@@ -194,6 +222,22 @@ mod tests {
         assert!(r.stdout.contains("Examples:"));
         let r = run(&["starttls-cert", "--version"]);
         assert!(r.stdout.starts_with("starttls-cert "));
+    }
+
+    #[test]
+    fn the_stdin_wait_says_it_waited_for_a_parameter_line() {
+        let message = |line| {
+            let r = execute_stdin("starttls-cert", line, Duration::from_secs(10));
+            let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+            assert_eq!(v["status"], "error");
+            v["message"].as_str().unwrap().to_owned()
+        };
+        assert!(message(Line::Silent).starts_with(
+            "no parameters: waited 10 s for a parameter line on stdin and none came; "
+        ));
+        assert!(message(Line::Ended)
+            .starts_with("no parameters: stdin ended without a parameter line; "));
+        assert!(message(Line::Unreadable("not UTF-8".into())).contains("not UTF-8"));
     }
 
     #[test]

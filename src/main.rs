@@ -4,10 +4,8 @@
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 
-use starttls_cert::args::Format;
-use starttls_cert::cli::{execute, execute_line, Source};
-use starttls_cert::output::render_early_error;
-use starttls_cert::stdin_line::{read_line, Line, LIMIT, WAIT};
+use starttls_cert::cli::{execute, execute_stdin, Source};
+use starttls_cert::stdin_line::{read_line, LIMIT, WAIT};
 
 fn main() {
     // Arguments stay OsStrings: a --ca-trust path need not be UTF-8.
@@ -17,24 +15,7 @@ fn main() {
         .map(|a| a.to_string_lossy().into_owned())
         .unwrap_or_else(|| "starttls-cert".into());
     let rendered = if args.len() == 1 && !std::io::stdin().is_terminal() {
-        match read_line(std::io::stdin(), LIMIT, WAIT) {
-            Line::Text(line) => execute_line(&program, &line),
-            Line::Silent => render_early_error(
-                Format::PrtgV2,
-                &format!(
-                    "no parameters: waited {} s for a parameter line on stdin and none came; give HOST [PORT] [PROTOCOL] and options as arguments or as one line on stdin (see --help)",
-                    WAIT.as_secs()
-                ),
-            ),
-            Line::Ended => render_early_error(
-                Format::PrtgV2,
-                "no parameters: stdin ended without a parameter line; give HOST [PORT] [PROTOCOL] and options as arguments or as one line on stdin (see --help)",
-            ),
-            Line::Unreadable(e) => render_early_error(
-                Format::PrtgV2,
-                &format!("cannot read the parameter line from stdin: {e}"),
-            ),
-        }
+        execute_stdin(&program, read_line(std::io::stdin(), LIMIT, WAIT), WAIT)
     } else if args.get(1).and_then(|a| a.to_str()) == Some("demo") {
         let rest: Vec<String> = args[2..]
             .iter()
