@@ -35,7 +35,7 @@ impl Preamble {
     /// at once (nothing for SMTP, which waits for the greeting; the StartTLS
     /// request for LDAP, where the client speaks first).
     pub(crate) fn start(config: &Config, out: &mut BytesMut) -> Self {
-        match config.protocol {
+        match config.protocol() {
             Protocol::Smtp | Protocol::Lmtp => Preamble::Smtp(SmtpPreamble::new(config)),
             Protocol::Ldap => Preamble::Ldap(LdapPreamble::start(config, out)),
         }

@@ -23,6 +23,9 @@ pub struct Report {
     pub cipher_suite: CipherSuite,
     /// Whether the server proved possession of the leaf's private key.
     pub handshake_signature: HandshakeSignature,
+    /// The host name sent as SNI in the ClientHello, exactly as sent;
+    /// `None` when no SNI was sent (no name configured, or an IP address).
+    pub sni: Option<String>,
     /// The first line of the SMTP/LMTP greeting (none for LDAP).
     pub greeting: Option<String>,
     /// The EHLO/LHLO capability keywords (empty for LDAP).

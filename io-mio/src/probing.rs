@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use mio::{Interest, Token};
-use starttls_engine::{Input, Output, Probe, ProbeError};
+use starttls_engine::{Input, Output, Probe};
 
 use crate::driver::Driver;
 use crate::error::CheckError;
@@ -38,12 +38,11 @@ impl Driver {
             };
             return Next::Done(meta.index, Err(error));
         }
-        let mut config = dial.config;
-        let remaining = meta.overall_end.saturating_duration_since(now);
-        let clamped = remaining < config.timeouts.overall;
-        if clamped {
-            config.timeouts.overall = remaining;
-        }
+        // Our overall limit started before DNS and connect: hand the probe
+        // its end as an absolute deadline, named by the limit it stands for.
+        let config = dial
+            .config
+            .with_deadline(meta.overall_end, self.options.overall_timeout);
         let probing = Probing {
             stream,
             peer: addr,
@@ -52,7 +51,6 @@ impl Driver {
             writable: false,
             wait_until: now,
             connect_time: now.saturating_duration_since(since),
-            clamped,
         };
         // Data may have arrived with the connection (a greeting): the edge
         // is past, so read now rather than wait for one.
@@ -158,22 +156,6 @@ impl Driver {
                             connect_time: p.connect_time,
                             total_time: now.saturating_duration_since(meta.started),
                         }),
-                        Err(ProbeError::Timeout {
-                            phase,
-                            overall: true,
-                            ..
-                        }) if p.clamped => {
-                            let limit = self.options.overall_timeout;
-                            let error = ProbeError::Timeout {
-                                phase,
-                                limit,
-                                overall: true,
-                            };
-                            Err(CheckError::Probe {
-                                peer: p.peer,
-                                error,
-                            })
-                        }
                         Err(error) => Err(CheckError::Probe {
                             peer: p.peer,
                             error,

@@ -38,9 +38,10 @@ impl Scenario {
     /// faults, seed 0, default limits, SNI [`SERVER_NAME`], hello name
     /// [`HELLO_NAME`].
     pub fn new(personality: Personality) -> Self {
-        let mut config = Config::new(personality.protocol());
-        config.hello_name = HELLO_NAME.to_owned();
-        config.server_name = rustls_pki_types::ServerName::try_from(SERVER_NAME).ok();
+        let config = Config::new(personality.protocol())
+            .with_hello_name(HELLO_NAME)
+            .and_then(|c| c.with_server_name(SERVER_NAME))
+            .expect("the simulator's constant names are valid");
         Scenario {
             personality,
             cert: CertKind::Good,
@@ -159,7 +160,7 @@ pub fn try_run(scenario: &Scenario) -> Result<SimOutcome, Hang> {
         last_piece_at: epoch,
         log: Vec::new(),
     };
-    let timeouts = scenario.config.timeouts;
+    let timeouts = scenario.config.timeouts();
     let give_up =
         timeouts.overall.max(timeouts.phase) * 2 + timeouts.closing + Duration::from_secs(1);
     let mut probe = Probe::new(scenario.config.clone(), sim.clock.now());
