@@ -223,6 +223,8 @@ pub fn drive(config: Config, turns: &[&[u8]], driver: u8) -> Result<(), String> 
                         })
                         .map_err(|e| e.to_string());
                 }
+                // `Output` may grow: anything new is waited out like `Wait`.
+                _ => break probe.deadline(),
             }
         };
         assert!(

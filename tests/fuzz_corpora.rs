@@ -393,10 +393,8 @@ mod seeds {
                         sent.push(answer);
                     }
                 }
-                Output::Wait(_) => {
-                    probe.handle_input(Input::Closed, now);
-                }
                 Output::Done(_) => break,
+                _ => probe.handle_input(Input::Closed, now),
             }
         }
         let _ = tls.writer().flush();

@@ -177,6 +177,8 @@ fn engine_probe(
                 Output::Transmit(bytes) => to_server.extend_from_slice(&bytes),
                 Output::Wait(_) => break None,
                 Output::Done(result) => break Some(result),
+                // `Output` may grow: anything new is waited out like `Wait`.
+                _ => break None,
             }
         };
         spent += thread_cpu() - t;

@@ -22,6 +22,7 @@ pub enum Input<'a> {
 /// What the probe wants done next, from
 /// [`Probe::poll_output`](crate::Probe::poll_output).
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Output {
     /// Write these bytes to the server, then poll again.
     Transmit(Bytes),

@@ -92,6 +92,7 @@ pub enum HandshakeSignature {
 /// How the connection ended after the report was complete. None of these
 /// fail a check; they say whether the server saw a clean goodbye.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CloseOutcome {
     /// The server answered our goodbye with close_notify.
     Clean,

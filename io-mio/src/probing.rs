@@ -123,8 +123,28 @@ impl Driver {
                         Wrote::Failed(e) => return self.io_failure(meta, p, &e),
                     }
                 }
-                Output::Wait(until) => {
-                    p.wait_until = until;
+                Output::Done(result) => {
+                    self.forget(&mut p.stream);
+                    let result = match result {
+                        Ok(report) => Ok(Checked {
+                            report,
+                            peer: p.peer,
+                            connect_time: p.connect_time,
+                            total_time: now.saturating_duration_since(meta.started),
+                        }),
+                        Err(error) => Err(CheckError::Probe {
+                            peer: p.peer,
+                            error,
+                        }),
+                    };
+                    return Next::Done(meta.index, result);
+                }
+                wait => {
+                    // `Output` may grow: anything new is waited out like `Wait`.
+                    p.wait_until = match wait {
+                        Output::Wait(until) => until,
+                        _ => p.probe.deadline(),
+                    };
                     let want_writable = !p.unsent.is_empty();
                     if want_writable != p.writable {
                         let interest = if want_writable {
@@ -146,22 +166,6 @@ impl Driver {
                         meta,
                         state: State::Probing(p),
                     });
-                }
-                Output::Done(result) => {
-                    self.forget(&mut p.stream);
-                    let result = match result {
-                        Ok(report) => Ok(Checked {
-                            report,
-                            peer: p.peer,
-                            connect_time: p.connect_time,
-                            total_time: now.saturating_duration_since(meta.started),
-                        }),
-                        Err(error) => Err(CheckError::Probe {
-                            peer: p.peer,
-                            error,
-                        }),
-                    };
-                    return Next::Done(meta.index, result);
                 }
             }
         }

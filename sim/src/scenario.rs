@@ -183,7 +183,12 @@ pub fn try_run(scenario: &Scenario) -> Result<SimOutcome, Hang> {
                     server_log: sim.log,
                 });
             }
-            Output::Wait(deadline) => {
+            wait => {
+                // `Output` may grow: anything new is waited out like `Wait`.
+                let deadline = match wait {
+                    Output::Wait(deadline) => deadline,
+                    _ => probe.deadline(),
+                };
                 if sim.queue.is_empty() && !sim.wire.is_closed() {
                     // Only an endless reply can be left: pull one piece.
                     if let Some(out) = sim.server.poll_output() {
