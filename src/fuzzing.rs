@@ -172,15 +172,17 @@ pub fn probe_stream_outcome(data: &[u8]) -> Option<Result<(), String>> {
     let [protocol, driver, stream @ ..] = data else {
         return None;
     };
-    let protocol = match protocol % 3 {
-        0 => Protocol::Smtp,
-        1 => Protocol::Lmtp,
-        _ => Protocol::Ldap,
-    };
-    let config = Config::new(protocol)
+    let config = Config::new(protocol_for(*protocol))
         .with_server_name("mail.sim.test")
         .expect("a valid name");
     Some(drive(config, &length_prefixed(stream), *driver))
+}
+
+/// The protocol a [`probe_stream`] input's first byte selects: the byte
+/// modulo the number of protocols indexes [`Protocol::ALL`], so a new
+/// protocol is fuzzed as soon as it is listed there.
+pub fn protocol_for(steer: u8) -> Protocol {
+    Protocol::ALL[usize::from(steer) % Protocol::ALL.len()]
 }
 
 /// Splits `[len u16 BE] [bytes]...` into its parts; the last part may be

@@ -438,10 +438,10 @@ mod seeds {
             ),
             ("openldap", Protocol::Ldap, vec![&ldap_ok]),
         ];
-        let protocol_byte = |p: Protocol| match p {
-            Protocol::Smtp => 0u8,
-            Protocol::Lmtp => 1,
-            Protocol::Ldap => 2,
+        // The harness picks `Protocol::ALL[byte % len]`.
+        let protocol_byte = |p: Protocol| {
+            let index = Protocol::ALL.iter().position(|&x| x == p);
+            u8::try_from(index.expect("every protocol is in Protocol::ALL")).expect("few protocols")
         };
         for (i, (name, protocol, plaintext)) in sessions.iter().enumerate() {
             for (tls12, version) in [(true, "tls12"), (false, "tls13")] {

@@ -32,6 +32,34 @@ impl Protocol {
         }
     }
 
+    /// The protocol's name on the command line and in parameter strings
+    /// (`smtp`, `lmtp`, `ldap`).
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Protocol::Smtp => "smtp",
+            Protocol::Lmtp => "lmtp",
+            Protocol::Ldap => "ldap",
+        }
+    }
+
+    /// One line saying what the probe speaks, for `--help` and listings.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Protocol::Smtp => "SMTP STARTTLS (EHLO)",
+            Protocol::Lmtp => "LMTP STARTTLS (LHLO)",
+            Protocol::Ldap => "LDAP StartTLS extended operation",
+        }
+    }
+
+    /// The protocol whose [`keyword`](Protocol::keyword) is `text`, in any
+    /// letter case.
+    pub fn from_keyword(text: &str) -> Option<Protocol> {
+        Protocol::ALL
+            .iter()
+            .copied()
+            .find(|p| p.keyword().eq_ignore_ascii_case(text))
+    }
+
     /// The well-known port a server of this protocol listens on for STARTTLS.
     pub fn default_port(self) -> u16 {
         match self {
@@ -377,6 +405,16 @@ mod tests {
             assert_eq!(position(*p), i, "{p} out of place in Protocol::ALL");
         }
         assert_eq!(Protocol::ALL.len(), 3);
+    }
+
+    #[test]
+    fn keywords_round_trip_in_any_case() {
+        for &p in Protocol::ALL {
+            assert_eq!(Protocol::from_keyword(p.keyword()), Some(p));
+            assert_eq!(Protocol::from_keyword(&p.keyword().to_uppercase()), Some(p));
+            assert!(!p.summary().is_empty());
+        }
+        assert_eq!(Protocol::from_keyword("imap"), None);
     }
 
     #[test]

@@ -136,6 +136,14 @@
 //!   as a pure function of the chain, the options and the time.
 //! - [`ldap`]: the LDAP StartTLS request, reply decoder and [`ldap::LdapError`].
 //!
+//! ## Adding a protocol
+//!
+//! [`Protocol::ALL`] lists every protocol; the command's names, the
+//! simulator's personalities, the fuzz harness and its seed corpus are
+//! driven by it, and the test `tests/protocol_coverage.rs` of the command
+//! fails when one of them misses a protocol. The step-by-step checklist is
+//! in the docs of the (private) `preamble` module, `src/preamble.rs`.
+//!
 //! [`Instant`]: std::time::Instant
 
 #![forbid(unsafe_code)]
