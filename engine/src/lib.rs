@@ -152,6 +152,8 @@
 pub mod analysis;
 mod config;
 mod error;
+#[doc(hidden)]
+pub mod internals;
 mod io;
 pub mod ldap;
 mod phase;
