@@ -73,3 +73,27 @@ fn the_earlier_of_deadline_and_overall_limit_wins() {
     let probe = Probe::new(config, start);
     assert_eq!(probe.deadline(), start + Duration::from_secs(3));
 }
+
+#[test]
+fn the_report_carries_the_sni_sent_and_none_for_an_ip_address() {
+    use starttls_sim::personality::Personality;
+    use starttls_sim::{run, Scenario};
+
+    let named = run(&Scenario::new(Personality::Postfix));
+    let report = named.result.expect("a clean run");
+    assert_eq!(
+        report.sni.as_deref(),
+        Some(starttls_sim::certs::SERVER_NAME)
+    );
+
+    let mut by_address = Scenario::new(Personality::OpenLdap);
+    by_address.config = Config::new(Protocol::Ldap)
+        .with_server_name("192.0.2.7")
+        .unwrap();
+    let report = run(&by_address).result.expect("a clean run");
+    assert_eq!(report.sni, None, "RFC 6066: no IP address in SNI");
+
+    let mut unnamed = Scenario::new(Personality::Exim);
+    unnamed.config = Config::new(Protocol::Smtp);
+    assert_eq!(run(&unnamed).result.expect("a clean run").sni, None);
+}
