@@ -171,3 +171,10 @@ pub use phase::Phase;
 pub use probe::Probe;
 pub use report::{CloseOutcome, HandshakeSignature, PhaseTiming, Report};
 pub use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+
+/// The rustls this engine is built with, so embedders match on
+/// [`Report::tls_version`], [`Report::cipher_suite`] and the TLS errors
+/// inside [`ProbeError`] (alerts included) without a version mismatch.
+pub use rustls;
+/// The negotiated version and suite types of [`Report`].
+pub use rustls::{CipherSuite, ProtocolVersion};
