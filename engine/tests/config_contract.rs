@@ -97,3 +97,21 @@ fn the_report_carries_the_sni_sent_and_none_for_an_ip_address() {
     unnamed.config = Config::new(Protocol::Smtp);
     assert_eq!(run(&unnamed).result.expect("a clean run").sni, None);
 }
+
+#[test]
+fn endless_limits_run_whole_simulated_checks_without_overflow() {
+    use starttls_sim::personality::Personality;
+    use starttls_sim::{try_run, Scenario};
+
+    for personality in [Personality::Postscreen, Personality::GreetingRefused] {
+        let mut scenario = Scenario::new(personality);
+        scenario.config = scenario.config.clone().with_timeouts(endless()).unwrap();
+        let outcome = try_run(&scenario).expect("the run ends");
+        assert_eq!(
+            outcome.result.is_ok(),
+            personality.expected_failure().is_none(),
+            "{personality:?}: {:?}",
+            outcome.result
+        );
+    }
+}

@@ -161,8 +161,13 @@ pub fn try_run(scenario: &Scenario) -> Result<SimOutcome, Hang> {
         log: Vec::new(),
     };
     let timeouts = scenario.config.timeouts();
-    let give_up =
-        timeouts.overall.max(timeouts.phase) * 2 + timeouts.closing + Duration::from_secs(1);
+    // Saturating: `Duration::MAX` is a valid time limit.
+    let give_up = timeouts
+        .overall
+        .max(timeouts.phase)
+        .saturating_mul(2)
+        .saturating_add(timeouts.closing)
+        .saturating_add(Duration::from_secs(1));
     let mut probe = Probe::new(scenario.config.clone(), sim.clock.now());
     let mut max_buffered = probe.buffered();
     sim.schedule_pending();
