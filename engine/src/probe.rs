@@ -262,8 +262,8 @@ impl Probe {
     }
 }
 
-/// `t + d`, or the latest instant this platform can represent past `t` when
-/// that overflows (found by halving `d`, at most 64 steps).
+/// `t + d`, or when that overflows a far instant past `t` that this
+/// platform can represent (found by halving `d`, at most about 100 steps).
 fn later(t: Instant, d: Duration) -> Instant {
     let mut step = d;
     loop {
