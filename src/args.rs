@@ -3,7 +3,9 @@
 
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
+use clap::builder::PossibleValue;
 use clap::{Parser, ValueEnum};
 use starttls_engine::analysis::NameCheck;
 use starttls_engine::Protocol;
@@ -41,26 +43,48 @@ pub enum Format {
     Nagios,
 }
 
-/// The protocol spoken before TLS.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-#[value(rename_all = "lower")]
-pub enum ProtocolArg {
-    /// SMTP STARTTLS (EHLO).
-    Smtp,
-    /// LMTP STARTTLS (LHLO).
-    Lmtp,
-    /// LDAP StartTLS extended operation.
-    Ldap,
+/// The protocol spoken before TLS: any of [`Protocol::ALL`], by its
+/// [`keyword`](Protocol::keyword).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProtocolArg(pub Protocol);
+
+impl ValueEnum for ProtocolArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        static VARIANTS: OnceLock<Vec<ProtocolArg>> = OnceLock::new();
+        VARIANTS.get_or_init(|| Protocol::ALL.iter().map(|&p| ProtocolArg(p)).collect())
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.0.keyword()).help(self.0.summary()))
+    }
 }
 
 impl From<ProtocolArg> for Protocol {
     fn from(p: ProtocolArg) -> Protocol {
-        match p {
-            ProtocolArg::Smtp => Protocol::Smtp,
-            ProtocolArg::Lmtp => Protocol::Lmtp,
-            ProtocolArg::Ldap => Protocol::Ldap,
-        }
+        p.0
     }
+}
+
+/// The port argument's help, with every protocol's default port.
+fn port_help() -> String {
+    let defaults: Vec<String> = Protocol::ALL
+        .iter()
+        .map(|p| format!("{} for {}", p.default_port(), p.keyword()))
+        .collect();
+    format!("TCP port [default: {}]", defaults.join(", "))
+}
+
+/// The protocol keywords as a sentence, `smtp, lmtp or ldap`, for messages.
+pub fn protocol_list() -> &'static str {
+    static LIST: OnceLock<String> = OnceLock::new();
+    LIST.get_or_init(|| {
+        let names: Vec<&str> = Protocol::ALL.iter().map(|p| p.keyword()).collect();
+        match names.split_last() {
+            Some((last, [])) => (*last).to_owned(),
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+            None => String::new(),
+        }
+    })
 }
 
 fn name_check(value: &str) -> Result<NameCheck, String> {
@@ -109,11 +133,11 @@ pub struct Cli {
     pub host: String,
 
     /// TCP port [default: 25 for smtp, 24 for lmtp, 389 for ldap]
-    #[arg(value_parser = port_number, allow_negative_numbers = true)]
+    #[arg(value_parser = port_number, allow_negative_numbers = true, help = port_help())]
     pub port: Option<u16>,
 
     /// Protocol before TLS: smtp, lmtp or ldap [default: smtp]
-    #[arg(value_enum, ignore_case = true)]
+    #[arg(value_enum, ignore_case = true, help = format!("Protocol before TLS: {} [default: smtp]", protocol_list()))]
     pub protocol: Option<ProtocolArg>,
 
     /// The old sensor's parameter string, e.g. "port: 25, protocol: smtp, cert_domainname: mx.example.com, cert_domainname_validation: cn_san"
@@ -211,7 +235,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(cli.port, Some(389));
-        assert_eq!(cli.protocol, Some(ProtocolArg::Ldap));
+        assert_eq!(cli.protocol, Some(ProtocolArg(Protocol::Ldap)));
         assert_eq!(cli.name_validation, Some(NameCheck::CnSan));
         assert_eq!(cli.format, Format::PrtgV2);
         assert_eq!(cli.timeout, 20);

@@ -16,6 +16,7 @@ use starttls_engine::analysis::{analyze, AnalysisOptions, NameCheck, TrustStore}
 use starttls_engine::ldap::{decode_start_tls_response, LdapError};
 use starttls_engine::smtp::{Reply, ReplyError, ReplyReader};
 use starttls_engine::{CertificateDer, Config, Input, Limits, Output, Probe, Protocol, UnixTime};
+use starttls_sim::rng::SimRng;
 
 /// A probe must never hold more than this, whatever the server sends.
 pub const MAX_PROBE_BUFFERED: usize = 64 * 1024;
@@ -25,35 +26,25 @@ pub const MAX_PROBE_BUFFERED: usize = 64 * 1024;
 /// [`starttls_engine::analysis::MAX_CHAIN_LEN`], to reach that check).
 const MAX_PARTS: usize = 80;
 
-/// A tiny deterministic generator (splitmix64) for split points and delays.
-struct Rng(u64);
+/// The simulator's SplitMix64 generator, seeded from a steering byte so
+/// the same input always takes the same splits and delays.
+fn seeded(seed: u8) -> SimRng {
+    SimRng::new(u64::from(seed).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x5851_f42d_4c95_7f2d)
+}
 
-impl Rng {
-    fn new(seed: u8) -> Self {
-        Rng(u64::from(seed).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x5851_f42d_4c95_7f2d)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `1..=max`.
-    fn size(&mut self, max: usize) -> usize {
-        1 + (self.next() % max as u64) as usize
-    }
+/// A number in `1..=max`.
+fn size(rng: &mut SimRng, max: usize) -> usize {
+    let max64 = u64::try_from(max).unwrap_or(u64::MAX);
+    usize::try_from(rng.between(1, max64)).unwrap_or(max)
 }
 
 /// How a byte stream is cut into pieces, chosen by a steering byte.
-fn piece_size(style: u8, rng: &mut Rng, remaining: usize) -> usize {
+fn piece_size(style: u8, rng: &mut SimRng, remaining: usize) -> usize {
     let size = match style % 4 {
         0 => remaining,
         1 => 1,
-        2 => rng.size(16),
-        _ => rng.size(1500),
+        2 => size(rng, 16),
+        _ => size(rng, 1500),
     };
     size.min(remaining)
 }
@@ -62,7 +53,7 @@ fn piece_size(style: u8, rng: &mut Rng, remaining: usize) -> usize {
 /// stopped it, if any.
 fn read_replies(data: &[u8], style: u8, seed: u8) -> (Vec<Reply>, Option<ReplyError>) {
     let mut reader = ReplyReader::new(Limits::default());
-    let mut rng = Rng::new(seed);
+    let mut rng = seeded(seed);
     let mut replies = Vec::new();
     let mut rest = data;
     while !rest.is_empty() {
@@ -172,15 +163,17 @@ pub fn probe_stream_outcome(data: &[u8]) -> Option<Result<(), String>> {
     let [protocol, driver, stream @ ..] = data else {
         return None;
     };
-    let protocol = match protocol % 3 {
-        0 => Protocol::Smtp,
-        1 => Protocol::Lmtp,
-        _ => Protocol::Ldap,
-    };
-    let config = Config::new(protocol)
+    let config = Config::new(protocol_for(*protocol))
         .with_server_name("mail.sim.test")
         .expect("a valid name");
     Some(drive(config, &length_prefixed(stream), *driver))
+}
+
+/// The protocol a [`probe_stream`] input's first byte selects: the byte
+/// modulo the number of protocols indexes [`Protocol::ALL`], so a new
+/// protocol is fuzzed as soon as it is listed there.
+pub fn protocol_for(steer: u8) -> Protocol {
+    Protocol::ALL[usize::from(steer) % Protocol::ALL.len()]
 }
 
 /// Splits `[len u16 BE] [bytes]...` into its parts; the last part may be
@@ -203,7 +196,7 @@ fn length_prefixed(mut rest: &[u8]) -> Vec<&[u8]> {
 pub fn drive(config: Config, turns: &[&[u8]], driver: u8) -> Result<(), String> {
     let t0 = Instant::now();
     let mut now = t0;
-    let mut rng = Rng::new(driver >> 4);
+    let mut rng = seeded(driver >> 4);
     let mut probe = Probe::new(config, now);
     let total: usize = turns.iter().map(|t| t.len()).sum();
     let mut turns = turns.iter().copied();
@@ -223,6 +216,8 @@ pub fn drive(config: Config, turns: &[&[u8]], driver: u8) -> Result<(), String> 
                         })
                         .map_err(|e| e.to_string());
                 }
+                // `Output` may grow: anything new is waited out like `Wait`.
+                _ => break probe.deadline(),
             }
         };
         assert!(
@@ -244,9 +239,9 @@ pub fn drive(config: Config, turns: &[&[u8]], driver: u8) -> Result<(), String> 
         }
         let delay = match (driver >> 2) % 4 {
             0 => Duration::ZERO,
-            1 => Duration::from_millis(rng.next() % 50),
-            2 => Duration::from_millis(rng.next() % 4000),
-            _ => Duration::from_millis(rng.next() % 12_000),
+            1 => Duration::from_millis(rng.next_u64() % 50),
+            2 => Duration::from_millis(rng.next_u64() % 4000),
+            _ => Duration::from_millis(rng.next_u64() % 12_000),
         };
         let arrival = now + delay;
         if arrival >= deadline {

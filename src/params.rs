@@ -109,12 +109,8 @@ pub fn parse(text: &str) -> Result<Params, ParamsError> {
                 params.port.replace(port).is_some()
             }
             "protocol" => {
-                let protocol = match value.to_ascii_lowercase().as_str() {
-                    "smtp" => Protocol::Smtp,
-                    "lmtp" => Protocol::Lmtp,
-                    "ldap" => Protocol::Ldap,
-                    _ => return Err(bad("protocol", "smtp, lmtp or ldap")),
-                };
+                let protocol = Protocol::from_keyword(value)
+                    .ok_or_else(|| bad("protocol", crate::args::protocol_list()))?;
                 params.protocol.replace(protocol).is_some()
             }
             "cert_domainname" => {

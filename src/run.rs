@@ -93,12 +93,13 @@ pub fn engine_config(request: &Request) -> Result<Config, UsageError> {
             .with_server_name(name)
             .map_err(|e| UsageError(e.to_string()))?;
     }
-    config.timeouts = Timeouts {
-        phase: request.timeout.min(Duration::from_secs(10)),
-        overall: request.timeout,
-        closing: Duration::from_secs(2),
-    };
-    Ok(config)
+    config
+        .with_timeouts(Timeouts {
+            phase: request.timeout.min(Duration::from_secs(10)),
+            overall: request.timeout,
+            closing: Duration::from_secs(2),
+        })
+        .map_err(|e| UsageError(e.to_string()))
 }
 
 /// Analysis options for a request, with the trust store already loaded.

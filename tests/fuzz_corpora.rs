@@ -115,6 +115,7 @@ mod seeds {
     use rustls_pki_types::PrivateKeyDer;
     use starttls_engine::ldap::{NOTICE_OF_DISCONNECTION_OID, START_TLS_OID};
     use starttls_engine::{CertificateDer, Config, Input, Output, Probe, Protocol};
+    use starttls_sim::ber::{self, LengthForm};
     use starttls_sim::certs::{CertKind, KeyKind, TestPki};
     use starttls_sim::personality::Personality;
     use starttls_sim::scenario::Traffic;
@@ -203,23 +204,14 @@ mod seeds {
         seeds
     }
 
-    /// A BER element with a short or two-octet length.
+    /// A BER element, shortest length form (the simulator's encoder).
     fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-        let mut out = vec![tag];
-        match content.len() {
-            n @ 0..=0x7f => out.push(n as u8),
-            n => out.extend([0x82, (n >> 8) as u8, n as u8]),
-        }
-        out.extend_from_slice(content);
-        out
+        ber::tlv(tag, content, LengthForm::Shortest)
     }
 
     /// Active Directory's four-octet lengths.
     fn tlv4(tag: u8, content: &[u8]) -> Vec<u8> {
-        let mut out = vec![tag, 0x84];
-        out.extend((content.len() as u32).to_be_bytes());
-        out.extend_from_slice(content);
-        out
+        ber::tlv(tag, content, LengthForm::Long4)
     }
 
     fn ext_resp(id: u8, code: u8, diagnostic: &[u8], name: Option<&str>) -> Vec<u8> {
@@ -393,10 +385,8 @@ mod seeds {
                         sent.push(answer);
                     }
                 }
-                Output::Wait(_) => {
-                    probe.handle_input(Input::Closed, now);
-                }
                 Output::Done(_) => break,
+                _ => probe.handle_input(Input::Closed, now),
             }
         }
         let _ = tls.writer().flush();
@@ -440,10 +430,10 @@ mod seeds {
             ),
             ("openldap", Protocol::Ldap, vec![&ldap_ok]),
         ];
-        let protocol_byte = |p: Protocol| match p {
-            Protocol::Smtp => 0u8,
-            Protocol::Lmtp => 1,
-            Protocol::Ldap => 2,
+        // The harness picks `Protocol::ALL[byte % len]`.
+        let protocol_byte = |p: Protocol| {
+            let index = Protocol::ALL.iter().position(|&x| x == p);
+            u8::try_from(index.expect("every protocol is in Protocol::ALL")).expect("few protocols")
         };
         for (i, (name, protocol, plaintext)) in sessions.iter().enumerate() {
             for (tls12, version) in [(true, "tls12"), (false, "tls13")] {

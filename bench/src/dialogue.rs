@@ -12,6 +12,7 @@ use std::io::{Read, Write};
 use std::sync::Arc;
 
 use rustls::{ServerConfig, ServerConnection};
+use starttls_sim::ber;
 
 /// The protocol a listener speaks before TLS.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -130,10 +131,17 @@ impl Dialogue {
 
     /// Answers one complete LDAP message; returns its length.
     fn ldap_message(&mut self) -> Option<usize> {
-        let Some((total, id, op)) = parse_ldap(&self.plain) else {
-            if self.plain.len() >= 2 && ber_length(&self.plain).is_none() {
-                self.finished = true;
-            }
+        let total = match ber::header(&self.plain)? {
+            Ok((header, len)) => header.saturating_add(len),
+            Err(()) => usize::MAX,
+        };
+        if total > MAX_LDAP_MESSAGE {
+            self.finished = true;
+            return None;
+        }
+        let message = self.plain.get(..total)?;
+        let Some((id, op)) = parse_ldap(message) else {
+            self.finished = true;
             return None;
         };
         if op == 0x77 {
@@ -213,41 +221,25 @@ impl Dialogue {
     }
 }
 
-/// The length of the BER element at the start of `buf` (header included),
-/// or `None` when the header is incomplete or not a short/1-2 byte length.
-fn ber_length(buf: &[u8]) -> Option<usize> {
-    let first = *buf.get(1)?;
-    match first {
-        0..=0x7f => Some(2 + first as usize),
-        0x81 => Some(3 + *buf.get(2)? as usize),
-        0x82 => Some(4 + u16::from_be_bytes([*buf.get(2)?, *buf.get(3)?]) as usize),
-        _ => None,
-    }
-}
+/// The largest LDAP message the bench server reads (its clients send
+/// StartTLS and unbind requests of a few dozen bytes).
+const MAX_LDAP_MESSAGE: usize = 4096;
 
-/// A complete LDAPMessage at the start of `buf`: its total length, the
-/// message id's content bytes and the operation's tag.
-fn parse_ldap(buf: &[u8]) -> Option<(usize, Vec<u8>, u8)> {
-    if *buf.first()? != 0x30 {
+/// The message id's content bytes and the operation's tag of the complete
+/// LDAPMessage `message` (framed with the simulator's BER framer).
+fn parse_ldap(message: &[u8]) -> Option<(Vec<u8>, u8)> {
+    if *message.first()? != 0x30 {
         return None;
     }
-    let total = ber_length(buf)?;
-    if buf.len() < total {
-        return None;
-    }
-    let header = match buf[1] {
-        0..=0x7f => 2,
-        0x81 => 3,
-        _ => 4,
-    };
-    let body = &buf[header..total];
+    let (header, _) = ber::header(message)?.ok()?;
+    let body = message.get(header..)?;
     if *body.first()? != 0x02 {
         return None;
     }
-    let id_len = *body.get(1)? as usize;
+    let id_len = usize::from(*body.get(1)?);
     let id = body.get(2..2 + id_len)?.to_vec();
     let op = *body.get(2 + id_len)?;
-    Some((total, id, op))
+    Some((id, op))
 }
 
 #[cfg(test)]

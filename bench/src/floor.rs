@@ -7,65 +7,22 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::Resumption;
-use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, WebPkiSupportedAlgorithms};
-use rustls::{
-    ClientConfig, ClientConnection, DigitallySignedStruct, ServerConfig, ServerConnection,
-    SignatureScheme,
-};
-use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, ClientConnection, ServerConfig, ServerConnection};
+use rustls_pki_types::ServerName;
 use starttls_engine::{Config, Input, Output, Probe, Protocol};
 
 use crate::dialogue::{Dialogue, Kind};
 use crate::rusage::thread_cpu;
 use crate::transcript::Transcript;
 
-/// Accepts any certificate but verifies the handshake signature, as the
-/// engine's verifier does: the cryptographic work of a check, no more.
-#[derive(Debug)]
-pub(crate) struct SignatureOnly(WebPkiSupportedAlgorithms);
-
-impl ServerCertVerifier for SignatureOnly {
-    fn verify_server_cert(
-        &self,
-        _: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(message, cert, dss, &self.0)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(message, cert, dss, &self.0)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_schemes()
-    }
-}
-
 /// A client configuration built once, as the engine builds one per probe:
 /// ring, TLS 1.2 and 1.3, no resumption.
 pub(crate) fn client_config() -> Result<Arc<ClientConfig>, String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier = Arc::new(SignatureOnly(provider.signature_verification_algorithms));
+    // The probe's own verifier, so the control cannot drift from it.
+    let verifier =
+        starttls_engine::internals::probe_verifier(provider.signature_verification_algorithms);
     let mut config = ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(rustls::ALL_VERSIONS)
         .map_err(|e| e.to_string())?
@@ -177,6 +134,8 @@ fn engine_probe(
                 Output::Transmit(bytes) => to_server.extend_from_slice(&bytes),
                 Output::Wait(_) => break None,
                 Output::Done(result) => break Some(result),
+                // `Output` may grow: anything new is waited out like `Wait`.
+                _ => break None,
             }
         };
         spent += thread_cpu() - t;

@@ -97,13 +97,14 @@ impl Batch {
 /// (`starttls-bench many-once`).
 pub fn run_once(protocol: Protocol, addr: SocketAddr, concurrency: usize, checks: usize) {
     raise_open_files(concurrency as u64 * 2 + 1024);
-    let mut config = Config::new(protocol);
     // Generous limits: on two shared cores ten thousand handshakes queue up.
-    config.timeouts = Timeouts {
-        phase: Duration::from_secs(60),
-        overall: Duration::from_secs(120),
-        closing: Duration::from_secs(10),
-    };
+    let config = Config::new(protocol)
+        .with_timeouts(Timeouts {
+            phase: Duration::from_secs(60),
+            overall: Duration::from_secs(120),
+            closing: Duration::from_secs(10),
+        })
+        .expect("positive time limits");
     let targets: Vec<Target> = (0..checks)
         .map(|_| Target::new(addr.ip().to_string(), addr.port(), config.clone()))
         .collect();

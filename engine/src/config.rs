@@ -1,7 +1,7 @@
 //! What a probe is asked to do: protocol, names, time limits and buffer bounds.
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rustls_pki_types::ServerName;
 
@@ -17,6 +17,12 @@ pub enum Protocol {
 }
 
 impl Protocol {
+    /// Every protocol the engine speaks, in the order the command lists
+    /// them. The CLI's protocol names, the simulator's personalities, the
+    /// fuzz harness and its seed corpora are all driven by this list, and a
+    /// test fails when one of them misses a protocol.
+    pub const ALL: &'static [Protocol] = &[Protocol::Smtp, Protocol::Lmtp, Protocol::Ldap];
+
     /// The protocol's name as users write it (`SMTP`, `LMTP`, `LDAP`).
     pub fn name(self) -> &'static str {
         match self {
@@ -24,6 +30,34 @@ impl Protocol {
             Protocol::Lmtp => "LMTP",
             Protocol::Ldap => "LDAP",
         }
+    }
+
+    /// The protocol's name on the command line and in parameter strings
+    /// (`smtp`, `lmtp`, `ldap`).
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Protocol::Smtp => "smtp",
+            Protocol::Lmtp => "lmtp",
+            Protocol::Ldap => "ldap",
+        }
+    }
+
+    /// One line saying what the probe speaks, for `--help` and listings.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Protocol::Smtp => "SMTP STARTTLS (EHLO)",
+            Protocol::Lmtp => "LMTP STARTTLS (LHLO)",
+            Protocol::Ldap => "LDAP StartTLS extended operation",
+        }
+    }
+
+    /// The protocol whose [`keyword`](Protocol::keyword) is `text`, in any
+    /// letter case.
+    pub fn from_keyword(text: &str) -> Option<Protocol> {
+        Protocol::ALL
+            .iter()
+            .copied()
+            .find(|p| p.keyword().eq_ignore_ascii_case(text))
     }
 
     /// The well-known port a server of this protocol listens on for STARTTLS.
@@ -80,6 +114,67 @@ pub struct Limits {
     pub ldap_message: usize,
 }
 
+impl Limits {
+    /// The smallest value [`Config::with_limits`] accepts for each field:
+    /// a 512-byte line (RFC 5321 section 4.5.3.1.5), one line, one line's
+    /// bytes and a 64-byte LDAP message.
+    pub const MIN: Limits = Limits {
+        reply_line: 512,
+        reply_lines: 1,
+        reply_bytes: 512,
+        ldap_message: 64,
+    };
+
+    /// The largest value [`Config::with_limits`] accepts for each field, so
+    /// a probe never holds more than about 1 MiB for the server.
+    pub const MAX: Limits = Limits {
+        reply_line: 64 * 1024,
+        reply_lines: 10_000,
+        reply_bytes: 1024 * 1024,
+        ldap_message: 1024 * 1024,
+    };
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let fields = [
+            (
+                "reply_line",
+                self.reply_line,
+                Self::MIN.reply_line,
+                Self::MAX.reply_line,
+            ),
+            (
+                "reply_lines",
+                self.reply_lines,
+                Self::MIN.reply_lines,
+                Self::MAX.reply_lines,
+            ),
+            (
+                "reply_bytes",
+                self.reply_bytes,
+                self.reply_line.max(Self::MIN.reply_bytes),
+                Self::MAX.reply_bytes,
+            ),
+            (
+                "ldap_message",
+                self.ldap_message,
+                Self::MIN.ldap_message,
+                Self::MAX.ldap_message,
+            ),
+        ];
+        for (name, value, min, max) in fields {
+            if !(min..=max).contains(&value) {
+                return Err(ConfigError::LimitOutOfRange {
+                    name,
+                    value,
+                    min,
+                    max,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Default for Limits {
     /// 1 KiB lines (RFC 5321 allows 512), 128 lines and 16 KiB a reply,
     /// 16 KiB for an LDAP extended response.
@@ -94,25 +189,49 @@ impl Default for Limits {
 }
 
 /// Everything a [`Probe`](crate::Probe) needs to know before it starts.
+///
+/// The fields are private and every setter checks its value, so a `Config`
+/// that exists is one a probe can use: the hello name cannot smuggle a
+/// second command into `EHLO`, the SNI name is a valid DNS name, time limits
+/// are not zero and buffer bounds stay within [`Limits::MAX`].
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// use starttls_engine::{Config, Protocol, Timeouts};
+///
+/// let config = Config::new(Protocol::Smtp)
+///     .with_server_name("mail.example.com")?
+///     .with_hello_name("monitor.example.net")?
+///     .with_timeouts(Timeouts { overall: Duration::from_secs(15), ..Timeouts::default() })?;
+/// assert_eq!(config.hello_name(), "monitor.example.net");
+/// assert!(Config::new(Protocol::Smtp).with_hello_name("x\r\nMAIL FROM:<a@b>").is_err());
+/// # Ok::<(), starttls_engine::ConfigError>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// The plaintext protocol before TLS.
-    pub protocol: Protocol,
-    /// The name sent in `EHLO` / `LHLO`. The engine cannot look up the local
-    /// host name (it does no I/O); drivers should set the machine's name.
-    pub hello_name: String,
-    /// The name sent as SNI in the ClientHello. `None`, or an IP address,
-    /// sends no SNI (RFC 6066 forbids IP addresses there).
-    pub server_name: Option<ServerName<'static>>,
-    /// Phase and overall time limits.
-    pub timeouts: Timeouts,
-    /// Buffer bounds.
-    pub limits: Limits,
+    protocol: Protocol,
+    hello_name: String,
+    server_name: Option<ServerName<'static>>,
+    timeouts: Timeouts,
+    limits: Limits,
+    deadline: Option<Deadline>,
+}
+
+/// An absolute end for the whole check, set by a driver whose own limit
+/// started before the probe did (for example before DNS and connect).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Deadline {
+    /// The instant the check must be over.
+    pub at: Instant,
+    /// The limit this instant stands for, named in the timeout error
+    /// ("timed out after 30 s overall").
+    pub limit: Duration,
 }
 
 impl Config {
-    /// A configuration for `protocol` with default limits, `localhost` as
-    /// the hello name and no SNI.
+    /// A configuration for `protocol` with default [`Timeouts`] and
+    /// [`Limits`], `localhost` as the hello name, no SNI and no absolute
+    /// deadline.
     pub fn new(protocol: Protocol) -> Self {
         Config {
             protocol,
@@ -120,6 +239,7 @@ impl Config {
             server_name: None,
             timeouts: Timeouts::default(),
             limits: Limits::default(),
+            deadline: None,
         }
     }
 
@@ -134,7 +254,9 @@ impl Config {
     }
 
     /// Sets the name sent in `EHLO` / `LHLO`. It must be a non-empty run of
-    /// printable ASCII without spaces, or an address literal like `[192.0.2.1]`.
+    /// printable ASCII without spaces (so no CR, LF or second command), at
+    /// most 255 characters, such as `mx.example.net` or an address literal
+    /// like `[192.0.2.1]`.
     pub fn with_hello_name(mut self, name: &str) -> Result<Self, ConfigError> {
         let ok =
             !name.is_empty() && name.len() <= 255 && name.bytes().all(|b| b.is_ascii_graphic());
@@ -144,15 +266,95 @@ impl Config {
         self.hello_name = name.to_owned();
         Ok(self)
     }
+
+    /// Sets the time limits. `phase` and `overall` must not be zero (a
+    /// probe with no time cannot read a greeting); `closing` may be zero,
+    /// which ends the check as soon as the goodbye is sent. Any length is
+    /// accepted, `Duration::MAX` included: deadlines saturate.
+    pub fn with_timeouts(mut self, timeouts: Timeouts) -> Result<Self, ConfigError> {
+        if timeouts.phase.is_zero() {
+            return Err(ConfigError::ZeroTimeout("phase"));
+        }
+        if timeouts.overall.is_zero() {
+            return Err(ConfigError::ZeroTimeout("overall"));
+        }
+        self.timeouts = timeouts;
+        Ok(self)
+    }
+
+    /// Sets the buffer bounds; each must lie in its range
+    /// ([`Limits::MIN`]..=[`Limits::MAX`]) and a reply's byte bound must hold
+    /// at least one line.
+    pub fn with_limits(mut self, limits: Limits) -> Result<Self, ConfigError> {
+        limits.validate()?;
+        self.limits = limits;
+        Ok(self)
+    }
+
+    /// Sets an absolute end for the whole check, on top of
+    /// [`Timeouts::overall`] (whichever comes first wins). A driver whose
+    /// own overall limit started before the connection was up passes it
+    /// here instead of shortening the timeouts.
+    pub fn with_deadline(mut self, at: Instant, limit: Duration) -> Self {
+        self.deadline = Some(Deadline { at, limit });
+        self
+    }
+
+    /// The plaintext protocol before TLS.
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
+    }
+
+    /// The name sent in `EHLO` / `LHLO`. The engine cannot look up the
+    /// local host name (it does no I/O); drivers should set the machine's
+    /// name.
+    pub fn hello_name(&self) -> &str {
+        &self.hello_name
+    }
+
+    /// The name for the ClientHello. `None`, or an IP address, sends no SNI
+    /// (RFC 6066 forbids IP addresses there).
+    pub fn server_name(&self) -> Option<&ServerName<'static>> {
+        self.server_name.as_ref()
+    }
+
+    /// The phase, overall and closing time limits.
+    pub fn timeouts(&self) -> Timeouts {
+        self.timeouts
+    }
+
+    /// The buffer bounds.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// The absolute end set with [`Config::with_deadline`], if any.
+    pub fn deadline(&self) -> Option<Deadline> {
+        self.deadline
+    }
 }
 
 /// A configuration value that cannot be used.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ConfigError {
     /// The SNI name is neither a DNS name nor an IP address.
     InvalidServerName(String),
     /// The EHLO/LHLO name is empty, too long or has spaces or control characters.
     InvalidHelloName(String),
+    /// A time limit that must be positive is zero; the text names it.
+    ZeroTimeout(&'static str),
+    /// A buffer bound is outside its range.
+    LimitOutOfRange {
+        /// The [`Limits`] field.
+        name: &'static str,
+        /// The value given.
+        value: usize,
+        /// The smallest value accepted.
+        min: usize,
+        /// The largest value accepted.
+        max: usize,
+    },
 }
 
 impl fmt::Display for ConfigError {
@@ -168,6 +370,15 @@ impl fmt::Display for ConfigError {
                 f,
                 "hello name {n:?} must be printable ASCII without spaces, at most 255 characters"
             ),
+            ConfigError::ZeroTimeout(which) => {
+                write!(f, "the {which} time limit must be more than zero")
+            }
+            ConfigError::LimitOutOfRange {
+                name,
+                value,
+                min,
+                max,
+            } => write!(f, "limit {name} = {value} must be between {min} and {max}"),
         }
     }
 }
@@ -178,20 +389,139 @@ impl std::error::Error for ConfigError {}
 mod tests {
     use super::*;
 
+    /// The exhaustive match makes a new variant a compile error here, and
+    /// the test then makes sure it was added to [`Protocol::ALL`].
+    fn position(p: Protocol) -> usize {
+        match p {
+            Protocol::Smtp => 0,
+            Protocol::Lmtp => 1,
+            Protocol::Ldap => 2,
+        }
+    }
+
+    #[test]
+    fn all_lists_every_protocol_once_in_order() {
+        for (i, p) in Protocol::ALL.iter().enumerate() {
+            assert_eq!(position(*p), i, "{p} out of place in Protocol::ALL");
+        }
+        assert_eq!(Protocol::ALL.len(), 3);
+    }
+
+    #[test]
+    fn keywords_round_trip_in_any_case() {
+        for &p in Protocol::ALL {
+            assert_eq!(Protocol::from_keyword(p.keyword()), Some(p));
+            assert_eq!(Protocol::from_keyword(&p.keyword().to_uppercase()), Some(p));
+            assert!(!p.summary().is_empty());
+        }
+        assert_eq!(Protocol::from_keyword("imap"), None);
+    }
+
+    #[test]
+    fn hello_name_cannot_inject_a_command() {
+        for bad in [
+            "x\r\nMAIL FROM:<a@b>",
+            "x\nRCPT TO:<a@b>",
+            "x\rQUIT",
+            "x y",
+            "x\0",
+            "\u{202e}x",
+        ] {
+            let e = Config::new(Protocol::Smtp)
+                .with_hello_name(bad)
+                .unwrap_err();
+            assert_eq!(e, ConfigError::InvalidHelloName(bad.to_owned()));
+        }
+        let c = Config::new(Protocol::Smtp);
+        assert_eq!(
+            c.hello_name(),
+            "localhost",
+            "a refused name changes nothing"
+        );
+    }
+
+    #[test]
+    fn zero_time_limits_and_out_of_range_bounds_are_refused() {
+        let zero = Timeouts {
+            phase: Duration::ZERO,
+            ..Timeouts::default()
+        };
+        assert_eq!(
+            Config::new(Protocol::Smtp).with_timeouts(zero).unwrap_err(),
+            ConfigError::ZeroTimeout("phase")
+        );
+        let zero = Timeouts {
+            overall: Duration::ZERO,
+            ..Timeouts::default()
+        };
+        assert!(Config::new(Protocol::Smtp).with_timeouts(zero).is_err());
+        let huge = Timeouts {
+            phase: Duration::MAX,
+            overall: Duration::MAX,
+            closing: Duration::MAX,
+        };
+        assert_eq!(
+            Config::new(Protocol::Smtp)
+                .with_timeouts(huge)
+                .unwrap()
+                .timeouts(),
+            huge
+        );
+        let no_closing = Timeouts {
+            closing: Duration::ZERO,
+            ..Timeouts::default()
+        };
+        assert!(Config::new(Protocol::Smtp)
+            .with_timeouts(no_closing)
+            .is_ok());
+
+        for limits in [
+            Limits {
+                reply_line: 0,
+                ..Limits::default()
+            },
+            Limits {
+                reply_lines: 0,
+                ..Limits::default()
+            },
+            Limits {
+                reply_bytes: 100,
+                ..Limits::default()
+            },
+            Limits {
+                ldap_message: usize::MAX,
+                ..Limits::default()
+            },
+            Limits {
+                reply_line: 4096,
+                reply_bytes: 2048,
+                ..Limits::default()
+            },
+        ] {
+            let e = Config::new(Protocol::Smtp).with_limits(limits).unwrap_err();
+            assert!(e.to_string().starts_with("limit "), "{e}");
+        }
+        assert!(Config::new(Protocol::Smtp).with_limits(Limits::MIN).is_ok());
+        assert!(Config::new(Protocol::Smtp).with_limits(Limits::MAX).is_ok());
+        assert!(Config::new(Protocol::Smtp)
+            .with_limits(Limits::default())
+            .is_ok());
+    }
+
     #[test]
     fn server_name_accepts_dns_and_ip_and_drops_trailing_dot() {
         let c = Config::new(Protocol::Smtp)
             .with_server_name("mx.example.com.")
             .unwrap();
         assert_eq!(
-            c.server_name.unwrap().to_str(),
+            c.server_name().unwrap().to_str(),
             "mx.example.com",
             "trailing dot dropped"
         );
         let c = Config::new(Protocol::Smtp)
             .with_server_name("192.0.2.7")
             .unwrap();
-        assert!(matches!(c.server_name, Some(ServerName::IpAddress(_))));
+        assert!(matches!(c.server_name(), Some(ServerName::IpAddress(_))));
     }
 
     #[test]

@@ -10,6 +10,7 @@ use crate::report::Report;
 /// Something that happened on the connection, fed to
 /// [`Probe::handle_input`](crate::Probe::handle_input).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Input<'a> {
     /// Bytes read from the server (any amount, in any pieces).
     Received(&'a [u8]),
@@ -21,7 +22,12 @@ pub enum Input<'a> {
 
 /// What the probe wants done next, from
 /// [`Probe::poll_output`](crate::Probe::poll_output).
+///
+/// Later versions may add outputs: treat one your driver does not know like
+/// [`Output::Wait`] until [`Probe::deadline`](crate::Probe::deadline), which
+/// always ends the check.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Output {
     /// Write these bytes to the server, then poll again.
     Transmit(Bytes),

@@ -7,6 +7,7 @@ use std::fmt;
 /// SMTP and LMTP use every phase; LDAP has no greeting and no hello, its
 /// StartTLS extended operation is the [`Phase::StartTls`] phase.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Phase {
     /// Waiting for the server's `220` greeting (SMTP, LMTP).
     Greeting,

@@ -1,4 +1,38 @@
 //! The plaintext part of a check, one small machine per protocol family.
+//!
+//! # Adding a protocol
+//!
+//! A new protocol is a local change: one preamble machine and one line in
+//! each table below. The compiler finds the engine's tables (every `match`
+//! on [`Protocol`] in this crate is exhaustive); tests find the rest.
+//!
+//! 1. **Engine, config**: a [`Protocol`] variant, and its arm in
+//!    `Protocol::name`, `keyword`, `summary` and `default_port`; add it to
+//!    `Protocol::ALL` (the test `all_lists_every_protocol_once_in_order`
+//!    fails until you do).
+//! 2. **Engine, preamble**: a module next to `smtp/` and `ldap/` with a
+//!    machine that takes server bytes and answers [`Step::NeedMore`] or
+//!    [`Step::StartTls`] (counting leftover bytes, which are injection),
+//!    writes its commands into `out`, bounds every buffer with a
+//!    [`Limits`](crate::Limits) field and fails with a typed error naming
+//!    the [`Phase`]; plus its `goodbye` (sent inside TLS) and `facts`. Wire it
+//!    into [`Preamble`] below. If it needs a phase the existing ones do not
+//!    describe, add a [`Phase`] variant (it is `#[non_exhaustive]`).
+//! 3. **Simulator** (`sim/`): a personality speaking a real server's
+//!    dialogue byte for byte (cite the transcript), in `Personality::all`,
+//!    with `protocol()` returning the new variant, and its failure
+//!    personalities.
+//! 4. **Fuzzing**: nothing to change in the probe harness (its protocol
+//!    byte indexes `Protocol::ALL`); regenerate the seeds with
+//!    `cargo test --test fuzz_corpora -- --ignored` so a seed reaches the
+//!    handshake; add a fuzz target for any new parser.
+//! 5. **Command**: nothing for the names (`--help`, positional, `--params`
+//!    and messages are built from `Protocol::ALL`); outputs show
+//!    `Protocol::name`.
+//! 6. **Check**: `cargo test --test protocol_coverage` fails while the new
+//!    protocol lacks a command-line name, a working personality, a fuzz
+//!    harness value or a corpus seed that reaches the handshake. Then the
+//!    interop suite: a real server on loopback (`tests/interop/`).
 
 use bytes::BytesMut;
 
@@ -35,7 +69,7 @@ impl Preamble {
     /// at once (nothing for SMTP, which waits for the greeting; the StartTLS
     /// request for LDAP, where the client speaks first).
     pub(crate) fn start(config: &Config, out: &mut BytesMut) -> Self {
-        match config.protocol {
+        match config.protocol() {
             Protocol::Smtp | Protocol::Lmtp => Preamble::Smtp(SmtpPreamble::new(config)),
             Protocol::Ldap => Preamble::Ldap(LdapPreamble::start(config, out)),
         }

@@ -6,7 +6,7 @@ use bytes::BytesMut;
 
 use rustls_pki_types::ServerName;
 
-use crate::config::{Config, Protocol, Timeouts};
+use crate::config::{Config, Deadline, Protocol, Timeouts};
 use crate::error::{Arrived, ProbeError};
 use crate::io::{Input, Output};
 use crate::phase::Phase;
@@ -36,6 +36,7 @@ pub struct Probe {
     protocol: Protocol,
     server_name: Option<ServerName<'static>>,
     timeouts: Timeouts,
+    deadline: Option<Deadline>,
     preamble: Preamble,
     stage: Stage,
     out: BytesMut,
@@ -51,9 +52,10 @@ impl Probe {
         let mut out = BytesMut::new();
         let preamble = Preamble::start(&config, &mut out);
         Probe {
-            protocol: config.protocol,
-            server_name: config.server_name,
-            timeouts: config.timeouts,
+            protocol: config.protocol(),
+            server_name: config.server_name().cloned(),
+            timeouts: config.timeouts(),
+            deadline: config.deadline(),
             phase: preamble.phase(),
             preamble,
             stage: Stage::Preamble,
@@ -126,16 +128,27 @@ impl Probe {
         }
     }
 
+    /// The instant the current wait ends, the limit it stands for, and
+    /// whether it is the overall one. Every sum saturates, so no limit
+    /// (`Duration::MAX` included) can overflow an `Instant`.
     fn deadline_and_cause(&self) -> (Instant, Duration, bool) {
         let phase_limit = if self.phase == Phase::Closing {
             self.timeouts.closing
         } else {
             self.timeouts.phase
         };
-        let phase_end = self.phase_started + phase_limit;
-        let overall_end = self.started + self.timeouts.overall;
-        if overall_end <= phase_end {
-            (overall_end, self.timeouts.overall, true)
+        let phase_end = later(self.phase_started, phase_limit);
+        let mut overall = (
+            later(self.started, self.timeouts.overall),
+            self.timeouts.overall,
+        );
+        if let Some(d) = self.deadline {
+            if d.at < overall.0 {
+                overall = (d.at, d.limit);
+            }
+        }
+        if overall.0 <= phase_end {
+            (overall.0, overall.1, true)
         } else {
             (phase_end, phase_limit, false)
         }
@@ -219,6 +232,7 @@ impl Probe {
             tls_version: negotiated.version,
             cipher_suite: negotiated.suite,
             handshake_signature: negotiated.signature,
+            sni: sni_sent(self.server_name.as_ref()),
             greeting,
             capabilities,
             timings: Vec::new(),
@@ -262,5 +276,29 @@ impl Probe {
                 arrived,
             }),
         }
+    }
+}
+
+/// `t + d`, or when that overflows a far instant past `t` that this
+/// platform can represent (found by halving `d`, at most about 100 steps).
+fn later(t: Instant, d: Duration) -> Instant {
+    let mut step = d;
+    loop {
+        if let Some(end) = t.checked_add(step) {
+            return end;
+        }
+        step /= 2;
+        if step.is_zero() {
+            return t;
+        }
+    }
+}
+
+/// The host name the ClientHello carried: rustls sends SNI for a DNS name
+/// and never for an IP address (RFC 6066 section 3).
+fn sni_sent(name: Option<&ServerName<'static>>) -> Option<String> {
+    match name {
+        Some(ServerName::DnsName(dns)) => Some(dns.as_ref().to_owned()),
+        _ => None,
     }
 }

@@ -23,6 +23,9 @@ pub struct Report {
     pub cipher_suite: CipherSuite,
     /// Whether the server proved possession of the leaf's private key.
     pub handshake_signature: HandshakeSignature,
+    /// The host name sent as SNI in the ClientHello, exactly as sent;
+    /// `None` when no SNI was sent (no name configured, or an IP address).
+    pub sni: Option<String>,
     /// The first line of the SMTP/LMTP greeting (none for LDAP).
     pub greeting: Option<String>,
     /// The EHLO/LHLO capability keywords (empty for LDAP).
@@ -89,6 +92,7 @@ pub enum HandshakeSignature {
 /// How the connection ended after the report was complete. None of these
 /// fail a check; they say whether the server saw a clean goodbye.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CloseOutcome {
     /// The server answered our goodbye with close_notify.
     Clean,

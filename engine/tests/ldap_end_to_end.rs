@@ -14,17 +14,12 @@ use starttls_engine::ldap::{
 use starttls_engine::{
     CertificateDer, CloseOutcome, Config, Input, Output, Phase, Probe, ProbeError, Protocol,
 };
+use starttls_sim::ber::LengthForm;
 use support::{chain, converse, drive_script, tls_server, TestServer};
 
-/// A BER element (short or two-octet long form).
+/// A BER element, shortest length form (the simulator's encoder).
 fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    match content.len() {
-        n @ 0..=0x7f => out.push(n as u8),
-        n => out.extend([0x82, (n >> 8) as u8, n as u8]),
-    }
-    out.extend_from_slice(content);
-    out
+    starttls_sim::ber::tlv(tag, content, LengthForm::Shortest)
 }
 
 /// An LDAPMessage carrying an extendedResp.

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use rustls::ServerConnection;
 use starttls_engine::{
     Arrived, CertificateDer, CloseOutcome, Config, HandshakeSignature, Input, Output, Phase, Probe,
-    ProbeError, Protocol,
+    ProbeError, Protocol, Timeouts,
 };
 use support::{chain, converse, drive_script, tls_server, TestServer};
 
@@ -108,6 +108,7 @@ fn smtp_probe_captures_the_exact_chain_and_says_goodbye() {
         };
         assert_eq!(report.chain, chain, "exact DER chain, in order");
         assert_eq!(report.protocol, Protocol::Smtp);
+        assert_eq!(report.sni.as_deref(), Some("mail.example.com"), "SNI sent");
         assert_eq!(report.greeting.as_deref(), Some("mail.example.com ESMTP"));
         assert_eq!(report.capabilities, ["PIPELINING", "STARTTLS"]);
         assert_eq!(report.tls_version_name(), "TLS 1.3");
@@ -294,8 +295,12 @@ fn overall_deadline_wins_over_a_trickling_server() {
     // A server that sends one greeting line every 9 s with a 60 s phase
     // limit is stopped by the 30 s overall limit.
     let start = Instant::now();
-    let mut config = Config::new(Protocol::Smtp);
-    config.timeouts.phase = Duration::from_secs(60);
+    let config = Config::new(Protocol::Smtp)
+        .with_timeouts(Timeouts {
+            phase: Duration::from_secs(60),
+            ..Timeouts::default()
+        })
+        .unwrap();
     let mut probe = Probe::new(config, start);
     let mut now = start;
     for _ in 0..10 {

@@ -467,7 +467,7 @@ impl Driver {
                     return self.drive(meta, p, now);
                 }
                 if now >= meta.overall_end {
-                    // The probe's own overall limit is clamped to ours, so
+                    // The probe has our overall end as its deadline, so
                     // this is only a safety net.
                     self.forget(&mut p.stream);
                     let error = ProbeError::Timeout {

@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use mio::{Interest, Token};
-use starttls_engine::{Input, Output, Probe, ProbeError};
+use starttls_engine::{Input, Output, Probe};
 
 use crate::driver::Driver;
 use crate::error::CheckError;
@@ -38,12 +38,11 @@ impl Driver {
             };
             return Next::Done(meta.index, Err(error));
         }
-        let mut config = dial.config;
-        let remaining = meta.overall_end.saturating_duration_since(now);
-        let clamped = remaining < config.timeouts.overall;
-        if clamped {
-            config.timeouts.overall = remaining;
-        }
+        // Our overall limit started before DNS and connect: hand the probe
+        // its end as an absolute deadline, named by the limit it stands for.
+        let config = dial
+            .config
+            .with_deadline(meta.overall_end, self.options.overall_timeout);
         let probing = Probing {
             stream,
             peer: addr,
@@ -52,7 +51,6 @@ impl Driver {
             writable: false,
             wait_until: now,
             connect_time: now.saturating_duration_since(since),
-            clamped,
         };
         // Data may have arrived with the connection (a greeting): the edge
         // is past, so read now rather than wait for one.
@@ -125,8 +123,28 @@ impl Driver {
                         Wrote::Failed(e) => return self.io_failure(meta, p, &e),
                     }
                 }
-                Output::Wait(until) => {
-                    p.wait_until = until;
+                Output::Done(result) => {
+                    self.forget(&mut p.stream);
+                    let result = match result {
+                        Ok(report) => Ok(Checked {
+                            report,
+                            peer: p.peer,
+                            connect_time: p.connect_time,
+                            total_time: now.saturating_duration_since(meta.started),
+                        }),
+                        Err(error) => Err(CheckError::Probe {
+                            peer: p.peer,
+                            error,
+                        }),
+                    };
+                    return Next::Done(meta.index, result);
+                }
+                wait => {
+                    // `Output` may grow: anything new is waited out like `Wait`.
+                    p.wait_until = match wait {
+                        Output::Wait(until) => until,
+                        _ => p.probe.deadline(),
+                    };
                     let want_writable = !p.unsent.is_empty();
                     if want_writable != p.writable {
                         let interest = if want_writable {
@@ -148,40 +166,6 @@ impl Driver {
                         meta,
                         state: State::Probing(p),
                     });
-                }
-                Output::Done(result) => {
-                    self.forget(&mut p.stream);
-                    let result = match result {
-                        Ok(report) => Ok(Checked {
-                            report,
-                            peer: p.peer,
-                            connect_time: p.connect_time,
-                            total_time: now.saturating_duration_since(meta.started),
-                        }),
-                        Err(ProbeError::Timeout {
-                            phase,
-                            overall: true,
-                            arrived,
-                            ..
-                        }) if p.clamped => {
-                            let limit = self.options.overall_timeout;
-                            let error = ProbeError::Timeout {
-                                phase,
-                                limit,
-                                overall: true,
-                                arrived,
-                            };
-                            Err(CheckError::Probe {
-                                peer: p.peer,
-                                error,
-                            })
-                        }
-                        Err(error) => Err(CheckError::Probe {
-                            peer: p.peer,
-                            error,
-                        }),
-                    };
-                    return Next::Done(meta.index, result);
                 }
             }
         }

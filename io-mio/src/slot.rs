@@ -63,8 +63,6 @@ pub(crate) struct Probing {
     pub(crate) wait_until: Instant,
     /// How long the successful connection attempt took.
     pub(crate) connect_time: Duration,
-    /// True when the probe's overall limit was shortened to fit ours.
-    pub(crate) clamped: bool,
 }
 
 /// The two halves of a check's life on the wire.

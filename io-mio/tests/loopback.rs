@@ -5,16 +5,19 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use starttls_engine::{Arrived, CloseOutcome, Config, Phase, ProbeError, Protocol};
+use starttls_engine::{Arrived, CloseOutcome, Config, Phase, ProbeError, Protocol, Timeouts};
 use starttls_io_mio::{check, check_many, CheckError, ConnectFailure, DriverOptions, Target};
 use support::{dead_port, pki, start, start_on, Behavior};
 
 fn config() -> Config {
-    let mut config = Config::new(Protocol::Smtp)
+    Config::new(Protocol::Smtp)
         .with_server_name("mail.example.com")
-        .unwrap();
-    config.timeouts.phase = Duration::from_secs(5);
-    config
+        .unwrap()
+        .with_timeouts(Timeouts {
+            phase: Duration::from_secs(5),
+            ..Timeouts::default()
+        })
+        .unwrap()
 }
 
 fn options() -> DriverOptions {
@@ -114,8 +117,12 @@ fn an_unknown_name_is_a_dns_error() {
 #[test]
 fn a_silent_server_runs_into_the_phase_limit() {
     let addr = start(Behavior::Silent);
-    let mut config = config();
-    config.timeouts.phase = Duration::from_millis(300);
+    let config = config()
+        .with_timeouts(Timeouts {
+            phase: Duration::from_millis(300),
+            ..Timeouts::default()
+        })
+        .unwrap();
     let started = Instant::now();
     let err = check(target(addr, config), &options()).unwrap_err();
     assert_eq!(

@@ -52,23 +52,32 @@ pub fn integer_content(value: i64) -> Vec<u8> {
     bytes[start..].to_vec()
 }
 
+/// The header of the BER element at the start of `buf`: `Some(Ok((header,
+/// content)))` with the header's length (tag and length octets) and the
+/// content's, once the header is in; `None` while more bytes are needed;
+/// `Some(Err(()))` for a length this framer does not accept (indefinite or
+/// over 4 octets).
+pub fn header(buf: &[u8]) -> Option<Result<(usize, usize), ()>> {
+    let first = *buf.get(1)?;
+    if first < 0x80 {
+        return Some(Ok((2, usize::from(first))));
+    }
+    let n = usize::from(first & 0x7f);
+    if n == 0 || n > 4 {
+        return Some(Err(()));
+    }
+    let bytes = buf.get(2..2 + n)?;
+    let len = bytes.iter().fold(0usize, |a, &b| (a << 8) | usize::from(b));
+    Some(Ok((2 + n, len)))
+}
+
 /// The total size of the BER element at the start of `buf`: `Some(Ok(n))`
 /// once it is complete, `None` while more bytes are needed, `Some(Err(()))`
 /// for a length this framer does not accept (indefinite or over 4 bytes).
 pub fn element_size(buf: &[u8]) -> Option<Result<usize, ()>> {
-    let first = *buf.get(1)?;
-    let (header, len) = if first < 0x80 {
-        (2, usize::from(first))
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 {
-            return Some(Err(()));
-        }
-        let bytes = buf.get(2..2 + n)?;
-        (
-            2 + n,
-            bytes.iter().fold(0usize, |a, &b| (a << 8) | usize::from(b)),
-        )
+    let (header, len) = match header(buf)? {
+        Ok(parts) => parts,
+        Err(()) => return Some(Err(())),
     };
     let total = header + len;
     (buf.len() >= total).then_some(Ok(total))
@@ -101,5 +110,8 @@ mod tests {
         assert_eq!(element_size(&[0x30, 0x02, 1, 2, 9]), Some(Ok(4)));
         assert_eq!(element_size(&[0x30, 0x84, 0, 0, 0, 1, 7]), Some(Ok(7)));
         assert_eq!(element_size(&[0x30, 0x80]), Some(Err(())));
+        assert_eq!(header(&[0x30, 0x82, 0x01]), None);
+        assert_eq!(header(&[0x30, 0x82, 0x01, 0x2c]), Some(Ok((4, 300))));
+        assert_eq!(header(&[0x30, 0x85]), Some(Err(())));
     }
 }

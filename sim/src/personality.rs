@@ -235,6 +235,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_protocol_has_a_working_personality() {
+        for &protocol in Protocol::ALL {
+            assert!(
+                Personality::working().any(|p| p.protocol() == protocol),
+                "no working personality speaks {protocol}"
+            );
+        }
+    }
+
+    #[test]
     fn names_round_trip_and_are_unique() {
         for &p in Personality::all() {
             assert_eq!(Personality::from_name(p.name()), Some(p));

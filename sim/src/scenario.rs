@@ -38,9 +38,10 @@ impl Scenario {
     /// faults, seed 0, default limits, SNI [`SERVER_NAME`], hello name
     /// [`HELLO_NAME`].
     pub fn new(personality: Personality) -> Self {
-        let mut config = Config::new(personality.protocol());
-        config.hello_name = HELLO_NAME.to_owned();
-        config.server_name = rustls_pki_types::ServerName::try_from(SERVER_NAME).ok();
+        let config = Config::new(personality.protocol())
+            .with_hello_name(HELLO_NAME)
+            .and_then(|c| c.with_server_name(SERVER_NAME))
+            .expect("the simulator's constant names are valid");
         Scenario {
             personality,
             cert: CertKind::Good,
@@ -159,9 +160,14 @@ pub fn try_run(scenario: &Scenario) -> Result<SimOutcome, Hang> {
         last_piece_at: epoch,
         log: Vec::new(),
     };
-    let timeouts = scenario.config.timeouts;
-    let give_up =
-        timeouts.overall.max(timeouts.phase) * 2 + timeouts.closing + Duration::from_secs(1);
+    let timeouts = scenario.config.timeouts();
+    // Saturating: `Duration::MAX` is a valid time limit.
+    let give_up = timeouts
+        .overall
+        .max(timeouts.phase)
+        .saturating_mul(2)
+        .saturating_add(timeouts.closing)
+        .saturating_add(Duration::from_secs(1));
     let mut probe = Probe::new(scenario.config.clone(), sim.clock.now());
     let mut max_buffered = probe.buffered();
     sim.schedule_pending();
@@ -182,7 +188,12 @@ pub fn try_run(scenario: &Scenario) -> Result<SimOutcome, Hang> {
                     server_log: sim.log,
                 });
             }
-            Output::Wait(deadline) => {
+            wait => {
+                // `Output` may grow: anything new is waited out like `Wait`.
+                let deadline = match wait {
+                    Output::Wait(deadline) => deadline,
+                    _ => probe.deadline(),
+                };
                 if sim.queue.is_empty() && !sim.wire.is_closed() {
                     // Only an endless reply can be left: pull one piece.
                     if let Some(out) = sim.server.poll_output() {

@@ -24,7 +24,13 @@ fn check(server: &LoopbackServer) -> Result<Report, ProbeError> {
                     probe.handle_input(Input::Closed, Instant::now());
                 }
             }
-            Output::Wait(deadline) => {
+            Output::Done(result) => return result,
+            wait => {
+                // `Output` may grow: anything new is waited out like `Wait`.
+                let deadline = match wait {
+                    Output::Wait(deadline) => deadline,
+                    _ => probe.deadline(),
+                };
                 let now = Instant::now();
                 if deadline <= now {
                     probe.handle_input(Input::Timeout, now);
@@ -40,7 +46,6 @@ fn check(server: &LoopbackServer) -> Result<Report, ProbeError> {
                     Err(_) => probe.handle_input(Input::Closed, Instant::now()),
                 }
             }
-            Output::Done(result) => return result,
         }
     }
 }

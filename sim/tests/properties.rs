@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use proptest::prelude::*;
-use starttls_engine::{ProbeError, Report};
+use starttls_engine::{ProbeError, Report, Timeouts};
 use starttls_sim::certs::{CertKind, KeyKind};
 use starttls_sim::faults::{Endless, Faults, Split};
 use starttls_sim::personality::Personality;
@@ -137,13 +137,16 @@ proptest! {
         seed in any::<u64>(), phase in 1u64..20, overall in 1u64..40, closing in 0u64..3,
     ) {
         let mut s = Scenario::new(p).with_cert(cert, key).with_faults(faults).with_seed(seed);
-        s.config.timeouts.phase = Duration::from_secs(phase);
-        s.config.timeouts.overall = Duration::from_secs(overall);
-        s.config.timeouts.closing = Duration::from_secs(closing);
+        let timeouts = Timeouts {
+            phase: Duration::from_secs(phase),
+            overall: Duration::from_secs(overall),
+            closing: Duration::from_secs(closing),
+        };
+        s.config = s.config.clone().with_timeouts(timeouts).expect("positive limits");
         let outcome = try_run(&s).map_err(|hang| TestCaseError::fail(hang.to_string()))?;
         prop_assert!(
-            outcome.elapsed <= s.config.timeouts.overall,
-            "ran {:?} past the {:?} overall limit: {:?}", outcome.elapsed, s.config.timeouts.overall, outcome.result
+            outcome.elapsed <= timeouts.overall,
+            "ran {:?} past the {:?} overall limit: {:?}", outcome.elapsed, timeouts.overall, outcome.result
         );
     }
 

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use starttls_engine::{Arrived, Phase, ProbeError};
+use starttls_engine::{Arrived, Phase, ProbeError, Timeouts};
 use starttls_sim::faults::Faults;
 use starttls_sim::personality::Personality;
 use starttls_sim::scenario::Traffic;
@@ -53,7 +53,15 @@ fn a_silent_server_gets_the_smtps_hint() {
 #[test]
 fn postscreen_past_the_phase_limit_names_the_teaser_line_and_gives_no_hint() {
     let mut scenario = Scenario::new(Personality::Postscreen);
-    scenario.config.timeouts.phase = Duration::from_secs(5);
+    let timeouts = Timeouts {
+        phase: Duration::from_secs(5),
+        ..scenario.config.timeouts()
+    };
+    scenario.config = scenario
+        .config
+        .clone()
+        .with_timeouts(timeouts)
+        .expect("a 5 s phase limit is valid");
     let outcome = run(&scenario);
     let err = outcome
         .result

@@ -11,6 +11,7 @@ pub const MAX_CHAIN_LEN: usize = 64;
 /// The chain could not be analysed. Every problem *of* a readable chain (not
 /// trusted, expired, wrong name ...) is part of the report instead.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum AnalysisError {
     /// The server sent no certificate.
     EmptyChain,

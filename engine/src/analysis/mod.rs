@@ -28,6 +28,8 @@ mod expiry;
 mod fingerprint;
 mod name_check;
 mod names;
+#[cfg(feature = "native-roots")]
+mod native_roots;
 mod options;
 mod parsed;
 pub mod prtg;
@@ -48,6 +50,8 @@ pub use chain::ChainProblem;
 pub use error::{AnalysisError, MAX_CHAIN_LEN};
 pub use expiry::EarliestExpiry;
 pub use name_check::{dns_name_matches, NameCheck, NameCheckResult, UnknownNameCheck};
+#[cfg(feature = "native-roots")]
+pub use native_roots::{NativeRoots, NoNativeRoots};
 pub use options::AnalysisOptions;
 pub use public_key::{EcCurve, KeyAlgorithm, KeyLookup, PublicKeyInfo};
 pub use report::{CertificateReport, CertificateSummary, LeafDetails};

@@ -41,6 +41,7 @@ pub enum TrustRole {
 
 /// A certificate or file the trust store could not take.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TrustStoreError {
     /// The PEM text is broken (e.g. a BEGIN line without END, bad base64).
     Pem(String),

@@ -24,7 +24,7 @@ impl LdapPreamble {
     pub(crate) fn start(config: &Config, out: &mut BytesMut) -> Self {
         out.extend_from_slice(&start_tls_request());
         LdapPreamble {
-            limit: config.limits.ldap_message,
+            limit: config.limits().ldap_message,
             buf: BytesMut::new(),
             accepted: None,
         }

@@ -25,10 +25,10 @@ impl SmtpPreamble {
     /// A preamble for SMTP or LMTP per `config`.
     pub(crate) fn new(config: &Config) -> Self {
         SmtpPreamble {
-            protocol: config.protocol,
-            hello_name: config.hello_name.clone(),
+            protocol: config.protocol(),
+            hello_name: config.hello_name().to_owned(),
             phase: Phase::Greeting,
-            reader: ReplyReader::new(config.limits),
+            reader: ReplyReader::new(config.limits()),
             greeting: None,
             capabilities: Vec::new(),
         }

@@ -49,6 +49,7 @@ impl fmt::Display for Reply {
 
 /// Why bytes from the server are not an acceptable reply.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ReplyError {
     /// A line does not start with three digits followed by space, `-` or the end.
     BadLine {

@@ -5,3 +5,4 @@ mod session;
 mod verifier;
 
 pub(crate) use session::{Closing, TlsSession};
+pub(crate) use verifier::RecordingVerifier;

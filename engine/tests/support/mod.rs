@@ -68,7 +68,12 @@ pub fn converse(
     for _ in 0..10_000 {
         match probe.poll_output() {
             Output::Transmit(bytes) => server.receive(&bytes),
-            Output::Wait(deadline) => {
+            done @ Output::Done(_) => return done,
+            wait => {
+                let deadline = match wait {
+                    Output::Wait(deadline) => deadline,
+                    _ => probe.deadline(),
+                };
                 now += std::time::Duration::from_millis(1);
                 if server.to_client().is_empty() {
                     if server.finished() {
@@ -82,7 +87,6 @@ pub fn converse(
                 let chunk: Vec<u8> = server.to_client().drain(..n).collect();
                 probe.handle_input(Input::Received(&chunk), now);
             }
-            done @ Output::Done(_) => return done,
         }
     }
     panic!("conversation did not end");
