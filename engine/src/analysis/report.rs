@@ -3,13 +3,13 @@
 use std::net::IpAddr;
 
 use super::chain::ChainProblem;
-use super::expiry::EarliestExpiry;
+use super::expiry::{ChainExpiry, EarliestExpiry};
 use super::name_check::NameCheckResult;
 use super::parsed::ParsedCert;
 use super::prtg;
 use super::public_key::PublicKeyInfo;
 use super::time::format_rfc3339_utc;
-use super::trust::TrustVerdict;
+use super::trust::{PathCert, TrustVerdict};
 use super::weakness::Weakness;
 
 /// The result of [`analyze`](super::analyze): the five PRTG channels plus
@@ -30,6 +30,12 @@ pub struct CertificateReport {
     pub self_signed: bool,
     /// The certificate of the chain as sent that expires first.
     pub earliest_expiry: EarliestExpiry,
+    /// Chain Days to Expiration: the certificate that expires first on the
+    /// validated path when trusted, else among every certificate sent.
+    pub chain_expiry: ChainExpiry,
+    /// The validated path (leaf first, anchor excluded); empty when the
+    /// chain is not trusted.
+    pub validated_path: Vec<PathCert>,
     /// Problems of the chain as sent.
     pub chain_problems: Vec<ChainProblem>,
     /// Weak signature algorithms and small RSA keys.
