@@ -1,7 +1,9 @@
 //! Turning a certificate report into a verdict: OK, warning or critical,
 //! with the reasons, the same for every output format.
 
-use starttls_engine::analysis::{CertificateReport, KeyLookup, NameCheck};
+use starttls_engine::analysis::{
+    format_rfc3339_utc, CertificateReport, ChainExpiry, KeyLookup, NameCheck,
+};
 
 use crate::request::Thresholds;
 
@@ -45,51 +47,101 @@ pub struct Assessment {
     pub findings: Vec<(Status, String)>,
 }
 
-/// Judges a report: expiry against the thresholds, name, key size (as
-/// PRTG's lookups grade it), trust, validity start, chain problems and weak
-/// signatures. Self-signed alone never alarms (PRTG's lookup agrees).
+impl Assessment {
+    /// How many findings have exactly `status` (the Critical Findings and
+    /// Warning Findings channels).
+    pub fn count(&self, status: Status) -> usize {
+        self.findings.iter().filter(|(s, _)| *s == status).count()
+    }
+
+    /// The worst finding, if any: what a message leads with.
+    pub fn worst(&self) -> Option<&str> {
+        self.findings.first().map(|(_, f)| f.as_str())
+    }
+}
+
+/// "1 day" / "N days".
+pub fn days_word(n: i64) -> String {
+    if n.abs() == 1 {
+        format!("{n} day")
+    } else {
+        format!("{n} days")
+    }
+}
+
+/// Days left in words: "expires in 9 days", "expired 2158 days ago" (never
+/// a negative number of days).
+pub fn expiry_words(days: i64) -> String {
+    if days < 0 {
+        format!("expired {} ago", days_word(-days))
+    } else {
+        format!("expires in {}", days_word(days))
+    }
+}
+
+/// A date as `2030-01-01`, with the time only when it is not midnight UTC.
+pub fn date_words(unix: i64) -> String {
+    let full = format_rfc3339_utc(unix);
+    match full.strip_suffix("T00:00:00Z") {
+        Some(date) => date.to_owned(),
+        None => full.replacen('T', " ", 1).replace('Z', " UTC"),
+    }
+}
+
+/// How the certificate that expires first in the chain is named: its role
+/// and CN, e.g. `intermediate 'R3'`.
+pub fn chain_cert_words(e: &ChainExpiry) -> String {
+    let role = if e.index == Some(0) {
+        "certificate"
+    } else if e.self_signed {
+        "root"
+    } else {
+        "intermediate"
+    };
+    let from_file = if e.index.is_none() {
+        " (from the CA file)"
+    } else {
+        ""
+    };
+    format!("{role} '{}'{from_file}", e.display_name())
+}
+
+/// Judges a report: expiry of the leaf and of the chain against the
+/// thresholds, validity start, name, key size (as PRTG's lookups grade it),
+/// trust, chain problems and weak signatures. Self-signed alone never
+/// alarms (PRTG's lookup agrees).
 pub fn assess(cert: &CertificateReport, thresholds: Thresholds) -> Assessment {
     let mut findings = Vec::new();
+    let by_days = |days: i64| {
+        if days < thresholds.error_days {
+            Some(Status::Critical)
+        } else if days < thresholds.warning_days {
+            Some(Status::Warning)
+        } else {
+            None
+        }
+    };
     let days = cert.days_to_expiration;
-    if days < 0 {
-        findings.push((
-            Status::Critical,
-            format!("certificate expired {} days ago", -days),
-        ));
-    } else if days < thresholds.error_days {
-        findings.push((
-            Status::Critical,
-            format!("certificate expires in {days} days"),
-        ));
-    } else if days < thresholds.warning_days {
-        findings.push((
-            Status::Warning,
-            format!("certificate expires in {days} days"),
-        ));
+    if let Some(status) = by_days(days) {
+        findings.push((status, format!("certificate {}", expiry_words(days))));
     }
     if cert.leaf.not_yet_valid {
         findings.push((
             Status::Critical,
             format!(
-                "certificate is not valid before {}",
-                cert.leaf.not_before_rfc3339()
+                "certificate not valid until {}",
+                date_words(cert.leaf.not_before)
             ),
         ));
     }
-    let ee = &cert.earliest_expiry;
-    if ee.index != 0 && ee.days < thresholds.warning_days {
-        let status = if ee.days < thresholds.error_days {
-            Status::Critical
-        } else {
-            Status::Warning
-        };
-        findings.push((
-            status,
-            format!(
-                "chain certificate {} ({}) expires in {} days",
-                ee.index, ee.subject, ee.days
-            ),
-        ));
+    let ce = &cert.chain_expiry;
+    if ce.index != Some(0) {
+        if let Some(status) = by_days(ce.days) {
+            findings.push((
+                status,
+                format!("{} {}", chain_cert_words(ce), expiry_words(ce.days)),
+            ));
+        }
     }
     if cert.name_check.mode != NameCheck::None && !cert.name_check.is_match() {
         findings.push((Status::Critical, cert.name_check.to_string()));

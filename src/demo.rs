@@ -10,7 +10,7 @@ use starttls_sim::certs::{CertKind, KeyKind, TestPki};
 use starttls_sim::loopback::LoopbackServer;
 use starttls_sim::personality::Personality;
 
-use crate::args::Format;
+use crate::args::{Format, PrtgChannels};
 use crate::assess::assess;
 use crate::output::Rendered;
 use crate::request::{Request, Thresholds};
@@ -93,6 +93,7 @@ fn request_for(personality: Personality, port: u16) -> Request {
             error_days: 17,
         },
         format: Format::Text,
+        prtg_channels: PrtgChannels::All,
         hello_name: crate::hostname::local(),
         at: None,
     }

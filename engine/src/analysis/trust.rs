@@ -472,7 +472,10 @@ mod tests {
         let indices: Vec<Option<usize>> = sent.iter().map(|c| c.index).collect();
         assert_eq!(indices, [Some(0), Some(1)]);
         assert_eq!(sent[1].not_after, INTERMEDIATE_NOT_AFTER);
-        assert_eq!(sent[1].common_name.as_deref(), Some("Example Intermediate CA"));
+        assert_eq!(
+            sent[1].common_name.as_deref(),
+            Some("Example Intermediate CA")
+        );
 
         let mut store = pki.trust();
         store.add_der(pki.intermediate.der()).expect("intermediate");
