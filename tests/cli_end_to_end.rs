@@ -534,6 +534,7 @@ fn demo_checks_every_simulated_server() {
         "does not match",
         "454 4.7.0",
         "protocolError (2)",
+        "intermediate 'starttls-sim Expired Intermediate CA' expired",
     ] {
         assert!(
             r.stdout.contains(expected),
@@ -541,5 +542,5 @@ fn demo_checks_every_simulated_server() {
             r.stdout
         );
     }
-    assert_eq!(r.stdout.matches(" OK ").count(), 6, "{}", r.stdout);
+    assert_eq!(r.stdout.matches(" OK ").count(), 7, "{}", r.stdout);
 }
