@@ -181,3 +181,60 @@ pub fn assess(cert: &CertificateReport, thresholds: Thresholds) -> Assessment {
     let status = findings.first().map(|f| f.0).unwrap_or(Status::Ok);
     Assessment { status, findings }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_are_said_in_words_never_as_negative_numbers() {
+        assert_eq!(expiry_words(9), "expires in 9 days");
+        assert_eq!(expiry_words(1), "expires in 1 day");
+        assert_eq!(expiry_words(0), "expires in 0 days");
+        assert_eq!(expiry_words(-1), "expired 1 day ago");
+        assert_eq!(expiry_words(-2158), "expired 2158 days ago");
+        assert!(!expiry_words(i64::MIN + 1).contains('-'));
+    }
+
+    #[test]
+    fn dates_drop_a_midnight_time() {
+        assert_eq!(date_words(1_893_456_000), "2030-01-01");
+        assert_eq!(date_words(1_893_456_000 + 3661), "2030-01-01 01:01:01 UTC");
+    }
+
+    fn expiry(index: Option<usize>, self_signed: bool) -> ChainExpiry {
+        ChainExpiry {
+            scope: starttls_engine::analysis::ExpiryScope::SentChain,
+            index,
+            subject: "CN=R3, O=Let's Encrypt".into(),
+            common_name: Some("R3".into()),
+            is_ca: true,
+            self_signed,
+            not_after: 0,
+            days: 9,
+        }
+    }
+
+    #[test]
+    fn chain_certificates_are_named_by_role_and_cn() {
+        assert_eq!(
+            chain_cert_words(&expiry(Some(1), false)),
+            "intermediate 'R3'"
+        );
+        assert_eq!(chain_cert_words(&expiry(Some(2), true)), "root 'R3'");
+        assert_eq!(
+            chain_cert_words(&expiry(Some(0), false)),
+            "certificate 'R3'"
+        );
+        assert_eq!(
+            chain_cert_words(&expiry(None, false)),
+            "intermediate 'R3' (from the CA file)"
+        );
+        let mut no_cn = expiry(Some(1), false);
+        no_cn.common_name = None;
+        assert_eq!(
+            chain_cert_words(&no_cn),
+            "intermediate 'CN=R3, O=Let's Encrypt'"
+        );
+    }
+}

@@ -305,6 +305,30 @@ fn an_expired_cross_signed_root_beside_a_valid_path_stays_ok() {
 }
 
 #[test]
+fn one_certificate_is_one_certificate() {
+    let server = LoopbackServer::start(
+        Personality::Postfix,
+        CertKind::SelfSigned,
+        KeyKind::EcdsaP256,
+    )
+    .unwrap();
+    let r = check(&server, &["--format", "text"]);
+    assert!(
+        r.stdout.contains("  chain        1 certificate sent\n"),
+        "{}",
+        r.stdout
+    );
+    let server =
+        LoopbackServer::start(Personality::Postfix, CertKind::Good, KeyKind::EcdsaP256).unwrap();
+    let r = check(&server, &["--format", "text"]);
+    assert!(
+        r.stdout.contains("  chain        2 certificates sent\n"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
 fn classic_channels_are_the_five_of_the_old_sensor() {
     let server = LoopbackServer::start(
         Personality::Postfix,
