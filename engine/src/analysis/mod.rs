@@ -4,8 +4,10 @@
 //! A pure function, [`analyze`], computes PRTG's five SSL-sensor channels
 //! (Days to Expiration, Common Name Check, Public Key Length, Root Authority
 //! Trusted, Self-Signed) with the exact lookup values, plus what the old
-//! sensors never looked at: the earliest expiry in the chain, chain problems,
-//! weak algorithms, and leaf and chain details for the message text.
+//! sensors never looked at: the earliest expiry on the validated path (or,
+//! untrusted, in the chain as sent), the earliest expiry in the chain as
+//! sent, chain problems, weak algorithms, and leaf and chain details for the
+//! message text.
 //!
 //! Nothing here reads a clock, a file or the network: the caller passes the
 //! time in [`AnalysisOptions::now`] and builds the [`TrustStore`] from bytes

@@ -10,8 +10,8 @@
 //! Common Name Check's job).
 //!
 //! When the chain is trusted, the certificates of the path webpki validated
-//! (the leaf and the intermediates it used, not the anchor) are kept in
-//! [`Verification::path`], so that expiry can be judged on the path that
+//! (the leaf and the intermediates it used, not the anchor) are kept with
+//! the verdict, so that expiry can be judged on the path that
 //! matters: a server that still sends an expired cross-signed root beside a
 //! valid path does not break clients that build the valid path.
 //!
