@@ -134,6 +134,23 @@ pub fn assess(cert: &CertificateReport, thresholds: Thresholds) -> Assessment {
             ),
         ));
     }
+    if !cert.trust.is_trusted() {
+        for c in cert.chain.iter().skip(1).filter(|c| c.not_yet_valid) {
+            let role = if c.self_signed {
+                "root"
+            } else {
+                "intermediate"
+            };
+            findings.push((
+                Status::Critical,
+                format!(
+                    "{role} '{}' not valid until {}",
+                    c.common_name.as_deref().unwrap_or(&c.subject),
+                    date_words(c.not_before)
+                ),
+            ));
+        }
+    }
     let ce = &cert.chain_expiry;
     if ce.index != Some(0) {
         if let Some(status) = by_days(ce.days) {

@@ -16,6 +16,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 use starttls_sim::certs::{
     CertKind, KeyKind, TestPki, EXPIRED_INTERMEDIATE_CN, EXPIRING_INTERMEDIATE_CN,
+    FUTURE_INTERMEDIATE_CN,
 };
 use starttls_sim::loopback::LoopbackServer;
 use starttls_sim::personality::Personality;
@@ -280,6 +281,25 @@ fn a_leaf_not_yet_valid_puts_the_sensor_down() {
         critical: 1,
         warning: 1,
         lead: "Critical: certificate not valid until 2040-01-01 - ".into(),
+        prtg_state: "Down",
+        v2_status: "error",
+        nagios_word: "CRITICAL",
+        nagios_code: 2,
+    });
+}
+
+#[test]
+fn an_intermediate_not_yet_valid_puts_the_sensor_down() {
+    verify(&Expect {
+        cert: CertKind::IntermediateNotYetValid,
+        days: GOOD_DAYS,
+        chain_days: GOOD_DAYS,
+        trusted: 1,
+        critical: 1,
+        warning: 1,
+        lead: format!(
+            "Critical: intermediate '{FUTURE_INTERMEDIATE_CN}' not valid until 2031-01-01 - "
+        ),
         prtg_state: "Down",
         v2_status: "error",
         nagios_word: "CRITICAL",

@@ -37,6 +37,8 @@ pub const HOSTILE_ORG: &str = "Evil\u{1b}]0;pwned\u{7} Corp\r\nCRITICAL";
 pub const HOSTILE_SAN: &str = "x|y\u{1b}[2J\u{7}\u{0}.sim.test";
 /// The CN of the intermediate of [`CertKind::IntermediateExpiring`].
 pub const EXPIRING_INTERMEDIATE_CN: &str = "starttls-sim Expiring Intermediate CA";
+/// The CN of the intermediate of [`CertKind::IntermediateNotYetValid`].
+pub const FUTURE_INTERMEDIATE_CN: &str = "starttls-sim Future Intermediate CA";
 /// The CN of the intermediate of [`CertKind::ExpiredIntermediate`].
 pub const EXPIRED_INTERMEDIATE_CN: &str = "starttls-sim Expired Intermediate CA";
 
@@ -68,6 +70,9 @@ pub enum CertKind {
     /// A `Good` leaf under an intermediate ([`EXPIRED_INTERMEDIATE_CN`])
     /// valid 2020-01-01 to 2024-06-01.
     ExpiredIntermediate,
+    /// A `Good` leaf under an intermediate ([`FUTURE_INTERMEDIATE_CN`])
+    /// valid 2031-01-01 to 2050-01-01.
+    IntermediateNotYetValid,
     /// `Good`, plus the root re-issued by an old root ("cross-signed", as
     /// ISRG Root X1 by DST Root CA X3) and expired on 2024-09-30, sent third.
     CrossSignedExpiredRoot,
@@ -89,6 +94,7 @@ impl CertKind {
             CertKind::Wildcard,
             CertKind::IntermediateExpiring,
             CertKind::ExpiredIntermediate,
+            CertKind::IntermediateNotYetValid,
             CertKind::CrossSignedExpiredRoot,
             CertKind::Hostile,
         ]
@@ -273,6 +279,13 @@ impl TestPki {
             (2024, 6, 1),
             &root_issuer,
         )?;
+        let (future_cert, future_issuer) = intermediate(
+            FUTURE_INTERMEDIATE_CN,
+            7,
+            (2031, 1, 1),
+            (2050, 1, 1),
+            &root_issuer,
+        )?;
         let cross_cert = cross_signed_root()?;
 
         let mut identities = Vec::new();
@@ -285,6 +298,7 @@ impl TestPki {
                 let (issuer, above) = match cert {
                     CertKind::IntermediateExpiring => (&soon_issuer, vec![soon_cert.der()]),
                     CertKind::ExpiredIntermediate => (&expired_issuer, vec![expired_cert.der()]),
+                    CertKind::IntermediateNotYetValid => (&future_issuer, vec![future_cert.der()]),
                     CertKind::CrossSignedExpiredRoot => {
                         (&inter_issuer, vec![inter_cert.der(), cross_cert.der()])
                     }
@@ -457,7 +471,9 @@ mod tests {
                 assert_eq!(id.chain.len(), expected, "{cert:?} {key:?}");
                 let standard = !matches!(
                     cert,
-                    CertKind::IntermediateExpiring | CertKind::ExpiredIntermediate
+                    CertKind::IntermediateExpiring
+                        | CertKind::ExpiredIntermediate
+                        | CertKind::IntermediateNotYetValid
                 );
                 if expected >= 2 {
                     assert_eq!(&id.chain[1] == pki.intermediate_der(), standard);

@@ -113,6 +113,7 @@ pub(super) fn render(request: &Request, result: &Result<Success, Failure>) -> Re
                         "public_key": summary.public_key.to_string(),
                         "is_ca": summary.is_ca,
                         "self_signed": summary.self_signed,
+                        "not_yet_valid": summary.not_yet_valid,
                         "sha256_fingerprint": summary.sha256_fingerprint,
                         "pem": to_pem(der.as_ref()),
                     })

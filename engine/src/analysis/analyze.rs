@@ -69,7 +69,7 @@ pub fn analyze(
             .iter()
             .zip(&self_signed)
             .enumerate()
-            .map(|(index, (cert, &ss))| CertificateSummary::from_parsed(index, cert, ss))
+            .map(|(index, (cert, &ss))| CertificateSummary::from_parsed(index, cert, ss, now))
             .collect(),
     })
 }
@@ -199,6 +199,22 @@ mod tests {
         ));
         let r = report(&pki.chain(), &pki.options());
         assert!(!r.leaf.not_yet_valid);
+        assert!(r.chain.iter().all(|c| !c.not_yet_valid));
+    }
+
+    #[test]
+    fn an_intermediate_not_yet_valid_is_flagged_in_the_chain() {
+        let mut params = ca_params("Example Intermediate CA", 2035);
+        params.not_before = rcgen::date_time_ymd(2027, 1, 1);
+        let pki = Pki::with_intermediate(params);
+        let r = report(&pki.chain(), &pki.options());
+        assert!(!r.leaf.not_yet_valid);
+        assert!(!r.chain[0].not_yet_valid && r.chain[1].not_yet_valid);
+        assert_eq!(
+            r.chain[1].common_name.as_deref(),
+            Some("Example Intermediate CA")
+        );
+        assert!(!r.trust.is_trusted());
     }
 
     #[test]

@@ -129,6 +129,8 @@ pub struct CertificateSummary {
     pub index: usize,
     /// Subject name.
     pub subject: String,
+    /// Its first subject CN, if any.
+    pub common_name: Option<String>,
     /// Issuer name.
     pub issuer: String,
     /// notBefore, Unix seconds.
@@ -145,13 +147,21 @@ pub struct CertificateSummary {
     pub is_ca: bool,
     /// Self-signed (issuer = subject, own key verifies).
     pub self_signed: bool,
+    /// notBefore is after now.
+    pub not_yet_valid: bool,
 }
 
 impl CertificateSummary {
-    pub(crate) fn from_parsed(index: usize, cert: &ParsedCert<'_>, self_signed: bool) -> Self {
+    pub(crate) fn from_parsed(
+        index: usize,
+        cert: &ParsedCert<'_>,
+        self_signed: bool,
+        now: i64,
+    ) -> Self {
         CertificateSummary {
             index,
             subject: cert.subject.clone(),
+            common_name: cert.common_names.first().cloned(),
             issuer: cert.issuer.clone(),
             not_before: cert.not_before,
             not_after: cert.not_after,
@@ -160,6 +170,7 @@ impl CertificateSummary {
             public_key: cert.public_key.clone(),
             is_ca: cert.is_ca,
             self_signed,
+            not_yet_valid: cert.not_before > now,
         }
     }
 }
