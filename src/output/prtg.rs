@@ -67,11 +67,12 @@ fn verdict_channels(request: &Request, success: &Success) -> Value {
     ])
 }
 
-/// The channel names added to the five classic ones.
+/// Days until the first certificate on the validated path (else of all
+/// sent) expires; Script v2 id 20.
 pub const CHAIN_DAYS: &str = "Chain Days to Expiration";
-/// See [`CHAIN_DAYS`].
+/// How many critical findings the check made; Script v2 id 21.
 pub const CRITICAL_FINDINGS: &str = "Critical Findings";
-/// See [`CHAIN_DAYS`].
+/// How many warnings the check made; Script v2 id 22.
 pub const WARNING_FINDINGS: &str = "Warning Findings";
 
 fn classic_channels(request: &Request, success: &Success) -> Value {

@@ -1,6 +1,9 @@
 //! PRTG Script v2 JSON: `{"version":2,"status":...,"message":...,"channels":[...]}`
 //! with the channel ids the Script v2 sensor used (the built-in SSL sensor's
-//! plus 10). Always exit code 0: PRTG discards the output of a failing script.
+//! plus 10), then Chain Days to Expiration (20), Critical Findings (21) and
+//! Warning Findings (22) unless `--prtg-channels classic`. The status is the
+//! check's verdict. Always exit code 0: PRTG discards the output of a failing
+//! script.
 
 use serde_json::{json, Value};
 use starttls_engine::analysis::prtg::{LOOKUP_CN_CHECK, LOOKUP_SELF_SIGNED, LOOKUP_TRUSTED_ROOT};
