@@ -9,6 +9,9 @@ when all passed, 1 otherwise. Expectations per certificate variant:
                   Self-Signed 0, Common Name Check $EXPECT_CN_OK (default 5)
   selfsigned    : Self-Signed 1, Root Authority Trusted 1, Days > 0
   expired       : Days to Expiration < 0, Self-Signed 0
+  inter-expiring: Days to Expiration > 0 (the leaf is fine), Self-Signed 0,
+                  Chain Days to Expiration < 17 (the intermediate expires 9
+                  days after the PKI was made)
   all           : Public Key Length 2048 (256 for good-ec), text names the
                   common name, the SHA-1 thumbprint (upper hex) == EXPECTED_FP
                   and "STARTTLS Protocol: <PROTO upper>".
@@ -119,6 +122,11 @@ def main(argv):
     elif variant == "expired":
         chan("Days to Expiration", lambda v: v < 0, "< 0")
         chan("Self-Signed", lambda v: v == 0, "== 0")
+    elif variant == "inter-expiring":
+        chan("Days to Expiration", lambda v: v > 35, "> 35")
+        chan("Self-Signed", lambda v: v == 0, "== 0")
+        chan("Common Name Check", lambda v: v == cn_ok, "== %g" % cn_ok)
+        chan("Chain Days to Expiration", lambda v: v < 17, "< 17 (error limit)")
     else:
         check("known variant", False, variant)
 
@@ -129,7 +137,7 @@ def main(argv):
           all(chain.get(k) == days.get(k) for k in
               ("LimitMode", "LimitMinWarning", "LimitMinError")) and "LimitMinError" in chain,
           "chain=%r days=%r" % (chain, days))
-    if "Days to Expiration" in channels:
+    if "Days to Expiration" in channels and variant != "inter-expiring":
         d = channels["Days to Expiration"]
         chan("Chain Days to Expiration", lambda v: v == d, "== Days to Expiration %g" % d)
     chain_pem = os.environ.get("CHAIN_PEM", "")
@@ -156,6 +164,12 @@ def main(argv):
     else:
         chan("Critical Findings", lambda v: v >= 1, ">= 1")
         want_state = "Down"
+    if variant == "inter-expiring":
+        lead = "Critical: intermediate 'Interop Test Expiring Intermediate CA' "
+        text = str(prtg.get("text", ""))
+        check("text leads with the intermediate's expiry in words",
+              text.startswith(lead) and " -" not in text[len(lead):len(lead) + 12],
+              "text=%r" % text[:200])
     got_state = prtg_state(prtg.get("result", []))
     check("PRTG state from the channels is %s" % want_state, got_state == want_state,
           "got %s" % got_state)
