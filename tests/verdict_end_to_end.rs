@@ -7,7 +7,7 @@
 //! The binary runs against simulated servers on loopback with validity
 //! judged at a pinned time (`--at`), so every value is exact.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -61,11 +61,15 @@ fn run(args: &[&str]) -> Run {
 }
 
 fn check_port(port: u16, extra: &[&str]) -> Run {
+    check_proto(port, "smtp", extra)
+}
+
+fn check_proto(port: u16, protocol: &str, extra: &[&str]) -> Run {
     let port = port.to_string();
     let mut args = vec![
         "127.0.0.1",
         &port,
-        "smtp",
+        protocol,
         "--sni-domain",
         "mail.sim.test",
         "--ca-trust",
@@ -517,6 +521,60 @@ fn hostile_server_replies_reach_no_format_raw() {
         assert!(shown.contains("\\u{202e}fdp.exe"), "{format}: {}", r.stdout);
     }
     let r = check_port(port, &["--format", "nagios"]);
+    assert_eq!(r.code, 3);
+    assert_eq!(r.stdout.lines().count(), 1, "{}", r.stdout);
+    assert!(
+        !r.stdout.contains('|'),
+        "no perfdata from the server: {}",
+        r.stdout
+    );
+}
+
+/// An LDAP server refusing StartTLS (unavailable, 52) with a diagnostic
+/// message that carries escapes, BEL, NUL, a bidi override and `|`.
+fn hostile_ldap_server() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let answer = starttls_sim::ldap_dialogue::ExtendedResponse {
+        message_id: 1,
+        result_code: 52,
+        diagnostic: "no TLS \u{1b}[2J\u{7}\u{0}|days=999 \u{202e}fdp.exe\r\nCRITICAL",
+        name: None,
+        form: starttls_sim::ber::LengthForm::Shortest,
+    }
+    .encode();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            // The StartTLS request is 31 bytes.
+            let mut request = [0u8; 31];
+            if stream.read_exact(&mut request).is_err() || stream.write_all(&answer).is_err() {
+                continue;
+            }
+            // Read the unbind (or the close), then close.
+            let mut rest = [0u8; 64];
+            let _ = stream.read(&mut rest);
+        }
+    });
+    port
+}
+
+#[test]
+fn hostile_ldap_diagnostics_reach_no_format_raw() {
+    let port = hostile_ldap_server();
+    for format in ["prtg", "prtg-v2", "json", "text", "nagios"] {
+        let r = check_proto(port, "ldap", &["--format", format]);
+        assert!(raw_unsafe(&r.stdout).is_empty(), "{format}: {:?}", r.stdout);
+        let shown = r.stdout.replace("\\\\", "\\");
+        assert!(shown.contains("unavailable (52)"), "{format}: {}", r.stdout);
+        assert!(shown.contains("\\u{202e}fdp.exe"), "{format}: {}", r.stdout);
+        assert!(
+            !r.stdout.lines().any(|l| l.starts_with("CRITICAL")),
+            "{format}: {}",
+            r.stdout
+        );
+    }
+    let r = check_proto(port, "ldap", &["--format", "nagios"]);
     assert_eq!(r.code, 3);
     assert_eq!(r.stdout.lines().count(), 1, "{}", r.stdout);
     assert!(
