@@ -218,7 +218,7 @@ fn verify(e: &Expect) {
     let head = format!("STARTTLS-CERT {} - ", e.nagios_word);
     assert!(first.starts_with(&head), "{what}: {first}");
     let perf = format!(
-        "| days={};35;17 chain_days={};35;17 key_bits=256 trusted={} self_signed=0 critical_findings={} warning_findings={} time=",
+        "| days={};35;17 chain_days={};35;17 key_bits=256 trusted={} self_signed=0 critical_findings={};;0 warning_findings={};0; time=",
         e.days,
         e.chain_days,
         1 - e.trusted,

@@ -32,7 +32,7 @@ pub(super) fn render(request: &Request, result: &Result<Success, Failure>) -> Re
             let total_ms = success.checked.total_time.as_secs_f64() * 1000.0;
             let perf = format!(
                 "days={};{};{} chain_days={};{};{} key_bits={} trusted={} self_signed={} \
-                 critical_findings={} warning_findings={} time={:.1}ms",
+                 critical_findings={};;0 warning_findings={};0; time={:.1}ms",
                 cert.days_to_expiration,
                 t.warning_days,
                 t.error_days,
