@@ -1,6 +1,7 @@
 //! The command line: positional `HOST PORT PROTOCOL` with options (Script v2
 //! style), the old parameter string (`--params`), or the same line on stdin.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
@@ -79,6 +80,25 @@ fn name_check(value: &str) -> Result<NameCheck, String> {
         .ok_or_else(|| format!("\"{value}\" is not one of none, cn, cn-san (also CN and CN/SAN)"))
 }
 
+/// The largest expiry threshold accepted, in days (about ten years).
+pub const MAX_DAYS: i64 = 3650;
+
+fn port_number(value: &str) -> Result<u16, String> {
+    match value.parse::<u16>() {
+        Ok(n @ 1..) => Ok(n),
+        _ => Err(format!("\"{value}\" is not a port number from 1 to 65535")),
+    }
+}
+
+fn days(value: &str) -> Result<i64, String> {
+    match value.parse::<i64>() {
+        Ok(n @ 0..=MAX_DAYS) => Ok(n),
+        _ => Err(format!(
+            "\"{value}\" is not a whole number of days from 0 to {MAX_DAYS}"
+        )),
+    }
+}
+
 fn timeout_secs(value: &str) -> Result<u64, String> {
     match value.parse::<u64>() {
         Ok(n @ 1..=900) => Ok(n),
@@ -101,7 +121,7 @@ pub struct Cli {
     pub host: String,
 
     /// TCP port [default: 25 for smtp, 24 for lmtp, 389 for ldap]
-    #[arg(value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(value_parser = port_number, allow_negative_numbers = true)]
     pub port: Option<u16>,
 
     /// Protocol before TLS: smtp, lmtp or ldap [default: smtp]
@@ -133,15 +153,15 @@ pub struct Cli {
     pub no_system_ca_trust: bool,
 
     /// Overall time limit in seconds, connect included (1-900; PRTG's own default limit is 60)
-    #[arg(long, value_name = "SECS", default_value = "20", value_parser = timeout_secs)]
+    #[arg(long, value_name = "SECS", default_value = "20", value_parser = timeout_secs, allow_negative_numbers = true)]
     pub timeout: u64,
 
-    /// Warn when fewer days than this remain until expiry
-    #[arg(long, value_name = "DAYS", default_value_t = 35)]
+    /// Warn when fewer days than this remain until expiry (0-3650)
+    #[arg(long, value_name = "DAYS", default_value = "35", value_parser = days, allow_negative_numbers = true)]
     pub warning_days: i64,
 
-    /// Error when fewer days than this remain until expiry
-    #[arg(long, value_name = "DAYS", default_value_t = 17)]
+    /// Error when fewer days than this remain until expiry (0-3650)
+    #[arg(long, value_name = "DAYS", default_value = "17", value_parser = days, allow_negative_numbers = true)]
     pub error_days: i64,
 
     /// Output format
@@ -169,11 +189,12 @@ pub struct Cli {
 
 /// Finds `--format X` / `--format=X` in raw arguments, so that errors in the
 /// other arguments can still be reported in the format the caller expects.
-pub fn sniff_format(args: &[String]) -> Format {
-    let mut it = args.iter();
+pub fn sniff_format(args: &[OsString]) -> Format {
+    let mut it = args.iter().map(|a| a.to_str());
     while let Some(a) = it.next() {
+        let Some(a) = a else { continue };
         let value = if a == "--format" {
-            it.next().map(String::as_str)
+            it.next().flatten()
         } else {
             a.strip_prefix("--format=")
         };
@@ -227,6 +248,10 @@ mod tests {
             vec!["x", "h", "--timeout", "0"],
             vec!["x", "h", "--timeout", "901"],
             vec!["x", "h", "--no-system-ca-trust"],
+            vec!["x", "h", "-5"],
+            vec!["x", "h", "--warning-days", "-5"],
+            vec!["x", "h", "--error-days=-5"],
+            vec!["x", "h", "--warning-days", "3651"],
         ] {
             assert!(Cli::try_parse_from(&bad).is_err(), "{bad:?}");
         }
@@ -234,14 +259,14 @@ mod tests {
 
     #[test]
     fn format_is_found_before_full_parsing() {
-        let args: Vec<String> = ["x", "--format=json", "h"]
+        let args: Vec<OsString> = ["x", "--format=json", "h"]
             .iter()
-            .map(|s| s.to_string())
+            .map(OsString::from)
             .collect();
         assert_eq!(sniff_format(&args), Format::Json);
-        let args: Vec<String> = ["x", "--format", "PRTG-V2"]
+        let args: Vec<OsString> = ["x", "--format", "PRTG-V2"]
             .iter()
-            .map(|s| s.to_string())
+            .map(OsString::from)
             .collect();
         assert_eq!(sniff_format(&args), Format::PrtgV2);
         assert_eq!(sniff_format(&[]), Format::Prtg);

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod demo;
 pub mod fuzzing;
 pub mod hostname;
+pub mod idn;
 pub mod output;
 pub mod params;
 pub mod request;

@@ -9,6 +9,7 @@ use starttls_engine::analysis::NameCheck;
 use starttls_engine::{Protocol, UnixTime};
 
 use crate::args::{Cli, Format, PrtgChannels};
+use crate::idn::IdnName;
 use crate::trust::TrustSources;
 
 /// Expiry thresholds in days.
@@ -23,14 +24,15 @@ pub struct Thresholds {
 /// Everything one check needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Request {
-    /// The host as given (name or address).
+    /// The host as given (name or address); an internationalised name in
+    /// its A-label form (`xn--...`), see [`Request::host_shown`].
     pub host: String,
     /// TCP port.
     pub port: u16,
     /// Protocol before TLS.
     pub protocol: Protocol,
-    /// The name sent as SNI and compared with the certificate; `None` when
-    /// the host is an address and no name was given.
+    /// The name sent as SNI and compared with the certificate, in A-label
+    /// form; `None` when the host is an address and no name was given.
     pub name: Option<String>,
     /// How to compare the name.
     pub name_check: NameCheck,
@@ -72,6 +74,18 @@ pub fn host_address(host: &str) -> Option<IpAddr> {
 }
 
 impl Request {
+    /// The host for people: an internationalised name in both forms,
+    /// `xn--mnchen-3ya.example (münchen.example)`.
+    pub fn host_shown(&self) -> String {
+        shown(&self.host)
+    }
+
+    /// The name checked against the certificate, for people, in both forms
+    /// when internationalised.
+    pub fn name_shown(&self) -> Option<String> {
+        self.name.as_deref().map(shown)
+    }
+
     /// Builds a request from parsed arguments; `hello_default` is used when
     /// no `--hello-name` is given.
     pub fn from_cli(
@@ -91,6 +105,7 @@ impl Request {
                 "\"{host}\" is not a host name or IP address"
             )));
         }
+        let host = IdnName::parse(&host).map_err(usage)?.ascii;
         let protocol = cli
             .protocol
             .map(Protocol::from)
@@ -101,9 +116,19 @@ impl Request {
             .name_validation
             .or(params.validation)
             .unwrap_or_default();
+        let name_source = if cli.sni_domain.is_some() {
+            "--sni-domain"
+        } else {
+            "cert_domainname"
+        };
         let given_name = cli.sni_domain.clone().or(params.cert_domainname.clone());
         let name = match given_name {
-            Some(n) => Some(n.trim().replace('\\', "").trim_end_matches('.').to_owned()),
+            Some(n) => {
+                let n = n.trim().replace('\\', "");
+                let n = IdnName::parse(n.trim_end_matches('.'))
+                    .map_err(|e| usage(format!("{name_source}: {e}")))?;
+                Some(n.ascii)
+            }
             None if host_address(&host).is_some() => None,
             None => Some(host.trim_end_matches('.').to_owned()),
         };
@@ -152,6 +177,11 @@ impl Request {
             at,
         })
     }
+}
+
+/// A name in both forms when internationalised, else as it is.
+fn shown(name: &str) -> String {
+    IdnName::parse(name).map_or_else(|_| name.to_owned(), |n| n.to_string())
 }
 
 #[cfg(test)]
@@ -217,6 +247,23 @@ mod tests {
         let r = request(&[r"mail\-1.example.com", "--sni-domain", r"mx\-2.example.com"]).unwrap();
         assert_eq!(r.host, "mail-1.example.com");
         assert_eq!(r.name.as_deref(), Some("mx-2.example.com"));
+    }
+
+    #[test]
+    fn unicode_hosts_and_names_become_a_labels_shown_in_both_forms() {
+        let r = request(&["bücher.example", "--name-validation", "cn-san"]).unwrap();
+        assert_eq!(r.host, "xn--bcher-kva.example");
+        assert_eq!(r.name.as_deref(), Some("xn--bcher-kva.example"));
+        assert_eq!(r.host_shown(), "xn--bcher-kva.example (bücher.example)");
+        let r = request(&["192.0.2.5", "--sni-domain", "MAIL.München.de."]).unwrap();
+        assert_eq!(r.host, "192.0.2.5");
+        assert_eq!(r.name.as_deref(), Some("mail.xn--mnchen-3ya.de"));
+        assert_eq!(
+            r.name_shown().as_deref(),
+            Some("mail.xn--mnchen-3ya.de (mail.münchen.de)")
+        );
+        let e = request(&["mx", "--sni-domain", "a\u{202e}b.example"]).unwrap_err();
+        assert!(e.0.starts_with("--sni-domain: "), "{e}");
     }
 
     #[test]

@@ -16,8 +16,10 @@ pub const WAIT: Duration = Duration::from_secs(10);
 pub enum Line {
     /// A line (up to the first newline, the end of input or [`LIMIT`]).
     Text(String),
-    /// Nothing arrived within the wait.
-    Nothing,
+    /// The wait ended with nothing read (the writer kept the pipe open).
+    Silent,
+    /// The input ended with nothing read.
+    Ended,
     /// Reading failed, or the bytes are not UTF-8.
     Unreadable(String),
 }
@@ -63,12 +65,19 @@ pub fn read_line<R: Read + Send + 'static>(mut source: R, limit: usize, wait: Du
                 }
             }
             Ok(Err(e)) => return Line::Unreadable(e.to_string()),
-            // The end of input, or the wait is over: use what came.
-            Err(_) => break,
+            // The wait is over: use what came.
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                if bytes.is_empty() {
+                    return Line::Silent;
+                }
+                break;
+            }
+            // The end of input: use what came.
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
     }
     if bytes.is_empty() {
-        return Line::Nothing;
+        return Line::Ended;
     }
     let end = bytes
         .iter()
@@ -132,7 +141,7 @@ mod tests {
         let empty: &'static [u8] = b"";
         assert_eq!(
             read_line(empty, LIMIT, Duration::from_secs(30)),
-            Line::Nothing
+            Line::Ended
         );
     }
 
@@ -142,7 +151,7 @@ mod tests {
         pipe.data = None;
         assert_eq!(
             read_line(pipe, LIMIT, Duration::from_millis(50)),
-            Line::Nothing
+            Line::Silent
         );
         let (pipe, _release) = open_pipe(b"mx 25 smtp");
         assert_eq!(

@@ -9,6 +9,29 @@ use crate::ldap::LdapError;
 use crate::phase::Phase;
 use crate::smtp::{Reply, ReplyError};
 
+/// What had arrived of the answer a probe was waiting for when a time limit
+/// ran out: it tells a silent server from one that stalled halfway.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Arrived {
+    /// Nothing at all in the phase that timed out.
+    #[default]
+    Nothing,
+    /// Part of an SMTP/LMTP reply.
+    Lines {
+        /// Lines received whole (all of them continuation lines).
+        complete: usize,
+        /// The last line received, complete or not, code included, made
+        /// printable and cut to 80 characters.
+        last: String,
+        /// `last` is still waiting for its line end.
+        unfinished: bool,
+    },
+    /// Bytes of a binary answer: an incomplete LDAP message, or TLS records
+    /// that did not complete the handshake.
+    Bytes(usize),
+}
+
 /// A failed check. `Display` gives one line naming the phase, what the server
 /// said and what was expected.
 #[derive(Clone, Debug, PartialEq)]
@@ -53,6 +76,8 @@ pub enum ProbeError {
         limit: Duration,
         /// True when the overall limit ran out, false for the phase limit.
         overall: bool,
+        /// What had arrived of the answer the probe was waiting for.
+        arrived: Arrived,
     },
     /// Plaintext arrived after the server agreed to start TLS and before the
     /// TLS handshake: a broken server or a command-injection attack
@@ -65,6 +90,12 @@ pub enum ProbeError {
     TlsAlert {
         /// The alert.
         alert: rustls::AlertDescription,
+    },
+    /// A TLS handshake message from the server (in practice its
+    /// certificate chain) is larger than the most the TLS client accepts.
+    HandshakeMessageTooLarge {
+        /// The limit in bytes.
+        limit: usize,
     },
     /// The TLS handshake failed for another reason.
     Tls {
@@ -117,22 +148,8 @@ impl fmt::Display for ProbeError {
                 phase,
                 limit,
                 overall,
-            } => {
-                let which = if *overall { "overall" } else { "phase" };
-                write!(
-                    f,
-                    "timed out {phase} (no answer within the {} s {which} limit)",
-                    limit.as_secs_f64()
-                )?;
-                if *phase == Phase::Greeting {
-                    // The usual cause: a port that speaks TLS at once.
-                    write!(
-                        f,
-                        "; a server that expects TLS at once (SMTPS, port 465) never greets in plaintext"
-                    )?;
-                }
-                Ok(())
-            }
+                arrived,
+            } => write_timeout(f, *phase, *limit, *overall, arrived),
             ProbeError::PlaintextAfterStartTls { excerpt } => write!(
                 f,
                 "server sent plaintext after agreeing to start TLS (broken server or injection attack): \"{excerpt}\""
@@ -152,6 +169,11 @@ impl fmt::Display for ProbeError {
                 }
                 Ok(())
             }
+            ProbeError::HandshakeMessageTooLarge { limit } => write!(
+                f,
+                "the server's certificate chain is larger than {} KiB, the largest TLS handshake message this check accepts",
+                limit.div_ceil(1024)
+            ),
             ProbeError::Tls { error } => write!(f, "TLS handshake failed: {error}"),
             ProbeError::Ldap(error) => error.fmt(f),
         }
@@ -159,6 +181,93 @@ impl fmt::Display for ProbeError {
 }
 
 impl std::error::Error for ProbeError {}
+
+/// One line for a timeout: what was awaited, what had arrived and which
+/// limit ran out.
+fn write_timeout(
+    f: &mut fmt::Formatter<'_>,
+    phase: Phase,
+    limit: Duration,
+    overall: bool,
+    arrived: &Arrived,
+) -> fmt::Result {
+    let secs = limit.as_secs_f64();
+    let which = if overall { "overall" } else { "phase" };
+    let awaited = match phase {
+        Phase::Greeting => "greeting",
+        Phase::Hello => "answer to EHLO/LHLO",
+        Phase::StartTls => "answer to the STARTTLS request",
+        Phase::TlsHandshake => "TLS handshake",
+        Phase::Closing => "answer to the goodbye",
+    };
+    match (phase, arrived) {
+        (Phase::TlsHandshake, Arrived::Nothing) => write!(
+            f,
+            "TLS handshake stalled: the server sent nothing after the ClientHello within the {secs} s {which} limit"
+        ),
+        (Phase::TlsHandshake, Arrived::Bytes(n)) => write!(
+            f,
+            "TLS handshake stalled after {} from the server (nothing more within the {secs} s {which} limit)",
+            count(*n, "byte")
+        ),
+        (_, Arrived::Nothing) => {
+            write!(f, "no {awaited} within the {secs} s {which} limit")?;
+            if phase == Phase::Greeting {
+                // Nothing at all came: the usual cause is a port that
+                // speaks TLS at once.
+                f.write_str(
+                    "; a server that expects TLS at once (SMTPS, port 465) never greets in plaintext",
+                )?;
+            }
+            Ok(())
+        }
+        (_, arrived) => {
+            write!(f, "{awaited} incomplete after {secs} s ({which} limit): ")?;
+            match arrived {
+                Arrived::Lines {
+                    complete: 0,
+                    last,
+                    ..
+                } => write!(f, "part of a line received: '{last}'"),
+                Arrived::Lines {
+                    complete,
+                    last,
+                    unfinished: false,
+                } => write!(
+                    f,
+                    "{} received, the last '{last}'",
+                    count(*complete, "line")
+                ),
+                Arrived::Lines { complete, last, .. } => write!(
+                    f,
+                    "{} and part of another received, the unfinished one '{last}'",
+                    count(*complete, "line")
+                ),
+                Arrived::Bytes(n) => write!(f, "{} received", count(*n, "byte")),
+                Arrived::Nothing => Ok(()),
+            }
+        }
+    }
+}
+
+/// `1 line`, `3 lines`, `1,234 bytes`.
+fn count(n: usize, unit: &str) -> String {
+    let plural = if n == 1 { "" } else { "s" };
+    format!("{} {unit}{plural}", thousands(n))
+}
+
+/// A number with commas between groups of three digits: `1,234`.
+pub(crate) fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
 
 impl ProbeError {
     /// The phase the check was in when it failed.
@@ -172,7 +281,112 @@ impl ProbeError {
             ProbeError::Ldap(_) => Phase::StartTls,
             ProbeError::PlaintextAfterStartTls { .. }
             | ProbeError::TlsAlert { .. }
+            | ProbeError::HandshakeMessageTooLarge { .. }
             | ProbeError::Tls { .. } => Phase::TlsHandshake,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn timeout(phase: Phase, overall: bool, arrived: Arrived) -> String {
+        ProbeError::Timeout {
+            phase,
+            limit: Duration::from_secs(5),
+            overall,
+            arrived,
+        }
+        .to_string()
+    }
+
+    fn lines(complete: usize, last: &str, unfinished: bool) -> Arrived {
+        Arrived::Lines {
+            complete,
+            last: last.into(),
+            unfinished,
+        }
+    }
+
+    #[test]
+    fn a_silent_greeting_gets_the_smtps_hint() {
+        assert_eq!(
+            timeout(Phase::Greeting, false, Arrived::Nothing),
+            "no greeting within the 5 s phase limit; a server that expects TLS at once \
+             (SMTPS, port 465) never greets in plaintext"
+        );
+    }
+
+    #[test]
+    fn a_partial_greeting_names_its_lines_and_gets_no_hint() {
+        assert_eq!(
+            timeout(Phase::Greeting, false, lines(3, "220-mx ESMTP", false)),
+            "greeting incomplete after 5 s (phase limit): 3 lines received, the last '220-mx ESMTP'"
+        );
+        assert_eq!(
+            timeout(Phase::Greeting, true, lines(0, "220 mx.exa", true)),
+            "greeting incomplete after 5 s (overall limit): part of a line received: '220 mx.exa'"
+        );
+        assert_eq!(
+            timeout(Phase::Hello, false, lines(1, "250 SIZE", true)),
+            "answer to EHLO/LHLO incomplete after 5 s (phase limit): 1 line and part of another \
+             received, the unfinished one '250 SIZE'"
+        );
+        assert!(!timeout(Phase::Greeting, false, lines(1, "220-x", false)).contains("465"));
+    }
+
+    #[test]
+    fn a_stalled_handshake_counts_the_bytes_with_separators() {
+        assert_eq!(
+            timeout(Phase::TlsHandshake, false, Arrived::Bytes(1234)),
+            "TLS handshake stalled after 1,234 bytes from the server (nothing more within the \
+             5 s phase limit)"
+        );
+        assert_eq!(
+            timeout(Phase::TlsHandshake, true, Arrived::Nothing),
+            "TLS handshake stalled: the server sent nothing after the ClientHello within the \
+             5 s overall limit"
+        );
+    }
+
+    #[test]
+    fn other_phases_say_what_was_awaited() {
+        assert_eq!(
+            timeout(Phase::StartTls, false, Arrived::Nothing),
+            "no answer to the STARTTLS request within the 5 s phase limit"
+        );
+        assert_eq!(
+            timeout(Phase::StartTls, false, Arrived::Bytes(1)),
+            "answer to the STARTTLS request incomplete after 5 s (phase limit): 1 byte received"
+        );
+        assert_eq!(
+            timeout(Phase::Hello, false, Arrived::Nothing),
+            "no answer to EHLO/LHLO within the 5 s phase limit"
+        );
+    }
+
+    #[test]
+    fn numbers_get_thousands_separators() {
+        for (n, text) in [
+            (0, "0"),
+            (999, "999"),
+            (1000, "1,000"),
+            (65_535, "65,535"),
+            (1_234_567, "1,234,567"),
+        ] {
+            assert_eq!(thousands(n), text);
+        }
+    }
+
+    #[test]
+    fn an_oversized_chain_is_said_in_words() {
+        let text = ProbeError::HandshakeMessageTooLarge { limit: 0xffff }.to_string();
+        assert_eq!(
+            text,
+            "the server's certificate chain is larger than 64 KiB, the largest TLS handshake \
+             message this check accepts"
+        );
+        assert!(!text.contains("HandshakePayloadTooLarge"));
     }
 }

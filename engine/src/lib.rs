@@ -81,7 +81,7 @@ mod text;
 mod tls;
 
 pub use config::{Config, ConfigError, Limits, Protocol, Timeouts};
-pub use error::ProbeError;
+pub use error::{Arrived, ProbeError};
 pub use io::{Input, Output};
 pub use phase::Phase;
 pub use probe::Probe;

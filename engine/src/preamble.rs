@@ -3,7 +3,7 @@
 use bytes::BytesMut;
 
 use crate::config::{Config, Protocol};
-use crate::error::ProbeError;
+use crate::error::{Arrived, ProbeError};
 use crate::ldap::LdapPreamble;
 use crate::phase::Phase;
 use crate::smtp::SmtpPreamble;
@@ -62,6 +62,14 @@ impl Preamble {
         match self {
             Preamble::Smtp(p) => p.goodbye().to_vec(),
             Preamble::Ldap(p) => p.goodbye(),
+        }
+    }
+
+    /// What has arrived of the reply the conversation waits for.
+    pub(crate) fn arrived(&self) -> Arrived {
+        match self {
+            Preamble::Smtp(p) => p.arrived(),
+            Preamble::Ldap(p) => p.arrived(),
         }
     }
 

@@ -7,7 +7,7 @@ use bytes::BytesMut;
 use rustls_pki_types::ServerName;
 
 use crate::config::{Config, Protocol, Timeouts};
-use crate::error::ProbeError;
+use crate::error::{Arrived, ProbeError};
 use crate::io::{Input, Output};
 use crate::phase::Phase;
 use crate::preamble::{Preamble, Step};
@@ -72,6 +72,21 @@ impl Probe {
     /// True once [`Probe::poll_output`] answers [`Output::Done`].
     pub fn is_done(&self) -> bool {
         matches!(self.stage, Stage::Done(_))
+    }
+
+    /// What has arrived of the answer the probe is waiting for: lines of an
+    /// incomplete SMTP reply, bytes of an LDAP message or of the TLS
+    /// handshake. Timeouts carry it, so the error tells a silent server
+    /// from one that stalled halfway.
+    pub fn arrived(&self) -> Arrived {
+        match &self.stage {
+            Stage::Preamble => self.preamble.arrived(),
+            Stage::Handshake(tls) => match tls.received() {
+                0 => Arrived::Nothing,
+                n => Arrived::Bytes(n),
+            },
+            Stage::Closing(..) | Stage::Done(_) => Arrived::Nothing,
+        }
     }
 
     /// When the probe gives up on the current phase if nothing arrives.
@@ -236,6 +251,7 @@ impl Probe {
 
     fn on_deadline(&mut self, now: Instant) {
         let (_, limit, overall) = self.deadline_and_cause();
+        let arrived = self.arrived();
         match std::mem::replace(&mut self.stage, Stage::Preamble) {
             Stage::Closing(_, report) => self.finish(report, CloseOutcome::TimedOut, now),
             Stage::Done(r) => self.stage = Stage::Done(r),
@@ -243,6 +259,7 @@ impl Probe {
                 phase: self.phase,
                 limit,
                 overall,
+                arrived,
             }),
         }
     }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use rustls::ServerConnection;
 use starttls_engine::{
-    CertificateDer, CloseOutcome, Config, HandshakeSignature, Input, Output, Phase, Probe,
+    Arrived, CertificateDer, CloseOutcome, Config, HandshakeSignature, Input, Output, Phase, Probe,
     ProbeError, Protocol,
 };
 use support::{chain, converse, drive_script, tls_server, TestServer};
@@ -172,6 +172,27 @@ fn plaintext_after_starttls_agreement_is_refused_in_any_split() {
 }
 
 #[test]
+fn a_chain_over_64_kib_is_said_in_words() {
+    let (mut chain, key) = chain("mail.example.com");
+    let intermediate = chain[1].clone();
+    while chain.iter().map(|c| c.len()).sum::<usize>() < 70_000 {
+        chain.push(intermediate.clone());
+    }
+    let mut server = Server::new(&chain, &key, false);
+    let start = Instant::now();
+    let mut probe = Probe::new(Config::new(Protocol::Smtp), start);
+    let Output::Done(Err(err)) = converse(&mut probe, &mut server, 100_000, start) else {
+        panic!("an oversized chain was accepted")
+    };
+    assert_eq!(err, ProbeError::HandshakeMessageTooLarge { limit: 0xffff });
+    assert_eq!(
+        err.to_string(),
+        "the server's certificate chain is larger than 64 KiB, the largest TLS handshake \
+         message this check accepts"
+    );
+}
+
+#[test]
 fn tls_alert_instead_of_a_handshake_is_named() {
     // handshake_failure alert, TLS 1.2 record.
     let err = drive_script(
@@ -232,20 +253,27 @@ fn closing_in_each_phase_names_the_phase() {
 }
 
 #[test]
-fn timeouts_name_the_phase_and_the_limit() {
-    let err = drive_script(Protocol::Smtp, &[b"220-slow greeting\r\n"], Input::Timeout);
+fn timeouts_name_the_phase_the_limit_and_what_arrived() {
+    let err = drive_script(Protocol::Smtp, &[], Input::Timeout);
     assert_eq!(
         err,
         ProbeError::Timeout {
             phase: Phase::Greeting,
             limit: Duration::from_secs(10),
-            overall: false
+            overall: false,
+            arrived: Arrived::Nothing,
         }
     );
     assert_eq!(
         err.to_string(),
-        "timed out waiting for the greeting (no answer within the 10 s phase limit); \
+        "no greeting within the 10 s phase limit; \
          a server that expects TLS at once (SMTPS, port 465) never greets in plaintext"
+    );
+    let err = drive_script(Protocol::Smtp, &[b"220-slow greeting\r\n"], Input::Timeout);
+    assert_eq!(
+        err.to_string(),
+        "greeting incomplete after 10 s (phase limit): 1 line received, the last '220-slow greeting'",
+        "no SMTPS hint once something arrived"
     );
     let err = drive_script(
         Protocol::Smtp,
@@ -285,7 +313,12 @@ fn overall_deadline_wins_over_a_trickling_server() {
         ProbeError::Timeout {
             phase: Phase::Greeting,
             limit: Duration::from_secs(30),
-            overall: true
+            overall: true,
+            arrived: Arrived::Lines {
+                complete: 4,
+                last: "220-still here".into(),
+                unfinished: false
+            },
         }
     );
     assert!(now - start <= Duration::from_secs(36));

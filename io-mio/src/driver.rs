@@ -474,6 +474,7 @@ impl Driver {
                         phase: p.probe.phase(),
                         limit: self.options.overall_timeout,
                         overall: true,
+                        arrived: p.probe.arrived(),
                     };
                     return Next::Done(
                         meta.index,

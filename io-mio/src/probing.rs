@@ -161,6 +161,7 @@ impl Driver {
                         Err(ProbeError::Timeout {
                             phase,
                             overall: true,
+                            arrived,
                             ..
                         }) if p.clamped => {
                             let limit = self.options.overall_timeout;
@@ -168,6 +169,7 @@ impl Driver {
                                 phase,
                                 limit,
                                 overall: true,
+                                arrived,
                             };
                             Err(CheckError::Probe {
                                 peer: p.peer,

@@ -5,7 +5,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use starttls_engine::{CloseOutcome, Config, Phase, ProbeError, Protocol};
+use starttls_engine::{Arrived, CloseOutcome, Config, Phase, ProbeError, Protocol};
 use starttls_io_mio::{check, check_many, CheckError, ConnectFailure, DriverOptions, Target};
 use support::{dead_port, pki, start, start_on, Behavior};
 
@@ -125,7 +125,8 @@ fn a_silent_server_runs_into_the_phase_limit() {
             error: ProbeError::Timeout {
                 phase: Phase::Greeting,
                 limit: Duration::from_millis(300),
-                overall: false
+                overall: false,
+                arrived: Arrived::Nothing
             }
         }
     );
@@ -149,7 +150,8 @@ fn the_overall_limit_cuts_a_slow_server_short() {
             error: ProbeError::Timeout {
                 phase: Phase::Greeting,
                 limit: Duration::from_millis(400),
-                overall: true
+                overall: true,
+                arrived: Arrived::Nothing
             }
         },
         "the driver's limit is reported, not the rest of it the probe was given"

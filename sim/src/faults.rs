@@ -52,6 +52,10 @@ pub struct Faults {
     /// The server closes the connection once it has sent this many bytes
     /// (everything it would send later is lost). `Some(0)` closes at once.
     pub close_at_byte: Option<usize>,
+    /// The server stops sending once it has sent this many bytes and keeps
+    /// the connection open: a server that stalls halfway through a reply
+    /// or the handshake. `Some(0)` never sends anything.
+    pub stall_at_byte: Option<usize>,
     /// Bytes the server sends before anything else (before the greeting, or
     /// before the LDAP response).
     pub garbage: Option<Vec<u8>>,
@@ -100,6 +104,7 @@ pub struct Wire {
     split: Split,
     delays: Option<(Duration, Duration)>,
     close_at: Option<usize>,
+    stall_at: Option<usize>,
     garbage: Option<Vec<u8>>,
     seed: u64,
     writes: u64,
@@ -114,6 +119,7 @@ impl Wire {
             split: faults.split,
             delays: faults.delay_between_pieces,
             close_at: faults.close_at_byte,
+            stall_at: faults.stall_at_byte,
             garbage: faults.garbage.clone().filter(|g| !g.is_empty()),
             seed,
             writes: 0,
@@ -130,7 +136,7 @@ impl Wire {
     /// The pieces one server output becomes. The n-th write's cuts and
     /// delays depend only on the seed, n and its length.
     pub fn pieces(&mut self, output: ServerOutput) -> Vec<Piece> {
-        if self.closed {
+        if self.closed || self.stall_at.is_some_and(|limit| self.sent >= limit) {
             return Vec::new();
         }
         let mut rng = SimRng::fork(self.seed, self.writes);
@@ -161,6 +167,14 @@ impl Wire {
                     closing = true;
                 }
             }
+            let mut stalling = false;
+            if let Some(limit) = self.stall_at {
+                let left = limit.saturating_sub(self.sent);
+                if n >= left {
+                    n = left;
+                    stalling = true;
+                }
+            }
             if n > 0 {
                 pieces.push(Piece::Data {
                     delay: next_delay,
@@ -172,6 +186,11 @@ impl Wire {
             }
             if closing {
                 return self.close(pieces, next_delay);
+            }
+            if stalling {
+                // The rest of this write and everything later is lost;
+                // the connection stays open.
+                return pieces;
             }
         }
         if close {
@@ -247,6 +266,21 @@ mod tests {
         let pieces = wire.pieces(send(b"220 hi\r\n"));
         assert_eq!(data(&pieces), b"xx220");
         assert!(matches!(pieces.last(), Some(Piece::Close { .. })));
+        assert!(wire.pieces(send(b"more")).is_empty());
+    }
+
+    #[test]
+    fn stall_at_byte_truncates_and_keeps_the_connection_open() {
+        let faults = Faults {
+            stall_at_byte: Some(5),
+            split: Split::Fixed(2),
+            ..Faults::none()
+        };
+        let mut wire = Wire::new(&faults, 1);
+        let pieces = wire.pieces(send(b"220-hi\r\n"));
+        assert_eq!(data(&pieces), b"220-h");
+        assert!(pieces.iter().all(|p| matches!(p, Piece::Data { .. })));
+        assert!(!wire.is_closed());
         assert!(wire.pieces(send(b"more")).is_empty());
     }
 

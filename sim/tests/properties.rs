@@ -81,16 +81,18 @@ fn any_faults() -> impl Strategy<Value = Faults> {
                 .prop_map(|(a, b)| (Duration::from_millis(a), Duration::from_millis(a + b))),
         ),
         prop::option::of(0usize..4000),
+        prop::option::of(0usize..4000),
         prop::option::of(prop::collection::vec(any::<u8>(), 1..300)),
         prop::option::of(endless()),
         prop::option::of(prop::collection::vec(any::<u8>(), 1..100)),
         any::<bool>(),
     )
         .prop_map(
-            |(split, delay, close_at, garbage, endless, inject, alert)| Faults {
+            |(split, delay, close_at, stall_at, garbage, endless, inject, alert)| Faults {
                 split,
                 delay_between_pieces: delay,
                 close_at_byte: close_at,
+                stall_at_byte: stall_at,
                 garbage,
                 endless,
                 inject_after_starttls: inject,

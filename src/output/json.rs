@@ -83,6 +83,8 @@ pub(super) fn render(request: &Request, result: &Result<Success, Failure>) -> Re
         "port": request.port,
         "protocol": request.protocol.name(),
         "name": request.name,
+        "host_unicode": crate::idn::unicode_form(&request.host),
+        "name_unicode": request.name.as_deref().and_then(crate::idn::unicode_form),
     });
     let (mut body, exit_code) = match result {
         Ok(success) => {

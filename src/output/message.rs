@@ -66,7 +66,9 @@ pub fn summary_line(request: &Request, success: &Success) -> String {
 pub fn failure_line(request: &Request, failure: &Failure) -> String {
     let line = format!(
         "{} check of {} port {} failed: {failure}",
-        request.protocol, request.host, request.port
+        request.protocol,
+        request.host_shown(),
+        request.port
     );
     truncate_chars(&escape(&line), PRTG_TEXT_LIMIT)
 }

@@ -14,7 +14,9 @@ pub(super) fn render(request: &Request, result: &Result<Success, Failure>) -> Re
     let mut out = String::new();
     let target = format!(
         "{} port {} ({})",
-        request.host, request.port, request.protocol
+        request.host_shown(),
+        request.port,
+        request.protocol
     );
     let exit_code = match result {
         Err(failure) => {

@@ -285,7 +285,8 @@ mod tests {
         assert_eq!(r.self_signed_prtg_lookup(), prtg::LOOKUP_SELF_SIGNED);
         assert_eq!(
             r.trust,
-            TrustVerdict::NotTrusted(UntrustedReason::UnknownIssuer)
+            TrustVerdict::NotTrusted(UntrustedReason::SelfSigned),
+            "the trust reason agrees with the self-signed finding"
         );
         assert!(
             r.chain_problems.is_empty(),
@@ -296,6 +297,26 @@ mod tests {
         options.trust = TrustStore::from_pem(leaf.pem().as_bytes()).expect("pem");
         let r = report(&chain, &options);
         assert!(r.trust.is_trusted(), "{}", r.trust);
+    }
+
+    #[test]
+    fn a_name_only_in_the_cn_of_a_certificate_with_dns_names_is_a_cn_san_mismatch() {
+        let pki = Pki::new();
+        let params = leaf_params(Some("mail.example.com"), &["smtp.example.com"]);
+        let leaf = pki.issue(&params, &key(KeyKind::P256));
+        let chain = chain_of(&[&leaf, &pki.intermediate]);
+        let options = pki.options().with_name_check(NameCheck::CnSan);
+        let r = report(&chain, &options);
+        assert_eq!(r.name_check.prtg_value(), 6);
+        assert!(r.name_check.only_in_ignored_cn);
+        let options = pki.options().with_name_check(NameCheck::Cn);
+        assert_eq!(report(&chain, &options).name_check.prtg_value(), 0);
+    }
+
+    #[test]
+    fn a_negative_serial_reads_as_openssl_shows_it() {
+        let r = report(&[fixture_der("negative-serial.pem")], &Pki::new().options());
+        assert_eq!(r.leaf.serial, "-FF", "openssl x509 -serial says serial=-FF");
     }
 
     #[test]

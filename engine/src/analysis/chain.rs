@@ -167,11 +167,16 @@ pub(crate) fn chain_problems(
                 ParsedCert::parse(0, der.as_ref())
                     .is_ok_and(|extra| names::names_match(extra.x509.subject(), cert.x509.issuer()))
             });
-            problems.push(ChainProblem::MissingIntermediate {
-                index: last,
-                issuer: cert.issuer.clone(),
-                in_ca_file,
-            });
+            // Above a CA certificate the chain is complete as servers send
+            // it: an unknown issuer there is an untrusted root, which the
+            // trust verdict names ("the chain ends at ...").
+            if in_ca_file || !cert.is_ca {
+                problems.push(ChainProblem::MissingIntermediate {
+                    index: last,
+                    issuer: cert.issuer.clone(),
+                    in_ca_file,
+                });
+            }
         }
     }
     problems
@@ -280,6 +285,22 @@ mod tests {
                 in_ca_file: true,
                 ..
             }]
+        ));
+    }
+
+    #[test]
+    fn a_complete_chain_under_an_untrusted_root_misses_nothing() {
+        let pki = Pki::new();
+        let stranger = self_signed_leaf(KeyKind::P256, &["other.example.net"]);
+        let store = TrustStore::from_pem(stranger.pem().as_bytes()).expect("store");
+        assert_eq!(
+            problems(&pki.chain(), &store),
+            vec![],
+            "the trust verdict names the root; nothing is missing"
+        );
+        assert!(matches!(
+            problems(&[pki.leaf.der().clone()], &store).as_slice(),
+            [ChainProblem::MissingIntermediate { index: 0, .. }]
         ));
     }
 

@@ -11,7 +11,13 @@
 //! - partial wildcards (`mail*.example.com`) match nothing;
 //! - a name that is an IP address matches an IP SAN with the same address
 //!   (and, because mode `cn` has nothing else to look at, a CN holding that
-//!   address as text); it never matches a DNS name or wildcard.
+//!   address as text); it never matches a DNS name or wildcard;
+//! - in mode `cn-san`, as clients do it (RFC 6125 section 6.4.4, OpenSSL's
+//!   `X509_check_host`, webpki, browsers): a certificate with any DNS SAN is
+//!   matched against its SANs only, and the subject CN is consulted only
+//!   when there is no DNS SAN (for an IP address, no DNS or IP SAN). A name
+//!   found only in the CN of a certificate with DNS SANs does not match,
+//!   and the result says why. Mode `cn` stays CN-only, as PRTG defines it.
 //!
 //! webpki never looks at the CN, so this is our own code.
 
@@ -76,6 +82,9 @@ pub struct NameCheckResult {
     /// The certificate identifier that matched, as written in the
     /// certificate (e.g. `*.example.com`), or `None` for no match.
     pub matched: Option<String>,
+    /// In mode `cn-san`, the name did not match because it is only in the
+    /// subject CN, which clients ignore when the certificate has DNS SANs.
+    pub only_in_ignored_cn: bool,
 }
 
 impl NameCheckResult {
@@ -112,6 +121,17 @@ impl fmt::Display for NameCheckResult {
         match (&self.name, &self.matched) {
             (None, _) => write!(f, "no name given to compare with {scope}"),
             (Some(name), Some(matched)) => write!(f, "'{name}' matches '{matched}'"),
+            (Some(name), None) if self.only_in_ignored_cn && parse_ip(name).is_some() => write!(
+                f,
+                "'{name}' does not match the subject alternative names: the address is only in \
+                 the subject CN, which clients ignore when the certificate has subject \
+                 alternative names"
+            ),
+            (Some(name), None) if self.only_in_ignored_cn => write!(
+                f,
+                "'{name}' does not match the subject alternative names: the name is only in \
+                 the subject CN, which clients ignore when the certificate has DNS names"
+            ),
             (Some(name), None) => write!(f, "'{name}' does not match {scope}"),
         }
     }
@@ -126,50 +146,55 @@ pub(crate) fn check_name(
     ip_addresses: &[IpAddr],
 ) -> NameCheckResult {
     let name = match (mode, name) {
-        (NameCheck::None, _) => {
+        (NameCheck::None, _) | (_, None) => {
             return NameCheckResult {
                 mode,
                 name: None,
                 matched: None,
-            }
-        }
-        (_, None) => {
-            return NameCheckResult {
-                mode,
-                name: None,
-                matched: None,
+                only_in_ignored_cn: false,
             }
         }
         (_, Some(name)) => name,
     };
-    let mut presented: Vec<String> = common_names.to_vec();
-    if mode == NameCheck::CnSan {
-        presented.extend(dns_names.iter().cloned());
-    }
-    let matched = match parse_ip(name) {
-        Some(ip) => {
-            let san_ips = if mode == NameCheck::CnSan {
-                ip_addresses
-            } else {
-                &[]
+    let ip = parse_ip(name);
+    let in_cn = || match ip {
+        Some(ip) => common_names
+            .iter()
+            .find(|cn| parse_ip(cn) == Some(ip))
+            .cloned(),
+        None => common_names
+            .iter()
+            .find(|cn| dns_name_matches(name, cn))
+            .cloned(),
+    };
+    let (matched, only_in_ignored_cn) = match mode {
+        NameCheck::Cn => (in_cn(), false),
+        _ => {
+            let in_sans = match ip {
+                Some(ip) => ip_addresses
+                    .iter()
+                    .find(|&&san| san == ip)
+                    .map(IpAddr::to_string),
+                None => dns_names
+                    .iter()
+                    .find(|p| dns_name_matches(name, p))
+                    .cloned(),
             };
-            san_ips
-                .iter()
-                .find(|&&san| san == ip)
-                .map(IpAddr::to_string)
-                .or_else(|| {
-                    common_names
-                        .iter()
-                        .find(|cn| parse_ip(cn) == Some(ip))
-                        .cloned()
-                })
+            // RFC 6125 section 6.4.4: the CN only when no SAN names a host
+            // of this kind.
+            let cn_ignored = !dns_names.is_empty() || (ip.is_some() && !ip_addresses.is_empty());
+            match in_sans {
+                Some(san) => (Some(san), false),
+                None if cn_ignored => (None, in_cn().is_some()),
+                None => (in_cn(), false),
+            }
         }
-        None => presented.into_iter().find(|p| dns_name_matches(name, p)),
     };
     NameCheckResult {
         mode,
         name: Some(name.to_owned()),
         matched,
+        only_in_ignored_cn,
     }
 }
 
@@ -261,8 +286,60 @@ mod tests {
         assert_eq!(run(NameCheck::Cn, "mail.example.com"), 0);
         assert_eq!(run(NameCheck::Cn, "smtp.example.com"), 1, "cn ignores SANs");
         assert_eq!(run(NameCheck::CnSan, "smtp.example.com"), 5);
-        assert_eq!(run(NameCheck::CnSan, "mail.example.com"), 5);
         assert_eq!(run(NameCheck::CnSan, "other.example.com"), 6);
+        let no_sans = |mode, name| check_name(mode, Some(name), &cns, &[], &[]).prtg_value();
+        assert_eq!(no_sans(NameCheck::CnSan, "mail.example.com"), 5);
+    }
+
+    #[test]
+    fn cn_san_ignores_the_cn_when_the_certificate_has_dns_names() {
+        let cns = s(&["mail.example.com"]);
+        let sans = s(&["smtp.example.com"]);
+        let r = check_name(NameCheck::CnSan, Some("mail.example.com"), &cns, &sans, &[]);
+        assert_eq!(
+            r.prtg_value(),
+            6,
+            "as openssl x509 -checkhost and every client"
+        );
+        assert!(r.only_in_ignored_cn);
+        assert_eq!(
+            r.to_string(),
+            "'mail.example.com' does not match the subject alternative names: the name is only \
+             in the subject CN, which clients ignore when the certificate has DNS names"
+        );
+        // Neither in the CN nor in a SAN: the plain mismatch.
+        let r = check_name(NameCheck::CnSan, Some("x.example.com"), &cns, &sans, &[]);
+        assert!(!r.only_in_ignored_cn);
+        assert_eq!(
+            r.to_string(),
+            "'x.example.com' does not match the common name or subject alternative names"
+        );
+        // An IP SAN alone does not hide the CN from a DNS name.
+        let ip: IpAddr = "192.0.2.25".parse().unwrap();
+        let r = check_name(NameCheck::CnSan, Some("mail.example.com"), &cns, &[], &[ip]);
+        assert_eq!(r.prtg_value(), 5);
+        // mode cn is CN-only whatever the SANs say.
+        let r = check_name(NameCheck::Cn, Some("mail.example.com"), &cns, &sans, &[]);
+        assert_eq!(r.prtg_value(), 0);
+    }
+
+    #[test]
+    fn an_ip_in_the_cn_counts_in_cn_san_only_without_sans() {
+        let ip: IpAddr = "192.0.2.25".parse().unwrap();
+        let other: IpAddr = "192.0.2.99".parse().unwrap();
+        let cns = s(&["192.0.2.25"]);
+        let run = |dns: &[String], ips: &[IpAddr]| {
+            check_name(NameCheck::CnSan, Some("192.0.2.25"), &cns, dns, ips)
+        };
+        assert_eq!(run(&[], &[]).prtg_value(), 5);
+        assert_eq!(run(&[], &[ip]).matched.as_deref(), Some("192.0.2.25"));
+        let r = run(&s(&["mail.example.com"]), &[]);
+        assert_eq!(r.prtg_value(), 6);
+        assert!(r.only_in_ignored_cn);
+        assert!(r
+            .to_string()
+            .contains("the address is only in the subject CN"));
+        assert_eq!(run(&[], &[other]).prtg_value(), 6);
     }
 
     #[test]

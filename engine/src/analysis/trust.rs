@@ -28,6 +28,7 @@ use webpki::{EndEntityCert, KeyUsage};
 use super::names;
 use super::parsed::ParsedCert;
 use super::prtg;
+use super::self_signed::is_self_signed;
 use super::time::{format_rfc3339_utc, unix_seconds};
 use super::trust_store::TrustStore;
 
@@ -101,6 +102,15 @@ pub enum UntrustedReason {
     /// No path to a trusted root: an intermediate is missing or the root is
     /// not trusted.
     UnknownIssuer,
+    /// The server certificate is self-signed and not a trust anchor.
+    SelfSigned,
+    /// The certificates sent form a complete chain up to a CA (a root that
+    /// was sent, or the issuer named by the last CA certificate sent) that
+    /// is not a trust anchor.
+    UntrustedRoot {
+        /// The root's subject, `CN=..., O=...`.
+        subject: String,
+    },
     /// A certificate on the path has expired.
     Expired {
         /// Which one, when it can be told (`None` if not found by date).
@@ -153,6 +163,16 @@ impl fmt::Display for UntrustedReason {
             R::UnknownIssuer => f.write_str(
                 "issued by an unknown authority (intermediate missing or root not trusted)",
             ),
+            R::SelfSigned => f.write_str(
+                "the certificate is self-signed and not among the trusted CAs \
+                 (add it with --ca-trust to trust it)",
+            ),
+            R::UntrustedRoot { subject } => {
+                write!(
+                    f,
+                    "the chain ends at '{subject}', which is not a trusted root"
+                )
+            }
             R::Expired {
                 certificate,
                 not_after,
@@ -277,7 +297,7 @@ pub(crate) fn verify_chain(
     }
     let leaf = match EndEntityCert::try_from(leaf_der) {
         Ok(leaf) => leaf,
-        Err(e) => return Verification::untrusted(reason(e, parsed, store)),
+        Err(e) => return Verification::untrusted(refine(reason(e, parsed, store), parsed)),
     };
     let intermediates: Vec<CertificateDer<'_>> = chain
         .iter()
@@ -311,7 +331,53 @@ pub(crate) fn verify_chain(
                 path: certs,
             }
         }
-        Err(e) => Verification::untrusted(reason(e, parsed, store)),
+        Err(e) => Verification::untrusted(refine(reason(e, parsed, store), parsed)),
+    }
+}
+
+/// Words that agree with the rest of the report: a self-signed server
+/// certificate is untrusted because it is self-signed (whatever webpki
+/// tripped over first), and an unknown issuer above a complete chain is an
+/// untrusted root, not a certificate the server failed to send.
+fn refine(reason: UntrustedReason, parsed: &[ParsedCert<'_>]) -> UntrustedReason {
+    let Some(leaf) = parsed.first() else {
+        return reason;
+    };
+    if is_self_signed(leaf) {
+        return UntrustedReason::SelfSigned;
+    }
+    if reason != UntrustedReason::UnknownIssuer {
+        return reason;
+    }
+    match top_of_sent_path(parsed) {
+        (top, true) => UntrustedReason::UntrustedRoot {
+            subject: parsed[top].subject.clone(),
+        },
+        (top, false) if top > 0 && parsed[top].is_ca => UntrustedReason::UntrustedRoot {
+            subject: parsed[top].issuer.clone(),
+        },
+        _ => reason,
+    }
+}
+
+/// The last certificate on the issuer path among those sent, from the
+/// leaf, and whether it is self-signed.
+fn top_of_sent_path(parsed: &[ParsedCert<'_>]) -> (usize, bool) {
+    let mut visited = vec![0];
+    let mut current = 0;
+    loop {
+        if is_self_signed(&parsed[current]) {
+            return (current, true);
+        }
+        let next = (0..parsed.len())
+            .find(|&j| !visited.contains(&j) && parsed[current].may_be_issued_by(&parsed[j]));
+        match next {
+            Some(j) => {
+                visited.push(j);
+                current = j;
+            }
+            None => return (current, false),
+        }
     }
 }
 
@@ -538,6 +604,40 @@ mod tests {
     }
 
     #[test]
+    fn a_complete_chain_under_an_unknown_root_names_the_root() {
+        let pki = Pki::new();
+        let stranger = self_signed_leaf(KeyKind::P256, &["other.example.net"]);
+        let other = TrustStore::from_pem(stranger.pem().as_bytes()).expect("store");
+        let v = verdict(&pki.chain(), &other, NOW);
+        assert_eq!(
+            v,
+            TrustVerdict::NotTrusted(UntrustedReason::UntrustedRoot {
+                subject: "CN=Example Root CA, O=Example Test PKI".into()
+            })
+        );
+        assert_eq!(
+            v.to_string(),
+            "not trusted: the chain ends at 'CN=Example Root CA, O=Example Test PKI', which is \
+             not a trusted root"
+        );
+        let mut with_root = pki.chain();
+        with_root.push(pki.root.der().clone());
+        assert_eq!(verdict(&with_root, &other, NOW), v, "root sent too");
+    }
+
+    #[test]
+    fn a_self_signed_leaf_is_untrusted_because_it_is_self_signed() {
+        let leaf = self_signed_leaf(KeyKind::P256, &["mail.example.com"]);
+        let v = verdict(&[leaf.der().clone()], &Pki::new().trust(), NOW);
+        assert_eq!(v, TrustVerdict::NotTrusted(UntrustedReason::SelfSigned));
+        assert_eq!(
+            v.to_string(),
+            "not trusted: the certificate is self-signed and not among the trusted CAs \
+             (add it with --ca-trust to trust it)"
+        );
+    }
+
+    #[test]
     fn empty_store_trusts_nothing() {
         let pki = Pki::new();
         let v = verdict(&pki.chain(), &TrustStore::new(), NOW);
@@ -608,10 +708,11 @@ mod tests {
             verdict(&chain, &store, NOW - 400 * 86_400),
             TrustVerdict::NotTrusted(UntrustedReason::NotYetValid { .. })
         ));
-        // Not in the store: webpki's verdict.
+        // Not in the store: untrusted because self-signed (webpki itself
+        // trips over CA:TRUE first).
         assert_eq!(
             verdict(&chain, &Pki::new().trust(), NOW),
-            TrustVerdict::NotTrusted(UntrustedReason::CaUsedAsLeaf)
+            TrustVerdict::NotTrusted(UntrustedReason::SelfSigned)
         );
     }
 

@@ -6,7 +6,7 @@ use bytes::BytesMut;
 use super::request::{start_tls_request, unbind_request};
 use super::response::{decode_start_tls_response, StartTlsAccepted};
 use crate::config::Config;
-use crate::error::ProbeError;
+use crate::error::{Arrived, ProbeError};
 use crate::phase::Phase;
 use crate::preamble::Step;
 
@@ -38,6 +38,14 @@ impl LdapPreamble {
     /// Bytes held waiting for a complete reply.
     pub(crate) fn buffered(&self) -> usize {
         self.buf.len()
+    }
+
+    /// What has arrived of the StartTLS response.
+    pub(crate) fn arrived(&self) -> Arrived {
+        match self.buf.len() {
+            0 => Arrived::Nothing,
+            n => Arrived::Bytes(n),
+        }
     }
 
     /// The goodbye sent inside TLS: an unbind request.

@@ -4,7 +4,7 @@ use bytes::{BufMut, BytesMut};
 
 use super::reply::{Reply, ReplyReader};
 use crate::config::{Config, Protocol};
-use crate::error::ProbeError;
+use crate::error::{Arrived, ProbeError};
 use crate::phase::Phase;
 use crate::preamble::Step;
 
@@ -40,6 +40,11 @@ impl SmtpPreamble {
 
     pub(crate) fn buffered(&self) -> usize {
         self.reader.buffered()
+    }
+
+    /// What has arrived of the reply the preamble waits for.
+    pub(crate) fn arrived(&self) -> Arrived {
+        self.reader.arrived()
     }
 
     pub(crate) fn greeting(&self) -> Option<&str> {

@@ -8,6 +8,7 @@
 use std::fmt;
 
 use crate::config::Limits;
+use crate::error::Arrived;
 use crate::text::printable;
 
 /// One complete server reply: a three-digit code and one or more text lines.
@@ -131,6 +132,27 @@ impl ReplyReader {
     /// Bytes held for a reply still incomplete (for memory accounting).
     pub fn buffered(&self) -> usize {
         self.partial.capacity() + self.bytes
+    }
+
+    /// What has arrived of the reply still incomplete: its whole lines and
+    /// the last line, complete or not, made printable.
+    pub fn arrived(&self) -> Arrived {
+        if !self.partial.is_empty() {
+            let line = self.partial.strip_suffix(b"\r").unwrap_or(&self.partial);
+            return Arrived::Lines {
+                complete: self.lines.len(),
+                last: printable(line, 80),
+                unfinished: true,
+            };
+        }
+        match (self.code, self.lines.last()) {
+            (Some(code), Some(text)) => Arrived::Lines {
+                complete: self.lines.len(),
+                last: printable(format!("{code}-{text}").as_bytes(), 80),
+                unfinished: false,
+            },
+            _ => Arrived::Nothing,
+        }
     }
 
     /// True when no part of a reply is waiting for more bytes.
@@ -353,5 +375,45 @@ mod tests {
             lines: vec!["4.3.2 shutting\tdown".into(), "bye\u{7}".into()],
         };
         assert_eq!(r.to_string(), "421 4.3.2 shutting?down / bye?");
+    }
+
+    #[test]
+    fn arrived_names_whole_lines_and_the_unfinished_one() {
+        let mut r = reader();
+        assert_eq!(r.arrived(), Arrived::Nothing);
+        assert_eq!(r.feed(b"220-mx.example.com\r\n220-second\r\n"), Ok(None));
+        assert_eq!(
+            r.arrived(),
+            Arrived::Lines {
+                complete: 2,
+                last: "220-second".into(),
+                unfinished: false
+            }
+        );
+        assert_eq!(r.feed(b"220 the \x1b[31mend"), Ok(None));
+        assert_eq!(
+            r.arrived(),
+            Arrived::Lines {
+                complete: 2,
+                last: "220 the ?[31mend".into(),
+                unfinished: true
+            },
+            "server text is made printable"
+        );
+        let long = [b'x'; 500];
+        let mut r = reader();
+        assert_eq!(r.feed(&long), Ok(None));
+        let Arrived::Lines { last, .. } = r.arrived() else {
+            panic!("no lines")
+        };
+        assert_eq!(last.chars().count(), 83, "80 characters and an ellipsis");
+        assert!(r.feed(b"\r\n").is_err());
+        let mut r = reader();
+        assert!(r.feed(b"220 done\r\n").unwrap().is_some());
+        assert_eq!(
+            r.arrived(),
+            Arrived::Nothing,
+            "nothing pending after a whole reply"
+        );
     }
 }

@@ -18,8 +18,8 @@ use crate::text::printable;
 pub(crate) struct TlsSession {
     conn: ClientConnection,
     verifier: Arc<RecordingVerifier>,
-    /// Whether any byte from the server reached TLS yet.
-    seen_server_bytes: bool,
+    /// Bytes from the server fed to TLS so far.
+    received: usize,
 }
 
 impl std::fmt::Debug for TlsSession {
@@ -68,8 +68,13 @@ impl TlsSession {
         Ok(TlsSession {
             conn,
             verifier,
-            seen_server_bytes: false,
+            received: 0,
         })
+    }
+
+    /// Bytes from the server fed to TLS so far.
+    pub(crate) fn received(&self) -> usize {
+        self.received
     }
 
     pub(crate) fn is_handshaking(&self) -> bool {
@@ -89,8 +94,9 @@ impl TlsSession {
 
     /// Feeds server bytes during the handshake.
     pub(crate) fn receive_handshake(&mut self, mut data: &[u8]) -> Result<(), ProbeError> {
-        if !self.seen_server_bytes && !data.is_empty() {
-            self.seen_server_bytes = true;
+        let first = self.received == 0;
+        self.received = self.received.saturating_add(data.len());
+        if first && !data.is_empty() {
             // A TLS record starts with a content type (20..=24) and major
             // version 3. Anything else here is plaintext the server should
             // not have sent after agreeing to TLS.
@@ -106,10 +112,7 @@ impl TlsSession {
                 error: rustls::Error::General(e.to_string()),
             })?;
             if let Err(error) = self.conn.process_new_packets() {
-                return Err(match error {
-                    rustls::Error::AlertReceived(alert) => ProbeError::TlsAlert { alert },
-                    error => ProbeError::Tls { error },
-                });
+                return Err(handshake_error(error));
             }
         }
         Ok(())
@@ -168,5 +171,22 @@ impl TlsSession {
             }
         }
         Closing::Open
+    }
+}
+
+/// The largest handshake message rustls accepts (its `MAX_HANDSHAKE_SIZE`).
+const MAX_HANDSHAKE_MESSAGE: usize = 0xffff;
+
+/// A handshake failure in words: alerts keep their description, an
+/// oversized message (a certificate chain over 64 KiB) is said plainly.
+fn handshake_error(error: rustls::Error) -> ProbeError {
+    match error {
+        rustls::Error::AlertReceived(alert) => ProbeError::TlsAlert { alert },
+        rustls::Error::InvalidMessage(rustls::InvalidMessage::HandshakePayloadTooLarge) => {
+            ProbeError::HandshakeMessageTooLarge {
+                limit: MAX_HANDSHAKE_MESSAGE,
+            }
+        }
+        error => ProbeError::Tls { error },
     }
 }

@@ -59,3 +59,8 @@ sign ed448-self "/CN=mail.example.com" ed448.pk8.pem - -selfsign null leaf
 sign sha1-root "/CN=SHA-1 Test Root" rsa4096.pk8.pem - -selfsign sha1 root
 sign sha1-leaf "/CN=mail.example.com" rsa2048.pk8.pem rsa4096.pk8.pem sha1-root.pem sha1 leaf
 sign md5-leaf "/CN=mail.example.com" rsa2048.pk8.pem rsa4096.pk8.pem sha1-root.pem md5 leaf
+# A negative serial (RFC 5280 forbids them, some CAs made them anyway):
+# `openssl x509 -noout -serial` shows serial=-FF. OpenSSL 3.0's req has no
+# fixed start date, so this one is valid for ten years from its making.
+openssl req -x509 -new -key rsa2048.pk8.pem -subj "/CN=mail.example.com" -set_serial -255 \
+  -days 3650 -out negative-serial.pem
