@@ -181,12 +181,7 @@ pub fn assess(cert: &CertificateReport, thresholds: Thresholds) -> Assessment {
         }
     }
     if !cert.trust.is_trusted() {
-        let text = if cert.self_signed && cert.chain.len() == 1 {
-            "not trusted: the certificate is self-signed and not among the trusted CAs (add it with --ca-trust to trust it)".to_owned()
-        } else {
-            cert.trust.to_string()
-        };
-        findings.push((Status::Warning, text));
+        findings.push((Status::Warning, cert.trust.to_string()));
     }
     for problem in &cert.chain_problems {
         findings.push((Status::Warning, problem.to_string()));
