@@ -43,6 +43,18 @@ pub enum Format {
     Nagios,
 }
 
+/// Which channels the PRTG formats send.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum PrtgChannels {
+    /// The five classic channels plus Chain Days to Expiration, Critical
+    /// Findings and Warning Findings, so PRTG alarms at the check's verdict.
+    #[default]
+    All,
+    /// Only the five channels of PRTG's SSL Certificate sensor, as the old
+    /// sensors sent them.
+    Classic,
+}
+
 /// The protocol spoken before TLS: any of [`Protocol::ALL`], by its
 /// [`keyword`](Protocol::keyword).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -179,6 +191,16 @@ pub struct Cli {
     /// Output format
     #[arg(long, value_enum, default_value = "prtg", ignore_case = true)]
     pub format: Format,
+
+    /// PRTG channels: all (the five classic ones plus Chain Days to Expiration, Critical Findings, Warning Findings) or classic (only the five)
+    #[arg(
+        long,
+        value_enum,
+        default_value = "all",
+        ignore_case = true,
+        value_name = "SET"
+    )]
+    pub prtg_channels: PrtgChannels,
 
     /// Name to send in EHLO/LHLO [default: this machine's host name]
     #[arg(long, value_name = "NAME")]

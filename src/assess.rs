@@ -1,7 +1,9 @@
 //! Turning a certificate report into a verdict: OK, warning or critical,
 //! with the reasons, the same for every output format.
 
-use starttls_engine::analysis::{CertificateReport, KeyLookup, NameCheck};
+use starttls_engine::analysis::{
+    format_rfc3339_utc, CertificateReport, ChainExpiry, KeyLookup, NameCheck,
+};
 
 use crate::request::Thresholds;
 
@@ -45,51 +47,118 @@ pub struct Assessment {
     pub findings: Vec<(Status, String)>,
 }
 
-/// Judges a report: expiry against the thresholds, name, key size (as
-/// PRTG's lookups grade it), trust, validity start, chain problems and weak
-/// signatures. Self-signed alone never alarms (PRTG's lookup agrees).
+impl Assessment {
+    /// How many findings have exactly `status` (the Critical Findings and
+    /// Warning Findings channels).
+    pub fn count(&self, status: Status) -> usize {
+        self.findings.iter().filter(|(s, _)| *s == status).count()
+    }
+
+    /// The worst finding, if any: what a message leads with.
+    pub fn worst(&self) -> Option<&str> {
+        self.findings.first().map(|(_, f)| f.as_str())
+    }
+}
+
+/// "1 day" / "N days".
+pub fn days_word(n: i64) -> String {
+    if n.abs() == 1 {
+        format!("{n} day")
+    } else {
+        format!("{n} days")
+    }
+}
+
+/// Days left in words: "expires in 9 days", "expired 2158 days ago" (never
+/// a negative number of days).
+pub fn expiry_words(days: i64) -> String {
+    if days < 0 {
+        format!("expired {} ago", days_word(-days))
+    } else {
+        format!("expires in {}", days_word(days))
+    }
+}
+
+/// A date as `2030-01-01`, with the time only when it is not midnight UTC.
+pub fn date_words(unix: i64) -> String {
+    let full = format_rfc3339_utc(unix);
+    match full.strip_suffix("T00:00:00Z") {
+        Some(date) => date.to_owned(),
+        None => full.replacen('T', " ", 1).replace('Z', " UTC"),
+    }
+}
+
+/// How the certificate that expires first in the chain is named: its role
+/// and CN, e.g. `intermediate 'R3'`.
+pub fn chain_cert_words(e: &ChainExpiry) -> String {
+    let role = if e.index == Some(0) {
+        "certificate"
+    } else if e.self_signed {
+        "root"
+    } else {
+        "intermediate"
+    };
+    let from_file = if e.index.is_none() {
+        " (from the CA file)"
+    } else {
+        ""
+    };
+    format!("{role} '{}'{from_file}", e.display_name())
+}
+
+/// Judges a report: expiry of the leaf and of the chain against the
+/// thresholds, validity start, name, key size (as PRTG's lookups grade it),
+/// trust, chain problems and weak signatures. Self-signed alone never
+/// alarms (PRTG's lookup agrees).
 pub fn assess(cert: &CertificateReport, thresholds: Thresholds) -> Assessment {
     let mut findings = Vec::new();
+    let by_days = |days: i64| {
+        if days < thresholds.error_days {
+            Some(Status::Critical)
+        } else if days < thresholds.warning_days {
+            Some(Status::Warning)
+        } else {
+            None
+        }
+    };
     let days = cert.days_to_expiration;
-    if days < 0 {
-        findings.push((
-            Status::Critical,
-            format!("certificate expired {} days ago", -days),
-        ));
-    } else if days < thresholds.error_days {
-        findings.push((
-            Status::Critical,
-            format!("certificate expires in {days} days"),
-        ));
-    } else if days < thresholds.warning_days {
-        findings.push((
-            Status::Warning,
-            format!("certificate expires in {days} days"),
-        ));
+    if let Some(status) = by_days(days) {
+        findings.push((status, format!("certificate {}", expiry_words(days))));
     }
     if cert.leaf.not_yet_valid {
         findings.push((
             Status::Critical,
             format!(
-                "certificate is not valid before {}",
-                cert.leaf.not_before_rfc3339()
+                "certificate not valid until {}",
+                date_words(cert.leaf.not_before)
             ),
         ));
     }
-    let ee = &cert.earliest_expiry;
-    if ee.index != 0 && ee.days < thresholds.warning_days {
-        let status = if ee.days < thresholds.error_days {
-            Status::Critical
-        } else {
-            Status::Warning
-        };
-        findings.push((
-            status,
-            format!(
-                "chain certificate {} ({}) expires in {} days",
-                ee.index, ee.subject, ee.days
-            ),
-        ));
+    if !cert.trust.is_trusted() {
+        for c in cert.chain.iter().skip(1).filter(|c| c.not_yet_valid) {
+            let role = if c.self_signed {
+                "root"
+            } else {
+                "intermediate"
+            };
+            findings.push((
+                Status::Critical,
+                format!(
+                    "{role} '{}' not valid until {}",
+                    c.common_name.as_deref().unwrap_or(&c.subject),
+                    date_words(c.not_before)
+                ),
+            ));
+        }
+    }
+    let ce = &cert.chain_expiry;
+    if ce.index != Some(0) {
+        if let Some(status) = by_days(ce.days) {
+            findings.push((
+                status,
+                format!("{} {}", chain_cert_words(ce), expiry_words(ce.days)),
+            ));
+        }
     }
     if cert.name_check.mode != NameCheck::None && !cert.name_check.is_match() {
         findings.push((Status::Critical, cert.name_check.to_string()));
@@ -112,12 +181,7 @@ pub fn assess(cert: &CertificateReport, thresholds: Thresholds) -> Assessment {
         }
     }
     if !cert.trust.is_trusted() {
-        let text = if cert.self_signed && cert.chain.len() == 1 {
-            "not trusted: the certificate is self-signed and not among the trusted CAs (add it with --ca-trust to trust it)".to_owned()
-        } else {
-            cert.trust.to_string()
-        };
-        findings.push((Status::Warning, text));
+        findings.push((Status::Warning, cert.trust.to_string()));
     }
     for problem in &cert.chain_problems {
         findings.push((Status::Warning, problem.to_string()));
@@ -128,4 +192,61 @@ pub fn assess(cert: &CertificateReport, thresholds: Thresholds) -> Assessment {
     findings.sort_by_key(|f| std::cmp::Reverse(f.0));
     let status = findings.first().map(|f| f.0).unwrap_or(Status::Ok);
     Assessment { status, findings }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_are_said_in_words_never_as_negative_numbers() {
+        assert_eq!(expiry_words(9), "expires in 9 days");
+        assert_eq!(expiry_words(1), "expires in 1 day");
+        assert_eq!(expiry_words(0), "expires in 0 days");
+        assert_eq!(expiry_words(-1), "expired 1 day ago");
+        assert_eq!(expiry_words(-2158), "expired 2158 days ago");
+        assert!(!expiry_words(i64::MIN + 1).contains('-'));
+    }
+
+    #[test]
+    fn dates_drop_a_midnight_time() {
+        assert_eq!(date_words(1_893_456_000), "2030-01-01");
+        assert_eq!(date_words(1_893_456_000 + 3661), "2030-01-01 01:01:01 UTC");
+    }
+
+    fn expiry(index: Option<usize>, self_signed: bool) -> ChainExpiry {
+        ChainExpiry {
+            scope: starttls_engine::analysis::ExpiryScope::SentChain,
+            index,
+            subject: "CN=R3, O=Let's Encrypt".into(),
+            common_name: Some("R3".into()),
+            is_ca: true,
+            self_signed,
+            not_after: 0,
+            days: 9,
+        }
+    }
+
+    #[test]
+    fn chain_certificates_are_named_by_role_and_cn() {
+        assert_eq!(
+            chain_cert_words(&expiry(Some(1), false)),
+            "intermediate 'R3'"
+        );
+        assert_eq!(chain_cert_words(&expiry(Some(2), true)), "root 'R3'");
+        assert_eq!(
+            chain_cert_words(&expiry(Some(0), false)),
+            "certificate 'R3'"
+        );
+        assert_eq!(
+            chain_cert_words(&expiry(None, false)),
+            "intermediate 'R3' (from the CA file)"
+        );
+        let mut no_cn = expiry(Some(1), false);
+        no_cn.common_name = None;
+        assert_eq!(
+            chain_cert_words(&no_cn),
+            "intermediate 'CN=R3, O=Let's Encrypt'"
+        );
+    }
 }

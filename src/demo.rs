@@ -10,8 +10,9 @@ use starttls_sim::certs::{CertKind, KeyKind, TestPki};
 use starttls_sim::loopback::LoopbackServer;
 use starttls_sim::personality::Personality;
 
-use crate::args::Format;
+use crate::args::{Format, PrtgChannels};
 use crate::assess::assess;
+use crate::output::sanitize::escape;
 use crate::output::Rendered;
 use crate::request::{Request, Thresholds};
 use crate::run::{conclude, driver_options, target, Failure, Success};
@@ -21,7 +22,7 @@ use crate::trust::TrustSources;
 const SIM_NAME: &str = "mail.sim.test";
 
 /// What the demo runs: each a personality with a certificate and key.
-const LINEUP: [(Personality, CertKind, KeyKind); 11] = [
+const LINEUP: [(Personality, CertKind, KeyKind); 13] = [
     (Personality::Postfix, CertKind::Good, KeyKind::EcdsaP256),
     (Personality::Exim, CertKind::Good, KeyKind::Rsa2048),
     (Personality::Exchange, CertKind::Wildcard, KeyKind::Rsa2048),
@@ -39,6 +40,16 @@ const LINEUP: [(Personality, CertKind, KeyKind); 11] = [
         KeyKind::EcdsaP256,
     ),
     (Personality::Exim, CertKind::WrongName, KeyKind::EcdsaP256),
+    (
+        Personality::Exchange,
+        CertKind::CrossSignedExpiredRoot,
+        KeyKind::Rsa2048,
+    ),
+    (
+        Personality::OpenLdap,
+        CertKind::ExpiredIntermediate,
+        KeyKind::EcdsaP256,
+    ),
     (
         Personality::TlsNotAvailable,
         CertKind::Good,
@@ -93,6 +104,7 @@ fn request_for(personality: Personality, port: u16) -> Request {
             error_days: 17,
         },
         format: Format::Text,
+        prtg_channels: PrtgChannels::All,
         hello_name: crate::hostname::local(),
         at: None,
     }
@@ -142,6 +154,7 @@ fn table(
         "port",
         "status",
         "days",
+        "chain",
         "name",
         "key",
         "trusted",
@@ -149,7 +162,7 @@ fn table(
         "TLS",
         "ms",
     ];
-    let mut rows: Vec<[String; 11]> = Vec::new();
+    let mut rows: Vec<[String; 12]> = Vec::new();
     let mut notes = Vec::new();
     for ((server, request), outcome) in servers.iter().zip(requests).zip(outcomes) {
         let name = server.personality().name().to_owned();
@@ -160,7 +173,7 @@ fn table(
                 let cert = &s.cert;
                 let a = assess(cert, request.thresholds);
                 if let Some((_, first)) = a.findings.first() {
-                    notes.push(format!("{name} ({port}): {first}"));
+                    notes.push(format!("{name} ({port}): {}", escape(first)));
                 }
                 rows.push([
                     name,
@@ -168,6 +181,7 @@ fn table(
                     port,
                     a.status.word().into(),
                     cert.days_to_expiration.to_string(),
+                    cert.chain_expiry.days.to_string(),
                     if cert.name_check.is_match() {
                         "match"
                     } else {
@@ -182,13 +196,14 @@ fn table(
                 ]);
             }
             Err(f) => {
-                notes.push(format!("{name} ({port}): {f}"));
+                notes.push(format!("{name} ({port}): {}", escape(&f.to_string())));
                 let dash = || "-".to_string();
                 rows.push([
                     name,
                     proto,
                     port,
                     "ERROR".into(),
+                    dash(),
                     dash(),
                     dash(),
                     dash(),

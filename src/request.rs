@@ -8,7 +8,7 @@ use std::time::Duration;
 use starttls_engine::analysis::NameCheck;
 use starttls_engine::{Protocol, UnixTime};
 
-use crate::args::{Cli, Format};
+use crate::args::{Cli, Format, PrtgChannels};
 use crate::idn::IdnName;
 use crate::trust::TrustSources;
 
@@ -44,6 +44,8 @@ pub struct Request {
     pub thresholds: Thresholds,
     /// Output format.
     pub format: Format,
+    /// Which channels the PRTG formats send.
+    pub prtg_channels: PrtgChannels,
     /// EHLO/LHLO name.
     pub hello_name: String,
     /// Time at which validity is judged; `None` for now.
@@ -170,6 +172,7 @@ impl Request {
                 error_days: cli.error_days,
             },
             format: cli.format,
+            prtg_channels: cli.prtg_channels,
             hello_name,
             at,
         })

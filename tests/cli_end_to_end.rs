@@ -153,9 +153,15 @@ fn prtg_output_for_each_protocol_has_the_five_channels_in_order() {
                 "Common Name Check",
                 "Public Key Length",
                 "Root Authority Trusted",
-                "Self-Signed"
+                "Self-Signed",
+                "Chain Days to Expiration",
+                "Critical Findings",
+                "Warning Findings",
             ]
         );
+        assert_eq!(channel(&v, "Chain Days to Expiration")["value"], GOOD_DAYS);
+        assert_eq!(channel(&v, "Critical Findings")["value"], 0);
+        assert_eq!(channel(&v, "Warning Findings")["value"], 0);
         let days = channel(&v, "Days to Expiration");
         assert_eq!(days["value"], GOOD_DAYS);
         assert_eq!(days["LimitMode"], 1);
@@ -204,7 +210,13 @@ fn prtg_channels_report_self_signed_expired_and_wrong_name() {
         2,
         "name check off by default"
     );
-    assert!(v["prtg"]["text"].as_str().unwrap().starts_with("Critical."));
+    let text = v["prtg"]["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("Critical: certificate expired 3287 days ago - "),
+        "{text}"
+    );
+    assert!(text.contains("(expired 3287 days ago)"), "{text}");
+    assert!(!text.contains("-3287"), "{text}");
 
     let wrong = LoopbackServer::start(
         Personality::Postfix,
@@ -228,7 +240,15 @@ fn thresholds_are_options() {
     let days = channel(&v, "Days to Expiration");
     assert_eq!(days["LimitMinWarning"], 2000);
     assert_eq!(days["LimitMinError"], 100);
-    assert!(v["prtg"]["text"].as_str().unwrap().starts_with("Warning."));
+    let text = v["prtg"]["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("Warning: certificate expires in 1826 days - "),
+        "{text}"
+    );
+    let chain_days = channel(&v, "Chain Days to Expiration");
+    assert_eq!(chain_days["LimitMinWarning"], 2000);
+    assert_eq!(chain_days["LimitMinError"], 100);
+    assert_eq!(channel(&v, "Warning Findings")["value"], 1);
 }
 
 #[test]
@@ -264,6 +284,9 @@ fn script_v2_output_uses_the_sensor_ids() {
             (15, "Public Key Length", 2048),
             (16, "Self-Signed", 0),
             (17, "Common Name Check", 5),
+            (20, "Chain Days to Expiration", GOOD_DAYS),
+            (21, "Critical Findings", 0),
+            (22, "Warning Findings", 0),
         ]
     );
     assert_eq!(v["channels"][0]["kind"], "count");
@@ -511,6 +534,7 @@ fn demo_checks_every_simulated_server() {
         "does not match",
         "454 4.7.0",
         "protocolError (2)",
+        "intermediate 'starttls-sim Expired Intermediate CA' expired",
     ] {
         assert!(
             r.stdout.contains(expected),
@@ -518,5 +542,5 @@ fn demo_checks_every_simulated_server() {
             r.stdout
         );
     }
-    assert_eq!(r.stdout.matches(" OK ").count(), 6, "{}", r.stdout);
+    assert_eq!(r.stdout.matches(" OK ").count(), 7, "{}", r.stdout);
 }

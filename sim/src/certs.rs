@@ -28,6 +28,19 @@ pub const SERVER_NAME: &str = "mail.sim.test";
 pub const WILDCARD_NAME: &str = "*.sim.test";
 /// The name in [`CertKind::WrongName`] certificates.
 pub const WRONG_NAME: &str = "other.example.org";
+/// The subject CN of [`CertKind::Hostile`] certificates: [`SERVER_NAME`]
+/// followed by a terminal escape, BEL, NUL, a bidi override and `|`.
+pub const HOSTILE_CN: &str = "mail.sim.test\u{1b}[31m\u{7}\u{0}\u{202e}gpj.exe|bad=1";
+/// The subject O of [`CertKind::Hostile`] certificates (an OSC title escape).
+pub const HOSTILE_ORG: &str = "Evil\u{1b}]0;pwned\u{7} Corp\r\nCRITICAL";
+/// A SAN DNS name of [`CertKind::Hostile`] certificates (IA5: ASCII only).
+pub const HOSTILE_SAN: &str = "x|y\u{1b}[2J\u{7}\u{0}.sim.test";
+/// The CN of the intermediate of [`CertKind::IntermediateExpiring`].
+pub const EXPIRING_INTERMEDIATE_CN: &str = "starttls-sim Expiring Intermediate CA";
+/// The CN of the intermediate of [`CertKind::IntermediateNotYetValid`].
+pub const FUTURE_INTERMEDIATE_CN: &str = "starttls-sim Future Intermediate CA";
+/// The CN of the intermediate of [`CertKind::ExpiredIntermediate`].
+pub const EXPIRED_INTERMEDIATE_CN: &str = "starttls-sim Expired Intermediate CA";
 
 const ROOT_KEY: &[u8] = include_bytes!("certs/root_p256.pk8.der");
 const INTERMEDIATE_KEY: &[u8] = include_bytes!("certs/intermediate_p256.pk8.der");
@@ -51,6 +64,22 @@ pub enum CertKind {
     WrongName,
     /// Like `Good` but for [`WILDCARD_NAME`].
     Wildcard,
+    /// A `Good` leaf under an intermediate ([`EXPIRING_INTERMEDIATE_CN`])
+    /// valid 2024-01-01 to 2030-01-10: 9 days left on 2030-01-01.
+    IntermediateExpiring,
+    /// A `Good` leaf under an intermediate ([`EXPIRED_INTERMEDIATE_CN`])
+    /// valid 2020-01-01 to 2024-06-01.
+    ExpiredIntermediate,
+    /// A `Good` leaf under an intermediate ([`FUTURE_INTERMEDIATE_CN`])
+    /// valid 2031-01-01 to 2050-01-01.
+    IntermediateNotYetValid,
+    /// `Good`, plus the root re-issued by an old root ("cross-signed", as
+    /// ISRG Root X1 by DST Root CA X3) and expired on 2024-09-30, sent third.
+    CrossSignedExpiredRoot,
+    /// Like `Good`, but the subject CN ([`HOSTILE_CN`]), O ([`HOSTILE_ORG`])
+    /// and a SAN ([`HOSTILE_SAN`]) carry control and bidi characters and `|`;
+    /// [`SERVER_NAME`] is also a SAN, so the name check matches.
+    Hostile,
 }
 
 impl CertKind {
@@ -63,6 +92,11 @@ impl CertKind {
             CertKind::NotYetValid,
             CertKind::WrongName,
             CertKind::Wildcard,
+            CertKind::IntermediateExpiring,
+            CertKind::ExpiredIntermediate,
+            CertKind::IntermediateNotYetValid,
+            CertKind::CrossSignedExpiredRoot,
+            CertKind::Hostile,
         ]
     }
 
@@ -231,6 +265,29 @@ impl TestPki {
         let inter_cert = inter.signed_by(&inter_key, &root_issuer)?;
         let inter_issuer = Issuer::new(inter, inter_key);
 
+        let (soon_cert, soon_issuer) = intermediate(
+            EXPIRING_INTERMEDIATE_CN,
+            3,
+            (2024, 1, 1),
+            (2030, 1, 10),
+            &root_issuer,
+        )?;
+        let (expired_cert, expired_issuer) = intermediate(
+            EXPIRED_INTERMEDIATE_CN,
+            4,
+            (2020, 1, 1),
+            (2024, 6, 1),
+            &root_issuer,
+        )?;
+        let (future_cert, future_issuer) = intermediate(
+            FUTURE_INTERMEDIATE_CN,
+            7,
+            (2031, 1, 1),
+            (2050, 1, 1),
+            &root_issuer,
+        )?;
+        let cross_cert = cross_signed_root()?;
+
         let mut identities = Vec::new();
         for &cert in CertKind::all() {
             for &key in KeyKind::all() {
@@ -238,13 +295,21 @@ impl TestPki {
                 let leaf_key = KeyPair::from_pkcs8_der_and_sign_algo(&pkcs8, key.algorithm())?;
                 let serial = 0x100 + (cert.index() * 16 + key.index()) as u64;
                 let params = leaf_params(cert, key, serial)?;
+                let (issuer, above) = match cert {
+                    CertKind::IntermediateExpiring => (&soon_issuer, vec![soon_cert.der()]),
+                    CertKind::ExpiredIntermediate => (&expired_issuer, vec![expired_cert.der()]),
+                    CertKind::IntermediateNotYetValid => (&future_issuer, vec![future_cert.der()]),
+                    CertKind::CrossSignedExpiredRoot => {
+                        (&inter_issuer, vec![inter_cert.der(), cross_cert.der()])
+                    }
+                    _ => (&inter_issuer, vec![inter_cert.der()]),
+                };
                 let chain = if cert == CertKind::SelfSigned {
                     vec![params.self_signed(&leaf_key)?.der().clone()]
                 } else {
-                    vec![
-                        params.signed_by(&leaf_key, &inter_issuer)?.der().clone(),
-                        inter_cert.der().clone(),
-                    ]
+                    let mut chain = vec![params.signed_by(&leaf_key, issuer)?.der().clone()];
+                    chain.extend(above.into_iter().cloned());
+                    chain
                 };
                 let config = ServerConfig::builder_with_provider(Arc::new(
                     rustls::crypto::ring::default_provider(),
@@ -296,6 +361,41 @@ fn ecdsa_p256(pkcs8: &[u8]) -> Result<KeyPair, rcgen::Error> {
     )
 }
 
+/// An intermediate CA under the root with its own name and validity.
+fn intermediate(
+    name: &str,
+    serial: u64,
+    (y0, m0, d0): (i32, u8, u8),
+    (y1, m1, d1): (i32, u8, u8),
+    root: &Issuer<'static, KeyPair>,
+) -> Result<(rcgen::Certificate, Issuer<'static, KeyPair>), rcgen::Error> {
+    let key = ecdsa_p256(INTERMEDIATE_KEY)?;
+    let mut params = ca_params(name, serial);
+    params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    params.not_before = date_time_ymd(y0, m0, d0);
+    params.not_after = date_time_ymd(y1, m1, d1);
+    let cert = params.signed_by(&key, root)?;
+    Ok((cert, Issuer::new(params, key)))
+}
+
+/// The root's name and key, issued by an "old root" (with the P-384 leaf
+/// key), valid 2020-01-01 to 2024-09-30.
+fn cross_signed_root() -> Result<rcgen::Certificate, rcgen::Error> {
+    let old_key = KeyPair::from_pkcs8_der_and_sign_algo(
+        &PrivatePkcs8KeyDer::from(LEAF_P384_KEY),
+        &rcgen::PKCS_ECDSA_P384_SHA384,
+    )?;
+    let mut old = ca_params("starttls-sim Old Root CA", 5);
+    old.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    old.not_before = date_time_ymd(2015, 1, 1);
+    let old_issuer = Issuer::new(old, old_key);
+    let mut cross = ca_params("starttls-sim Test Root CA", 6);
+    cross.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    cross.not_before = date_time_ymd(2020, 1, 1);
+    cross.not_after = date_time_ymd(2024, 9, 30);
+    cross.signed_by(&ecdsa_p256(ROOT_KEY)?, &old_issuer)
+}
+
 fn ca_params(name: &str, serial: u64) -> CertificateParams {
     let mut params = CertificateParams::default();
     params.distinguished_name.push(DnType::CommonName, name);
@@ -319,10 +419,23 @@ fn leaf_params(
     key: KeyKind,
     serial: u64,
 ) -> Result<CertificateParams, rcgen::Error> {
-    let mut params = CertificateParams::new(vec![cert.name().to_owned()])?;
-    params
-        .distinguished_name
-        .push(DnType::CommonName, cert.name());
+    let mut params = if cert == CertKind::Hostile {
+        let mut params =
+            CertificateParams::new(vec![SERVER_NAME.to_owned(), HOSTILE_SAN.to_owned()])?;
+        params
+            .distinguished_name
+            .push(DnType::CommonName, HOSTILE_CN);
+        params
+            .distinguished_name
+            .push(DnType::OrganizationName, HOSTILE_ORG);
+        params
+    } else {
+        let mut params = CertificateParams::new(vec![cert.name().to_owned()])?;
+        params
+            .distinguished_name
+            .push(DnType::CommonName, cert.name());
+        params
+    };
     let ((y0, m0, d0), (y1, m1, d1)) = cert.validity();
     params.not_before = date_time_ymd(y0, m0, d0);
     params.not_after = date_time_ymd(y1, m1, d1);
@@ -350,10 +463,20 @@ mod tests {
         for &cert in CertKind::all() {
             for &key in KeyKind::all() {
                 let id = pki.identity(cert, key);
-                let expected = if cert == CertKind::SelfSigned { 1 } else { 2 };
+                let expected = match cert {
+                    CertKind::SelfSigned => 1,
+                    CertKind::CrossSignedExpiredRoot => 3,
+                    _ => 2,
+                };
                 assert_eq!(id.chain.len(), expected, "{cert:?} {key:?}");
-                if expected == 2 {
-                    assert_eq!(&id.chain[1], pki.intermediate_der());
+                let standard = !matches!(
+                    cert,
+                    CertKind::IntermediateExpiring
+                        | CertKind::ExpiredIntermediate
+                        | CertKind::IntermediateNotYetValid
+                );
+                if expected >= 2 {
+                    assert_eq!(&id.chain[1] == pki.intermediate_der(), standard);
                 }
             }
         }

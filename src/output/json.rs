@@ -2,9 +2,10 @@
 //! facts, timings and the chain as PEM. Exit codes as for Nagios.
 
 use serde_json::{json, Value};
-use starttls_engine::analysis::{format_rfc3339_utc, CertificateReport, TrustVerdict};
+use starttls_engine::analysis::{format_rfc3339_utc, CertificateReport, ExpiryScope, TrustVerdict};
 use starttls_engine::HandshakeSignature;
 
+use super::sanitize::escape_json;
 use super::{to_pem, Rendered, EXIT_UNKNOWN};
 use crate::assess::assess;
 use crate::request::Request;
@@ -36,6 +37,21 @@ fn certificate(cert: &CertificateReport) -> Value {
         },
         "trust": { "trusted": trusted, "anchor": anchor, "reason": reason, "prtg_value": cert.trust.prtg_value() },
         "self_signed": cert.self_signed,
+        "chain_expiry": {
+            "scope": match cert.chain_expiry.scope {
+                ExpiryScope::ValidatedPath => "validated-path",
+                ExpiryScope::SentChain => "sent-chain",
+            },
+            "index": cert.chain_expiry.index,
+            "subject": cert.chain_expiry.subject,
+            "not_after": format_rfc3339_utc(cert.chain_expiry.not_after),
+            "days": cert.chain_expiry.days,
+        },
+        "validated_path": cert.validated_path.iter().map(|c| json!({
+            "index": c.index,
+            "subject": c.subject,
+            "not_after": format_rfc3339_utc(c.not_after),
+        })).collect::<Vec<_>>(),
         "earliest_expiry": {
             "index": cert.earliest_expiry.index,
             "subject": cert.earliest_expiry.subject,
@@ -70,7 +86,7 @@ pub(super) fn render(request: &Request, result: &Result<Success, Failure>) -> Re
         "host_unicode": crate::idn::unicode_form(&request.host),
         "name_unicode": request.name.as_deref().and_then(crate::idn::unicode_form),
     });
-    let (body, exit_code) = match result {
+    let (mut body, exit_code) = match result {
         Ok(success) => {
             let report = &success.checked.report;
             let assessment = assess(&success.cert, request.thresholds);
@@ -99,6 +115,7 @@ pub(super) fn render(request: &Request, result: &Result<Success, Failure>) -> Re
                         "public_key": summary.public_key.to_string(),
                         "is_ca": summary.is_ca,
                         "self_signed": summary.self_signed,
+                        "not_yet_valid": summary.not_yet_valid,
                         "sha256_fingerprint": summary.sha256_fingerprint,
                         "pem": to_pem(der.as_ref()),
                     })
@@ -135,6 +152,7 @@ pub(super) fn render(request: &Request, result: &Result<Success, Failure>) -> Re
             (body, EXIT_UNKNOWN)
         }
     };
+    escape_json(&mut body, &["pem"]);
     Rendered {
         stdout: format!(
             "{}\n",
@@ -146,7 +164,8 @@ pub(super) fn render(request: &Request, result: &Result<Success, Failure>) -> Re
 
 /// A JSON error document for an error before the check started.
 pub(super) fn early_error(message: &str) -> Rendered {
-    let body = json!({ "status": "unknown", "error": { "kind": "usage", "phase": null, "message": message } });
+    let mut body = json!({ "status": "unknown", "error": { "kind": "usage", "phase": null, "message": message } });
+    escape_json(&mut body, &[]);
     Rendered {
         stdout: format!(
             "{}\n",

@@ -1,6 +1,7 @@
 //! The one-line messages shared by the PRTG formats and the text summary.
 
-use crate::assess::{assess, Status};
+use super::sanitize::escape;
+use crate::assess::{assess, days_word, Status};
 use crate::request::Request;
 use crate::run::{Failure, Success};
 
@@ -17,40 +18,48 @@ pub fn truncate_chars(text: &str, max: usize) -> String {
     out
 }
 
-/// The success message: the old sensor's fields first (so existing PRTG
-/// filters keep working), then what we add, then the findings.
+/// The success message. OK: the old sensor's fields first (so existing
+/// PRTG filters keep working), then what we add. Otherwise the worst finding
+/// leads in words ("Critical: intermediate 'R3' expires in 9 days"), then
+/// the same fields, then the other findings. Server text is escaped.
 pub fn summary_line(request: &Request, success: &Success) -> String {
     let cert = &success.cert;
     let report = &success.checked.report;
     let assessment = assess(cert, request.thresholds);
-    let head = match assessment.status {
-        Status::Ok => "OK.",
-        Status::Warning => "Warning.",
-        Status::Critical => "Critical.",
+    let head = match (assessment.status, assessment.worst()) {
+        (Status::Ok, _) | (_, None) => "OK.".to_owned(),
+        (Status::Warning, Some(worst)) => format!("Warning: {worst} -"),
+        (Status::Critical, Some(worst)) => format!("Critical: {worst} -"),
     };
     let cn = cert.leaf.common_name().unwrap_or("(none)");
     let mut line = format!(
         "{head} Certificate Common Name: {cn} - Certificate Thumbprint: {} - STARTTLS Protocol: {}",
         cert.leaf.sha1_fingerprint, report.protocol
     );
+    let days = cert.days_to_expiration;
+    let left = if days < 0 {
+        format!("expired {} ago", days_word(-days))
+    } else {
+        days_word(days)
+    };
     line.push_str(&format!(
-        " - Expires: {} ({} days) - Issuer: {} - {} {}",
+        " - Expires: {} ({left}) - Issuer: {} - {} {}",
         cert.leaf.not_after_rfc3339(),
-        cert.days_to_expiration,
         cert.leaf.issuer,
         report.tls_version_name(),
         report.cipher_suite_name()
     ));
-    if !assessment.findings.is_empty() {
-        let findings: Vec<&str> = assessment
-            .findings
-            .iter()
-            .map(|(_, f)| f.as_str())
-            .collect();
-        line.push_str(" - Findings: ");
-        line.push_str(&findings.join("; "));
+    let others: Vec<&str> = assessment
+        .findings
+        .iter()
+        .skip(1)
+        .map(|(_, f)| f.as_str())
+        .collect();
+    if !others.is_empty() {
+        line.push_str(" - Also: ");
+        line.push_str(&others.join("; "));
     }
-    truncate_chars(&line, PRTG_TEXT_LIMIT)
+    truncate_chars(&escape(&line), PRTG_TEXT_LIMIT)
 }
 
 /// The failure message: which check, then what went wrong.
@@ -61,7 +70,7 @@ pub fn failure_line(request: &Request, failure: &Failure) -> String {
         request.host_shown(),
         request.port
     );
-    truncate_chars(&line, PRTG_TEXT_LIMIT)
+    truncate_chars(&escape(&line), PRTG_TEXT_LIMIT)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ mod nagios;
 mod pem;
 mod prtg;
 mod prtg_v2;
+pub mod sanitize;
 mod text;
 
 pub use message::{failure_line, summary_line, truncate_chars};
@@ -47,11 +48,11 @@ pub fn render_early_error(format: Format, message: &str) -> Rendered {
         Format::PrtgV2 => prtg_v2::error(message),
         Format::Json => json::early_error(message),
         Format::Text => Rendered {
-            stdout: format!("error: {message}\n"),
+            stdout: format!("error: {}\n", sanitize::escape(message)),
             exit_code: EXIT_UNKNOWN,
         },
         Format::Nagios => Rendered {
-            stdout: format!("STARTTLS-CERT UNKNOWN - {message}\n"),
+            stdout: format!("STARTTLS-CERT UNKNOWN - {}\n", sanitize::nagios(message)),
             exit_code: EXIT_UNKNOWN,
         },
     }

@@ -1,23 +1,26 @@
 //! Nagios/Icinga plugin output: one status line with performance data, exit
 //! code 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
 
-use super::{Rendered, EXIT_UNKNOWN};
-use crate::assess::assess;
+use super::{sanitize, Rendered, EXIT_UNKNOWN};
+use crate::assess::{assess, Status};
 use crate::request::Request;
 use crate::run::{Failure, Success};
 
 pub(super) fn render(request: &Request, result: &Result<Success, Failure>) -> Rendered {
     match result {
         Err(failure) => Rendered {
-            stdout: format!("STARTTLS-CERT UNKNOWN - {failure}\n"),
+            stdout: format!(
+                "STARTTLS-CERT UNKNOWN - {}\n",
+                sanitize::nagios(&failure.to_string())
+            ),
             exit_code: EXIT_UNKNOWN,
         },
         Ok(success) => {
             let cert = &success.cert;
             let t = request.thresholds;
             let assessment = assess(cert, t);
-            let summary = match assessment.findings.first() {
-                Some((_, finding)) => finding.clone(),
+            let summary = match assessment.worst() {
+                Some(finding) => finding.to_owned(),
                 None => format!(
                     "{} certificate for {} valid until {} ({} days)",
                     request.protocol,
@@ -28,21 +31,28 @@ pub(super) fn render(request: &Request, result: &Result<Success, Failure>) -> Re
             };
             let total_ms = success.checked.total_time.as_secs_f64() * 1000.0;
             let perf = format!(
-                "days={};{};{} key_bits={} trusted={} self_signed={} time={:.1}ms",
+                "days={};{};{} chain_days={};{};{} key_bits={} trusted={} self_signed={} \
+                 critical_findings={};;0 warning_findings={};0; time={:.1}ms",
                 cert.days_to_expiration,
+                t.warning_days,
+                t.error_days,
+                cert.chain_expiry.days,
                 t.warning_days,
                 t.error_days,
                 cert.public_key.prtg_value(),
                 u8::from(cert.trust.is_trusted()),
                 u8::from(cert.self_signed),
+                assessment.count(Status::Critical),
+                assessment.count(Status::Warning),
                 total_ms
             );
             let mut stdout = format!(
-                "STARTTLS-CERT {} - {summary} | {perf}\n",
-                assessment.status.word()
+                "STARTTLS-CERT {} - {} | {perf}\n",
+                assessment.status.word(),
+                sanitize::nagios(&summary)
             );
             for (_, finding) in assessment.findings.iter().skip(1) {
-                stdout.push_str(finding);
+                stdout.push_str(&sanitize::nagios(finding));
                 stdout.push('\n');
             }
             Rendered {

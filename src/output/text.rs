@@ -2,10 +2,11 @@
 
 use std::fmt::Write;
 
-use starttls_engine::analysis::NameCheck;
+use starttls_engine::analysis::{format_rfc3339_utc, ExpiryScope, NameCheck};
 
+use super::sanitize::escape;
 use super::{Rendered, EXIT_UNKNOWN};
-use crate::assess::assess;
+use crate::assess::{assess, chain_cert_words, days_word};
 use crate::request::Request;
 use crate::run::{Failure, Success};
 
@@ -19,7 +20,12 @@ pub(super) fn render(request: &Request, result: &Result<Success, Failure>) -> Re
     );
     let exit_code = match result {
         Err(failure) => {
-            let _ = writeln!(out, "{target}: check failed\n  {failure}");
+            let _ = writeln!(
+                out,
+                "{}: check failed\n  {}",
+                escape(&target),
+                escape(&failure.to_string())
+            );
             EXIT_UNKNOWN
         }
         Ok(success) => {
@@ -28,9 +34,9 @@ pub(super) fn render(request: &Request, result: &Result<Success, Failure>) -> Re
             let report = &success.checked.report;
             let assessment = assess(cert, request.thresholds);
             let row = |out: &mut String, k: &str, v: &str| {
-                let _ = writeln!(out, "  {k:<12} {v}");
+                let _ = writeln!(out, "  {k:<12} {}", escape(v));
             };
-            let _ = writeln!(out, "{target}: {}", assessment.status.word());
+            let _ = writeln!(out, "{}: {}", escape(&target), assessment.status.word());
             row(&mut out, "subject", &leaf.subject);
             if !leaf.dns_names.is_empty() || !leaf.ip_addresses.is_empty() {
                 let mut names = leaf.dns_names.clone();
@@ -61,7 +67,29 @@ pub(super) fn render(request: &Request, result: &Result<Success, Failure>) -> Re
             row(
                 &mut out,
                 "chain",
-                &format!("{} certificates sent", report.chain.len()),
+                &match report.chain.len() {
+                    1 => "1 certificate sent".to_owned(),
+                    n => format!("{n} certificates sent"),
+                },
+            );
+            let ce = &cert.chain_expiry;
+            let scope = match ce.scope {
+                ExpiryScope::ValidatedPath => "first to expire on the validated path",
+                ExpiryScope::SentChain => "first to expire of the certificates sent",
+            };
+            row(
+                &mut out,
+                "chain valid",
+                &format!(
+                    "to {} ({}): {}, {scope}",
+                    format_rfc3339_utc(ce.not_after),
+                    if ce.days < 0 {
+                        format!("expired {} ago", days_word(-ce.days))
+                    } else {
+                        format!("{} left", days_word(ce.days))
+                    },
+                    chain_cert_words(ce)
+                ),
             );
             row(
                 &mut out,

@@ -7,6 +7,9 @@
 #   selfsigned.pem selfsigned.key self-signed leaf mail.interop.test (RSA 2048)
 #   expired.pem expired.key       leaf mail.interop.test (RSA 2048) <- intermediate,
 #                                 valid 2020-01-01 .. 2021-01-01 (backdated via `openssl ca`)
+#   short-intermediate.pem / .key intermediate CA signed by root that expires 9 days after
+#                                 the PKI is made (a broken chain the leaf channels miss)
+#   inter-expiring.pem / .key     leaf mail.interop.test (RSA 2048, 397 days) <- short-intermediate
 #   VARIANT-chain.pem             what the server sends: leaf (+ intermediate)
 #   fingerprints.env              FP_<VARIANT>=<SHA-1 upper hex, no colons>
 # Leaf SANs: DNS:mail.interop.test, DNS:localhost, IP:127.0.0.1.
@@ -21,7 +24,7 @@ log() { printf '[certs] %s\n' "$*"; }
 if [[ ${FORCE:-0} == 1 ]]; then
     rm -rf "$CA"
 fi
-if [[ -s $CA/fingerprints.env && -s $CA/expired-chain.pem ]] &&
+if [[ -s $CA/fingerprints.env && -s $CA/expired-chain.pem && -s $CA/inter-expiring-chain.pem ]] &&
     openssl x509 -in "$CA/good.pem" -noout -checkend $((30 * 86400)) >/dev/null 2>&1; then
     log "reusing existing PKI in $CA (FORCE=1 to regenerate) ($((SECONDS - t0))s)"
     exit 0
@@ -127,6 +130,18 @@ rsa_key expired.key
 leaf_csr expired
 sign_leaf expired -startdate 20200101000000Z -enddate 20210101000000Z
 
+# A leaf under an intermediate that expires in 9 days: the leaf's own
+# channels look fine, only the chain's expiry shows the problem.
+rsa_key short-intermediate.key
+openssl req -new -key short-intermediate.key -subj "$(subj 'Interop Test Expiring Intermediate CA')" \
+    -out short-intermediate.csr
+openssl ca -batch -notext -cert root.pem -keyfile root.key -days 9 \
+    -extensions v3_intermediate -in short-intermediate.csr -out short-intermediate.pem 2>/dev/null
+rsa_key inter-expiring.key
+leaf_csr inter-expiring
+openssl ca -batch -notext -cert short-intermediate.pem -keyfile short-intermediate.key \
+    -extensions v3_leaf -in inter-expiring.csr -out inter-expiring.pem -days 397 2>/dev/null
+
 # Self-signed leaf.
 rsa_key selfsigned.key
 openssl req -new -x509 -key selfsigned.key -subj "$(subj mail.interop.test)" \
@@ -136,6 +151,7 @@ openssl req -new -x509 -key selfsigned.key -subj "$(subj mail.interop.test)" \
 for v in good good-ec expired; do
     cat "$v.pem" intermediate.pem >"$v-chain.pem"
 done
+cat inter-expiring.pem short-intermediate.pem >inter-expiring-chain.pem
 cp selfsigned.pem selfsigned-chain.pem
 rm -f ./*.csr
 
@@ -155,12 +171,13 @@ fp() { openssl x509 -in "$1" -noout -fingerprint -sha1 | sed 's/^.*=//; s/://g' 
     echo "FP_GOOD_EC=$(fp good-ec.pem)"
     echo "FP_SELFSIGNED=$(fp selfsigned.pem)"
     echo "FP_EXPIRED=$(fp expired.pem)"
+    echo "FP_INTER_EXPIRING=$(fp inter-expiring.pem)"
 } >fingerprints.env.tmp
 mv fingerprints.env.tmp fingerprints.env
 chmod 0644 ./*.pem fingerprints.env
 chmod 0755 "$CA"
 cat fingerprints.env
-for v in good good-ec selfsigned expired; do
+for v in good good-ec selfsigned expired inter-expiring; do
     log "$v: $(openssl x509 -in "$v.pem" -noout -enddate) $(openssl x509 -in "$v.pem" -noout -issuer)"
 done
 log "done ($((SECONDS - t0))s)"

@@ -10,6 +10,8 @@
 # clean end; BINARY's JSON channels match the certificate variant, its
 # thumbprint equals the one openssl s_client saw, and the server log shows a
 # clean session end for BINARY's connection (QUIT / unbind, no TLS errors).
+# The channels beyond the classic five (Chain Days to Expiration, Critical and
+# Warning Findings) are checked against the chain each server sends.
 # The postscreen instance additionally checks the delayed multi-line greeting
 # and that an early talker IS logged as PREGREET (so the check means something).
 #
@@ -284,7 +286,8 @@ if [[ -n $BINARY ]]; then
             FAIL\ *) fail "${line#FAIL }" ;;
             *) echo "$line" ;;
             esac
-        done < <(python3 "$HERE/prtg_expect.py" "$out" "$name" "$variant" "$proto" "$want" || true)
+        done < <(CHAIN_PEM="$(dirname "$CA_ROOT")/$variant-chain.pem" \
+            python3 "$HERE/prtg_expect.py" "$out" "$name" "$variant" "$proto" "$want" || true)
         check_log "$name" "$kind" "$logf" "$off"
         echo "     ($name $((SECONDS - t))s)"
     done

@@ -36,6 +36,8 @@ INSTANCES=(
     "ldap-good        slapd      ldap 12389 good"
     "ldap-selfsigned  slapd      ldap 12390 selfsigned"
     "ldap-expired     slapd      ldap 12391 expired"
+    "smtp-interexp    postfix    smtp 12540 inter-expiring"
+    "ldap-interexp    slapd      ldap 12399 inter-expiring"
 )
 
 # Shift every port by this much, e.g. to run a second harness next to the first.

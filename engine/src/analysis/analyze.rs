@@ -4,7 +4,7 @@ use rustls_pki_types::CertificateDer;
 
 use super::chain::chain_problems;
 use super::error::{AnalysisError, MAX_CHAIN_LEN};
-use super::expiry::earliest_expiry;
+use super::expiry::{chain_expiry, earliest_expiry};
 use super::name_check::check_name;
 use super::options::AnalysisOptions;
 use super::parsed::ParsedCert;
@@ -43,6 +43,9 @@ pub fn analyze(
     let now = unix_seconds(options.now);
     let self_signed: Vec<bool> = parsed.iter().map(is_self_signed).collect();
     let earliest_expiry = earliest_expiry(&parsed, now).ok_or(AnalysisError::EmptyChain)?;
+    let verification = verify_chain(chain, &parsed, &options.trust, options.now);
+    let chain_expiry = chain_expiry(&verification.path, &parsed, &self_signed, now)
+        .ok_or(AnalysisError::EmptyChain)?;
 
     Ok(CertificateReport {
         days_to_expiration: days_until(now, leaf.not_after),
@@ -54,9 +57,11 @@ pub fn analyze(
             &leaf.ip_addresses,
         ),
         public_key: leaf.public_key.clone(),
-        trust: verify_chain(chain, &parsed, &options.trust, options.now),
+        trust: verification.verdict,
         self_signed: self_signed.first().copied().unwrap_or(false),
         earliest_expiry,
+        chain_expiry,
+        validated_path: verification.path,
         chain_problems: chain_problems(&parsed, &self_signed, &options.trust),
         weaknesses: weaknesses(&parsed, &self_signed),
         leaf: LeafDetails::from_parsed(leaf, now),
@@ -64,7 +69,7 @@ pub fn analyze(
             .iter()
             .zip(&self_signed)
             .enumerate()
-            .map(|(index, (cert, &ss))| CertificateSummary::from_parsed(index, cert, ss))
+            .map(|(index, (cert, &ss))| CertificateSummary::from_parsed(index, cert, ss, now))
             .collect(),
     })
 }
@@ -137,6 +142,50 @@ mod tests {
     }
 
     #[test]
+    fn an_expired_cross_signed_root_beside_a_valid_path_does_not_count() {
+        let pki = Pki::new();
+        // The root's subject and key, signed by an old root and expired
+        // (as ISRG Root X1 cross-signed by DST Root CA X3).
+        let old_root_params = ca_params("Old Root CA", 2030);
+        let old_root_key = key(KeyKind::P256);
+        let mut cross = pki.root_params.clone();
+        cross.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        cross.not_after = rcgen::date_time_ymd(2025, 9, 30);
+        let cross = cross
+            .signed_by(
+                &pki.root_key,
+                &rcgen::Issuer::from_params(&old_root_params, &old_root_key),
+            )
+            .expect("cross-signed root");
+        let chain = chain_of(&[&pki.leaf, &pki.intermediate, &cross]);
+        let r = report(&chain, &pki.options());
+        assert!(r.trust.is_trusted(), "{}", r.trust);
+        assert_eq!(r.earliest_expiry.index, 2);
+        assert!(r.earliest_expiry.days < 0);
+        assert_eq!(r.chain_expiry.scope, ExpiryScope::ValidatedPath);
+        assert_eq!(r.chain_expiry.index, Some(1));
+        assert_eq!(r.chain_expiry.days, 730);
+        let on_path: Vec<Option<usize>> = r.validated_path.iter().map(|c| c.index).collect();
+        assert_eq!(on_path, [Some(0), Some(1)]);
+        assert!(r.chain_problems.is_empty(), "{:?}", r.chain_problems);
+    }
+
+    #[test]
+    fn an_expired_intermediate_is_the_chain_expiry_of_an_untrusted_chain() {
+        let mut params = ca_params("Example Intermediate CA", 2025);
+        params.not_after = rcgen::date_time_ymd(2025, 12, 1);
+        let pki = Pki::with_intermediate(params);
+        let r = report(&pki.chain(), &pki.options());
+        assert!(!r.trust.is_trusted());
+        assert!(r.validated_path.is_empty());
+        assert_eq!(r.chain_expiry.scope, ExpiryScope::SentChain);
+        assert_eq!(r.chain_expiry.index, Some(1));
+        assert_eq!(r.chain_expiry.days, -31);
+        assert_eq!(r.chain_expiry.display_name(), "Example Intermediate CA");
+        assert!(r.chain_expiry.is_ca);
+    }
+
+    #[test]
     fn a_leaf_not_yet_valid_is_flagged() {
         let pki = Pki::new();
         let mut params = leaf_params(Some("mail.example.com"), &["mail.example.com"]);
@@ -150,6 +199,22 @@ mod tests {
         ));
         let r = report(&pki.chain(), &pki.options());
         assert!(!r.leaf.not_yet_valid);
+        assert!(r.chain.iter().all(|c| !c.not_yet_valid));
+    }
+
+    #[test]
+    fn an_intermediate_not_yet_valid_is_flagged_in_the_chain() {
+        let mut params = ca_params("Example Intermediate CA", 2035);
+        params.not_before = rcgen::date_time_ymd(2027, 1, 1);
+        let pki = Pki::with_intermediate(params);
+        let r = report(&pki.chain(), &pki.options());
+        assert!(!r.leaf.not_yet_valid);
+        assert!(!r.chain[0].not_yet_valid && r.chain[1].not_yet_valid);
+        assert_eq!(
+            r.chain[1].common_name.as_deref(),
+            Some("Example Intermediate CA")
+        );
+        assert!(!r.trust.is_trusted());
     }
 
     #[test]

@@ -162,7 +162,7 @@ pub(crate) fn chain_problems(
 
     if let Some(&last) = path.last() {
         let cert = &chain[last];
-        if !self_signed[last] && !issuer_is_anchor(cert, store) {
+        if !self_signed[last] && !issuer_is_anchor(cert, store) && !is_anchor_itself(cert, store) {
             let in_ca_file = store.intermediates().iter().any(|der| {
                 ParsedCert::parse(0, der.as_ref())
                     .is_ok_and(|extra| names::names_match(extra.x509.subject(), cert.x509.issuer()))
@@ -219,6 +219,22 @@ fn issuer_is_anchor(cert: &ParsedCert<'_>, store: &TrustStore) -> bool {
         .anchors()
         .iter()
         .any(|anchor| anchor.subject.as_ref() == issuer)
+}
+
+/// Whether `cert` has the subject and key of a trust anchor: a cross-signed
+/// root (like ISRG Root X1 signed by DST Root CA X3) that clients trust as
+/// the anchor itself, so its own issuer is not missing.
+fn is_anchor_itself(cert: &ParsedCert<'_>, store: &TrustStore) -> bool {
+    let (Some(subject), Some(spki)) = (
+        names::der_contents(cert.x509.subject().as_raw()),
+        names::der_contents(cert.x509.public_key().raw),
+    ) else {
+        return false;
+    };
+    store
+        .anchors()
+        .iter()
+        .any(|a| a.subject.as_ref() == subject && a.subject_public_key_info.as_ref() == spki)
 }
 
 #[cfg(test)]

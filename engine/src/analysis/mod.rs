@@ -4,8 +4,10 @@
 //! A pure function, [`analyze`], computes PRTG's five SSL-sensor channels
 //! (Days to Expiration, Common Name Check, Public Key Length, Root Authority
 //! Trusted, Self-Signed) with the exact lookup values, plus what the old
-//! sensors never looked at: the earliest expiry in the chain, chain problems,
-//! weak algorithms, and leaf and chain details for the message text.
+//! sensors never looked at: the earliest expiry on the validated path (or,
+//! untrusted, in the chain as sent), the earliest expiry in the chain as
+//! sent, chain problems, weak algorithms, and leaf and chain details for the
+//! message text.
 //!
 //! Nothing here reads a clock, a file or the network: the caller passes the
 //! time in [`AnalysisOptions::now`] and builds the [`TrustStore`] from bytes
@@ -48,7 +50,7 @@ mod test_support;
 pub use analyze::analyze;
 pub use chain::ChainProblem;
 pub use error::{AnalysisError, MAX_CHAIN_LEN};
-pub use expiry::EarliestExpiry;
+pub use expiry::{ChainExpiry, EarliestExpiry, ExpiryScope};
 pub use name_check::{dns_name_matches, NameCheck, NameCheckResult, UnknownNameCheck};
 #[cfg(feature = "native-roots")]
 pub use native_roots::{NativeRoots, NoNativeRoots};
@@ -57,6 +59,6 @@ pub use public_key::{EcCurve, KeyAlgorithm, KeyLookup, PublicKeyInfo};
 pub use report::{CertificateReport, CertificateSummary, LeafDetails};
 pub use signature::WeakHash;
 pub use time::{days_until, format_rfc3339_utc, unix_seconds, SECONDS_PER_DAY};
-pub use trust::{CertRef, TrustVerdict, UntrustedReason};
+pub use trust::{CertRef, PathCert, TrustVerdict, UntrustedReason};
 pub use trust_store::{TrustRole, TrustStore, TrustStoreError};
 pub use weakness::{Weakness, MIN_RSA_BITS};

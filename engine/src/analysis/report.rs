@@ -3,13 +3,13 @@
 use std::net::IpAddr;
 
 use super::chain::ChainProblem;
-use super::expiry::EarliestExpiry;
+use super::expiry::{ChainExpiry, EarliestExpiry};
 use super::name_check::NameCheckResult;
 use super::parsed::ParsedCert;
 use super::prtg;
 use super::public_key::PublicKeyInfo;
 use super::time::format_rfc3339_utc;
-use super::trust::TrustVerdict;
+use super::trust::{PathCert, TrustVerdict};
 use super::weakness::Weakness;
 
 /// The result of [`analyze`](super::analyze): the five PRTG channels plus
@@ -30,6 +30,12 @@ pub struct CertificateReport {
     pub self_signed: bool,
     /// The certificate of the chain as sent that expires first.
     pub earliest_expiry: EarliestExpiry,
+    /// Chain Days to Expiration: the certificate that expires first on the
+    /// validated path when trusted, else among every certificate sent.
+    pub chain_expiry: ChainExpiry,
+    /// The validated path (leaf first, anchor excluded); empty when the
+    /// chain is not trusted.
+    pub validated_path: Vec<PathCert>,
     /// Problems of the chain as sent.
     pub chain_problems: Vec<ChainProblem>,
     /// Weak signature algorithms and small RSA keys.
@@ -123,6 +129,8 @@ pub struct CertificateSummary {
     pub index: usize,
     /// Subject name.
     pub subject: String,
+    /// Its first subject CN, if any.
+    pub common_name: Option<String>,
     /// Issuer name.
     pub issuer: String,
     /// notBefore, Unix seconds.
@@ -139,13 +147,21 @@ pub struct CertificateSummary {
     pub is_ca: bool,
     /// Self-signed (issuer = subject, own key verifies).
     pub self_signed: bool,
+    /// notBefore is after now.
+    pub not_yet_valid: bool,
 }
 
 impl CertificateSummary {
-    pub(crate) fn from_parsed(index: usize, cert: &ParsedCert<'_>, self_signed: bool) -> Self {
+    pub(crate) fn from_parsed(
+        index: usize,
+        cert: &ParsedCert<'_>,
+        self_signed: bool,
+        now: i64,
+    ) -> Self {
         CertificateSummary {
             index,
             subject: cert.subject.clone(),
+            common_name: cert.common_names.first().cloned(),
             issuer: cert.issuer.clone(),
             not_before: cert.not_before,
             not_after: cert.not_after,
@@ -154,6 +170,7 @@ impl CertificateSummary {
             public_key: cert.public_key.clone(),
             is_ca: cert.is_ca,
             self_signed,
+            not_yet_valid: cert.not_before > now,
         }
     }
 }

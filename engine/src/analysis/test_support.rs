@@ -118,6 +118,8 @@ pub(crate) fn self_issued_signed_by_other_key() -> Certificate {
 /// `mail.example.com` (until 2030), all P-256.
 pub(crate) struct Pki {
     pub root: Certificate,
+    pub root_params: CertificateParams,
+    pub root_key: KeyPair,
     pub intermediate_params: CertificateParams,
     pub intermediate_key: KeyPair,
     pub intermediate: Certificate,
@@ -144,6 +146,8 @@ impl Pki {
             .expect("intermediate");
         let mut pki = Pki {
             root,
+            root_params,
+            root_key,
             intermediate_params,
             intermediate_key,
             intermediate,

@@ -9,6 +9,12 @@
 //! is not checked. Name matching is not part of this verdict (that is the
 //! Common Name Check's job).
 //!
+//! When the chain is trusted, the certificates of the path webpki validated
+//! (the leaf and the intermediates it used, not the anchor) are kept with
+//! the verdict, so that expiry can be judged on the path that
+//! matters: a server that still sends an expired cross-signed root beside a
+//! valid path does not break clients that build the valid path.
+//!
 //! One exception to webpki: a server certificate that is itself a trust
 //! anchor (same subject and key; typically a self-signed certificate the user
 //! put in the CA file) is trusted while inside its validity period, even when
@@ -219,27 +225,79 @@ impl fmt::Display for UntrustedReason {
     }
 }
 
+/// One certificate of the validated path: the leaf, then each intermediate
+/// up to (not including) the trust anchor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PathCert {
+    /// Position in the chain as sent (0 = leaf), or `None` for an
+    /// intermediate that came from the extra CA file.
+    pub index: Option<usize>,
+    /// Its subject, `CN=..., O=...`.
+    pub subject: String,
+    /// Its first subject CN, if any.
+    pub common_name: Option<String>,
+    /// notBefore, Unix seconds.
+    pub not_before: i64,
+    /// notAfter, Unix seconds.
+    pub not_after: i64,
+}
+
+impl PathCert {
+    fn from_parsed(index: Option<usize>, cert: &ParsedCert<'_>) -> Self {
+        PathCert {
+            index,
+            subject: cert.subject.clone(),
+            common_name: cert.common_names.first().cloned(),
+            not_before: cert.not_before,
+            not_after: cert.not_after,
+        }
+    }
+}
+
+/// The trust verdict and, when trusted, the path it rests on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Verification {
+    /// Trusted or not, and why.
+    pub verdict: TrustVerdict,
+    /// The validated path, leaf first; empty when not trusted.
+    pub path: Vec<PathCert>,
+}
+
+impl Verification {
+    fn untrusted(reason: UntrustedReason) -> Self {
+        Verification {
+            verdict: TrustVerdict::NotTrusted(reason),
+            path: Vec::new(),
+        }
+    }
+}
+
 /// Validates `chain` (leaf first as sent) against `store` at `now`.
 pub(crate) fn verify_chain(
     chain: &[CertificateDer<'_>],
     parsed: &[ParsedCert<'_>],
     store: &TrustStore,
     now: UnixTime,
-) -> TrustVerdict {
+) -> Verification {
     if store.anchors().is_empty() {
-        return TrustVerdict::NotTrusted(UntrustedReason::NoTrustAnchors);
+        return Verification::untrusted(UntrustedReason::NoTrustAnchors);
     }
     let Some(leaf_der) = chain.first() else {
-        return TrustVerdict::NotTrusted(UntrustedReason::Other("empty chain".into()));
+        return Verification::untrusted(UntrustedReason::Other("empty chain".into()));
     };
     if let Some(leaf) = parsed.first() {
         if let Some(verdict) = leaf_itself_trusted(leaf, store, unix_seconds(now)) {
-            return verdict;
+            let path = if verdict.is_trusted() {
+                vec![PathCert::from_parsed(Some(0), leaf)]
+            } else {
+                Vec::new()
+            };
+            return Verification { verdict, path };
         }
     }
     let leaf = match EndEntityCert::try_from(leaf_der) {
         Ok(leaf) => leaf,
-        Err(e) => return TrustVerdict::NotTrusted(refine(reason(e, parsed, store), parsed)),
+        Err(e) => return Verification::untrusted(refine(reason(e, parsed, store), parsed)),
     };
     let intermediates: Vec<CertificateDer<'_>> = chain
         .iter()
@@ -256,10 +314,24 @@ pub(crate) fn verify_chain(
         None,
         None,
     ) {
-        Ok(path) => TrustVerdict::Trusted {
-            anchor: names::format_name_contents(path.anchor().subject.as_ref()),
-        },
-        Err(e) => TrustVerdict::NotTrusted(refine(reason(e, parsed, store), parsed)),
+        Ok(path) => {
+            let mut certs: Vec<PathCert> = parsed
+                .first()
+                .map(|leaf| PathCert::from_parsed(Some(0), leaf))
+                .into_iter()
+                .collect();
+            certs.extend(
+                path.intermediate_certificates()
+                    .filter_map(|c| path_cert(c.der().as_ref(), parsed)),
+            );
+            Verification {
+                verdict: TrustVerdict::Trusted {
+                    anchor: names::format_name_contents(path.anchor().subject.as_ref()),
+                },
+                path: certs,
+            }
+        }
+        Err(e) => Verification::untrusted(refine(reason(e, parsed, store), parsed)),
     }
 }
 
@@ -307,6 +379,16 @@ fn top_of_sent_path(parsed: &[ParsedCert<'_>]) -> (usize, bool) {
             None => return (current, false),
         }
     }
+}
+
+/// Describes an intermediate of the validated path: one the server sent
+/// (found by its bytes), else one from the CA file.
+fn path_cert(der: &[u8], parsed: &[ParsedCert<'_>]) -> Option<PathCert> {
+    if let Some((index, cert)) = parsed.iter().enumerate().find(|(_, c)| c.der == der) {
+        return Some(PathCert::from_parsed(Some(index), cert));
+    }
+    let cert = ParsedCert::parse(0, der).ok()?;
+    Some(PathCert::from_parsed(None, &cert))
 }
 
 /// A server certificate that is itself a trust anchor (same subject and key,
@@ -437,7 +519,37 @@ mod tests {
             .enumerate()
             .map(|(i, c)| ParsedCert::parse(i, c.as_ref()).expect("parse"))
             .collect();
-        verify_chain(chain, &parsed, store, at(now))
+        verify_chain(chain, &parsed, store, at(now)).verdict
+    }
+
+    fn path(chain: &[CertificateDer<'_>], store: &TrustStore, now: i64) -> Vec<PathCert> {
+        let parsed: Vec<ParsedCert<'_>> = chain
+            .iter()
+            .enumerate()
+            .map(|(i, c)| ParsedCert::parse(i, c.as_ref()).expect("parse"))
+            .collect();
+        verify_chain(chain, &parsed, store, at(now)).path
+    }
+
+    #[test]
+    fn the_validated_path_names_the_sent_and_the_ca_file_certificates() {
+        let pki = Pki::new();
+        let sent = path(&pki.chain(), &pki.trust(), NOW);
+        let indices: Vec<Option<usize>> = sent.iter().map(|c| c.index).collect();
+        assert_eq!(indices, [Some(0), Some(1)]);
+        assert_eq!(sent[1].not_after, INTERMEDIATE_NOT_AFTER);
+        assert_eq!(
+            sent[1].common_name.as_deref(),
+            Some("Example Intermediate CA")
+        );
+
+        let mut store = pki.trust();
+        store.add_der(pki.intermediate.der()).expect("intermediate");
+        let from_file = path(&[pki.leaf.der().clone()], &store, NOW);
+        let indices: Vec<Option<usize>> = from_file.iter().map(|c| c.index).collect();
+        assert_eq!(indices, [Some(0), None]);
+
+        assert!(path(&[pki.leaf.der().clone()], &pki.trust(), NOW).is_empty());
     }
 
     #[test]
