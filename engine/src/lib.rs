@@ -68,6 +68,7 @@
 //! [`Instant`]: std::time::Instant
 
 pub mod analysis;
+mod closing;
 mod config;
 mod error;
 mod io;
@@ -80,6 +81,7 @@ pub mod smtp;
 mod text;
 mod tls;
 
+pub use closing::CLOSING_BYTE_BUDGET;
 pub use config::{Config, ConfigError, Limits, Protocol, Timeouts};
 pub use error::ProbeError;
 pub use io::{Input, Output};
