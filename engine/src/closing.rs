@@ -3,17 +3,20 @@
 //!
 //! Rules (the report is complete before this phase starts, so nothing here
 //! can fail a check):
-//! - **A goodbye with an answer** (SMTP/LMTP `QUIT`): the probe waits for the
-//!   server's reply to `QUIT` (Postfix `221 2.0.0 Bye`), its close_notify, or
-//!   its close, whichever comes first, at most [`Timeouts::closing`]. The reply
+//! - **A goodbye with an answer** (SMTP/LMTP `QUIT`): the probe sends `QUIT`
+//!   alone and waits for the server's reply (Postfix `221 2.0.0 Bye`), its
+//!   close_notify, or its close, whichever comes first, at most
+//!   [`Timeouts::closing`]; then it sends close_notify and is done. The reply
 //!   is the server's own acknowledgement: Postfix has logged `quit=1` by
 //!   then, so a reset or a missing close_notify after it does not make the
 //!   end unclean ([`CloseOutcome::Clean`]). The probe does not wait for the
-//!   server's idle timer or for its close after that.
+//!   server's idle timer or for its close after that. (close_notify goes
+//!   after the reply, not with `QUIT`: Postfix 3.7 drops its `221` and
+//!   resets when both arrive together.)
 //! - **A goodbye without an answer** (LDAP unbind, RFC 4511 §4.3: "the client
 //!   ... may consider the session terminated" once the UnbindRequest is
-//!   sent): the probe ends right after the unbind and close_notify are handed
-//!   to the driver, without waiting for the server (389-ds closes about
+//!   sent): the probe sends unbind and close_notify together and ends as
+//!   soon as they are handed to the driver, without waiting for the server (389-ds closes about
 //!   250 ms later on its own schedule).
 //! - **A byte budget** ([`CLOSING_BYTE_BUDGET`]): a server that streams data
 //!   after the handshake does not make the probe download and decrypt it for
@@ -21,6 +24,8 @@
 //!   ([`CloseOutcome::BudgetExceeded`]).
 //!
 //! [`Timeouts::closing`]: crate::Timeouts::closing
+
+use bytes::BytesMut;
 
 use crate::report::{CloseOutcome, Report};
 use crate::smtp::ReplyReader;
@@ -62,8 +67,18 @@ pub(crate) enum Step {
 
 impl Closing {
     /// Starts closing after the goodbye was queued on `tls`: ends at once
-    /// when the goodbye has no answer.
-    pub(crate) fn start(tls: Box<TlsSession>, report: Box<Report>, answer: GoodbyeAnswer) -> Step {
+    /// (with close_notify) when the goodbye has no answer. Records to send
+    /// go to `out`.
+    pub(crate) fn start(
+        mut tls: Box<TlsSession>,
+        report: Box<Report>,
+        answer: GoodbyeAnswer,
+        out: &mut BytesMut,
+    ) -> Step {
+        if matches!(answer, GoodbyeAnswer::None) {
+            tls.send_close_notify();
+        }
+        tls.write_to(out);
         match answer {
             GoodbyeAnswer::None => Step::Ended(report, CloseOutcome::Clean),
             GoodbyeAnswer::Reply(answer) => Step::Open(Box::new(Closing {
@@ -75,8 +90,9 @@ impl Closing {
         }
     }
 
-    /// Takes in server bytes, at most up to the byte budget.
-    pub(crate) fn receive(mut self: Box<Self>, data: &[u8]) -> Step {
+    /// Takes in server bytes, at most up to the byte budget; close_notify
+    /// goes to `out` when the wait ends.
+    pub(crate) fn receive(mut self: Box<Self>, data: &[u8], out: &mut BytesMut) -> Step {
         let room = CLOSING_BYTE_BUDGET.saturating_sub(self.received);
         let (taken, over) = match data.get(..room) {
             Some(part) if part.len() < data.len() => (part, true),
@@ -90,13 +106,25 @@ impl Closing {
             TlsClosing::Open => None,
         };
         match outcome {
-            Some(outcome) => Step::Ended(self.report, outcome),
+            Some(outcome) => {
+                let (report, outcome) = self.end(outcome, out);
+                Step::Ended(report, outcome)
+            }
             None => Step::Open(self),
         }
     }
 
-    /// The server closed the connection, or the closing limit ran out.
-    pub(crate) fn end(self: Box<Self>, outcome: CloseOutcome) -> (Box<Report>, CloseOutcome) {
+    /// Ends the wait with `outcome` (the server closed, or the closing limit
+    /// ran out); close_notify goes to `out` unless the server is gone.
+    pub(crate) fn end(
+        mut self: Box<Self>,
+        outcome: CloseOutcome,
+        out: &mut BytesMut,
+    ) -> (Box<Report>, CloseOutcome) {
+        if outcome != CloseOutcome::ServerClosed {
+            self.tls.send_close_notify();
+            self.tls.write_to(out);
+        }
         (self.report, outcome)
     }
 

@@ -161,7 +161,10 @@ impl Probe {
                     self.handshake_done(tls, now);
                 }
             }
-            Stage::Closing(closing) => self.closing_step(closing.receive(data), now),
+            Stage::Closing(closing) => {
+                let step = closing.receive(data, &mut self.out);
+                self.closing_step(step, now);
+            }
             done @ Stage::Done(_) => self.stage = done,
         }
     }
@@ -213,9 +216,9 @@ impl Probe {
             close: CloseOutcome::TimedOut,
         };
         tls.say_goodbye(&self.preamble.goodbye());
-        tls.write_to(&mut self.out);
         let answer = self.preamble.goodbye_answer();
-        self.closing_step(Closing::start(tls, Box::new(report), answer), now);
+        let step = Closing::start(tls, Box::new(report), answer, &mut self.out);
+        self.closing_step(step, now);
     }
 
     fn closing_step(&mut self, step: ClosingStep, now: Instant) {
@@ -239,7 +242,7 @@ impl Probe {
     fn on_closed(&mut self, now: Instant) {
         match std::mem::replace(&mut self.stage, Stage::Preamble) {
             Stage::Closing(closing) => {
-                let (report, outcome) = closing.end(CloseOutcome::ServerClosed);
+                let (report, outcome) = closing.end(CloseOutcome::ServerClosed, &mut self.out);
                 self.finish(report, outcome, now);
             }
             Stage::Done(r) => self.stage = Stage::Done(r),
@@ -251,7 +254,7 @@ impl Probe {
         let (_, limit, overall) = self.deadline_and_cause();
         match std::mem::replace(&mut self.stage, Stage::Preamble) {
             Stage::Closing(closing) => {
-                let (report, outcome) = closing.end(CloseOutcome::TimedOut);
+                let (report, outcome) = closing.end(CloseOutcome::TimedOut, &mut self.out);
                 self.finish(report, outcome, now);
             }
             Stage::Done(r) => self.stage = Stage::Done(r),

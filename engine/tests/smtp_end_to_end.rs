@@ -23,6 +23,8 @@ struct Server {
     got_quit: bool,
     lmtp: bool,
     quit_answer: QuitAnswer,
+    /// close_notify arrived together with QUIT (Postfix drops its 221 then).
+    close_notify_with_quit: bool,
 }
 
 /// What the scripted server does when `QUIT` arrives inside TLS.
@@ -47,6 +49,7 @@ impl Server {
             got_quit: false,
             lmtp,
             quit_answer: QuitAnswer::ReplyAndCloseNotify,
+            close_notify_with_quit: false,
         }
     }
 
@@ -56,9 +59,10 @@ impl Server {
                 self.tls.read_tls(&mut data).unwrap();
                 self.tls.process_new_packets().unwrap();
                 let mut plain = Vec::new();
-                let _ = self.tls.reader().read_to_end(&mut plain);
+                let eof = self.tls.reader().read_to_end(&mut plain).is_ok();
                 if plain.windows(6).any(|w| w == b"QUIT\r\n") {
                     self.got_quit = true;
+                    self.close_notify_with_quit = eof;
                     if self.quit_answer != QuitAnswer::Close {
                         self.tls.writer().write_all(b"221 2.0.0 Bye\r\n").unwrap();
                     }
@@ -351,6 +355,10 @@ fn the_reply_to_quit_is_a_clean_end_whatever_the_transport_does_next() {
             };
             assert_eq!(report.close, expected, "pieces of {piece}");
             assert!(server.got_quit);
+            assert!(
+                !server.close_notify_with_quit,
+                "close_notify follows the reply, not QUIT"
+            );
             let closing = report.timing(Phase::Closing).expect("closing timed");
             // The virtual clock steps 1 ms per piece delivered.
             assert!(

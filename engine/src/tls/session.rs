@@ -144,10 +144,14 @@ impl TlsSession {
         })
     }
 
-    /// Queues the protocol's goodbye and close_notify.
+    /// Queues the protocol's goodbye (application data).
     pub(crate) fn say_goodbye(&mut self, goodbye: &[u8]) {
         // Writing into rustls' own buffer cannot fail once the handshake is done.
         let _ = self.conn.writer().write_all(goodbye);
+    }
+
+    /// Queues close_notify.
+    pub(crate) fn send_close_notify(&mut self) {
         self.conn.send_close_notify();
     }
 
