@@ -142,9 +142,14 @@ pub fn conclude(
 }
 
 /// Runs the check described by `request`.
+///
+/// The system trust store loads while the check talks to the server; only
+/// a check that got a certificate waits for it.
 pub fn run(request: &Request) -> Result<Success, Failure> {
-    let trust = crate::trust::load(&request.trust).map_err(Failure::Trust)?;
+    let pending = crate::trust::start(&request.trust).map_err(Failure::Trust)?;
     let target = target(request)?;
-    let checked = starttls_io_mio::check(target, &driver_options(request, 1));
-    conclude(request, &trust, checked)
+    let checked = starttls_io_mio::check(target, &driver_options(request, 1))
+        .map_err(|e| Failure::Check(Box::new(e)))?;
+    let trust = pending.wait().map_err(Failure::Trust)?;
+    conclude(request, &trust, Ok(checked))
 }

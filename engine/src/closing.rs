@@ -107,7 +107,7 @@ impl Closing {
         };
         match outcome {
             Some(outcome) => {
-                let (report, outcome) = self.end(outcome, out);
+                let (report, outcome) = (*self).end(outcome, out);
                 Step::Ended(report, outcome)
             }
             None => Step::Open(self),
@@ -117,7 +117,7 @@ impl Closing {
     /// Ends the wait with `outcome` (the server closed, or the closing limit
     /// ran out); close_notify goes to `out` unless the server is gone.
     pub(crate) fn end(
-        mut self: Box<Self>,
+        mut self,
         outcome: CloseOutcome,
         out: &mut BytesMut,
     ) -> (Box<Report>, CloseOutcome) {

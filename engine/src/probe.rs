@@ -242,7 +242,7 @@ impl Probe {
     fn on_closed(&mut self, now: Instant) {
         match std::mem::replace(&mut self.stage, Stage::Preamble) {
             Stage::Closing(closing) => {
-                let (report, outcome) = closing.end(CloseOutcome::ServerClosed, &mut self.out);
+                let (report, outcome) = (*closing).end(CloseOutcome::ServerClosed, &mut self.out);
                 self.finish(report, outcome, now);
             }
             Stage::Done(r) => self.stage = Stage::Done(r),
@@ -254,7 +254,7 @@ impl Probe {
         let (_, limit, overall) = self.deadline_and_cause();
         match std::mem::replace(&mut self.stage, Stage::Preamble) {
             Stage::Closing(closing) => {
-                let (report, outcome) = closing.end(CloseOutcome::TimedOut, &mut self.out);
+                let (report, outcome) = (*closing).end(CloseOutcome::TimedOut, &mut self.out);
                 self.finish(report, outcome, now);
             }
             Stage::Done(r) => self.stage = Stage::Done(r),
