@@ -42,8 +42,9 @@ impl fmt::Display for FileProblem {
     }
 }
 
-/// Reads `path` whole when it is a regular file of at most `limit` bytes.
-pub fn read_regular_file(path: &Path, limit: u64) -> Result<Vec<u8>, FileProblem> {
+/// Opens `path` for reading when it is a regular file of at most `limit`
+/// bytes; the reader stops after `limit` bytes whatever happens to the file.
+pub fn open_regular_file(path: &Path, limit: u64) -> Result<io::Take<File>, FileProblem> {
     // The type is checked before opening: opening a FIFO for reading blocks
     // until a writer appears.
     let before = std::fs::metadata(path).map_err(FileProblem::Io)?;
@@ -52,10 +53,15 @@ pub fn read_regular_file(path: &Path, limit: u64) -> Result<Vec<u8>, FileProblem
     // And again on what was opened, in case the path changed in between.
     let opened = file.metadata().map_err(FileProblem::Io)?;
     check(&opened, limit)?;
-    let mut bytes = Vec::with_capacity(usize::try_from(opened.len()).unwrap_or(0));
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(FileProblem::Io)?;
+    Ok(file.take(limit))
+}
+
+/// Reads `path` whole when it is a regular file of at most `limit` bytes.
+pub fn read_regular_file(path: &Path, limit: u64) -> Result<Vec<u8>, FileProblem> {
+    let mut reader = open_regular_file(path, limit)?;
+    reader.set_limit(limit + 1);
+    let mut bytes = Vec::new();
+    reader.read_to_end(&mut bytes).map_err(FileProblem::Io)?;
     let size = bytes.len() as u64;
     if size > limit {
         return Err(FileProblem::TooLarge { size, limit });

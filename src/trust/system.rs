@@ -28,7 +28,7 @@ mod platform {
     use rustls_pki_types::CertificateDer;
     use starttls_engine::analysis::TrustStore;
 
-    use super::super::bounded_file::{read_regular_file, MAX_CA_FILE};
+    use super::super::bounded_file::{open_regular_file, MAX_CA_FILE};
 
     pub(super) fn add_anchors(store: &mut TrustStore) {
         let found = openssl_probe::probe();
@@ -50,16 +50,18 @@ mod platform {
     }
 
     /// Adds every certificate of a PEM file; returns how many were added.
+    /// The file is decoded as it is read, one certificate at a time, so the
+    /// whole bundle is never in memory at once.
     fn add_pem_file(
         store: &mut TrustStore,
         path: &Path,
         seen: &mut Option<HashSet<Vec<u8>>>,
     ) -> usize {
-        let Ok(pem) = read_regular_file(path, MAX_CA_FILE) else {
+        let Ok(reader) = open_regular_file(path, MAX_CA_FILE) else {
             return 0;
         };
         let mut added = 0;
-        for der in CertificateDer::pem_slice_iter(&pem).flatten() {
+        for der in CertificateDer::pem_reader_iter(reader).flatten() {
             if let Some(seen) = seen.as_mut() {
                 if !seen.insert(der.as_ref().to_vec()) {
                     continue;
