@@ -32,14 +32,23 @@ mod platform {
 
     pub(super) fn add_anchors(store: &mut TrustStore) {
         let found = openssl_probe::probe();
-        if let Some(bundle) = &found.cert_file {
+        add_anchors_from(store, found.cert_file.as_deref(), &found.cert_dir);
+    }
+
+    /// The bundle's CAs; the directories' only when the bundle gives none.
+    pub(super) fn add_anchors_from(
+        store: &mut TrustStore,
+        bundle: Option<&Path>,
+        dirs: &[std::path::PathBuf],
+    ) {
+        if let Some(bundle) = bundle {
             if add_pem_file(store, bundle, &mut None) > 0 {
                 return;
             }
         }
         // No bundle: every file of the directories, each CA once.
         let mut seen = Some(HashSet::new());
-        for dir in &found.cert_dir {
+        for dir in dirs {
             let Ok(entries) = std::fs::read_dir(dir) else {
                 continue;
             };
@@ -83,5 +92,55 @@ mod platform {
         for cert in rustls_native_certs::load_native_certs().certs {
             let _ = store.add_anchor_der(&cert);
         }
+    }
+}
+
+#[cfg(all(test, unix, not(target_os = "macos")))]
+mod tests {
+    use super::platform::add_anchors_from;
+    use starttls_engine::analysis::TrustStore;
+
+    fn ca_pem(name: &str) -> String {
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, name);
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let key = rcgen::KeyPair::generate().unwrap();
+        params.self_signed(&key).unwrap().pem()
+    }
+
+    #[test]
+    fn the_bundle_alone_is_read_and_the_directory_only_without_one() {
+        let dir = std::env::temp_dir().join(format!("system-trust-{}", std::process::id()));
+        let certs = dir.join("certs");
+        std::fs::create_dir_all(&certs).unwrap();
+        let bundle = dir.join("bundle.pem");
+        std::fs::write(&bundle, ca_pem("A") + &ca_pem("B")).unwrap();
+        let c = ca_pem("C");
+        // The same CA under two names, as /etc/ssl/certs has it.
+        std::fs::write(certs.join("C.pem"), &c).unwrap();
+        std::fs::write(certs.join("0123abcd.0"), &c).unwrap();
+        std::fs::write(certs.join("D.pem"), ca_pem("D")).unwrap();
+        let dirs = vec![certs.clone()];
+
+        let mut store = TrustStore::default();
+        add_anchors_from(&mut store, Some(&bundle), &dirs);
+        assert_eq!(store.anchors().len(), 2, "bundle only, no double load");
+
+        let mut store = TrustStore::default();
+        add_anchors_from(&mut store, None, &dirs);
+        assert_eq!(store.anchors().len(), 2, "directory, each CA once");
+
+        let empty = dir.join("empty.pem");
+        std::fs::write(&empty, "").unwrap();
+        let mut store = TrustStore::default();
+        add_anchors_from(&mut store, Some(&empty), &dirs);
+        assert_eq!(
+            store.anchors().len(),
+            2,
+            "an empty bundle falls back to the directory"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
