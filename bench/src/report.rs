@@ -311,7 +311,7 @@ fn single_table(plan: &Plan, comparisons: &[Comparison]) -> Table {
             "starttls-cert ms",
             "openssl s_client ms",
             "ratio",
-            "peak RSS KiB",
+            "peak RSS KiB (GNU time)",
             "runs",
         ],
     );
@@ -345,12 +345,16 @@ fn single_table(plan: &Plan, comparisons: &[Comparison]) -> Table {
 fn startup_table(s: &single::Startup) -> Table {
     let mut t = Table::new(
         "Part 1: start-up with nothing to do (exec to exit)",
-        &["process", "ms", "peak RSS KiB"],
+        &["process", "ms", "peak RSS KiB (GNU time)"],
     );
     t.row(vec![
         "starttls-cert --version".into(),
         format!("{:.2}", median_ms(&s.ours)),
-        (s.ours_rss / 1024).to_string(),
+        if s.ours_rss == 0 {
+            "-".into()
+        } else {
+            (s.ours_rss / 1024).to_string()
+        },
     ]);
     t.row(vec![
         "/bin/true (exec alone)".into(),

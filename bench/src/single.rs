@@ -4,7 +4,7 @@
 //! the same noise. Against the real servers of a running `tests/interop`
 //! instance each server is measured with the OS store plus the interop root
 //! and with the interop root only; every `starttls-cert` run's peak RSS is
-//! recorded too.
+//! measured too (under GNU time).
 
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
@@ -14,6 +14,10 @@ use std::time::{Duration, Instant};
 use starttls_engine::Protocol;
 
 use crate::stats::median_ms;
+
+/// One run in this many (the first, then every `RSS_EVERY`-th) is repeated
+/// under GNU time for its peak RSS.
+const RSS_EVERY: usize = 5;
 
 /// Which CAs the `starttls-cert` runs trust.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,7 +61,8 @@ pub struct Comparison {
     pub server: Server,
     /// `starttls-cert` runs, start to exit.
     pub ours: Vec<Duration>,
-    /// Peak resident set size of each `starttls-cert` run, bytes.
+    /// Peak resident set size of `starttls-cert` runs, bytes (one run
+    /// under GNU time per `RSS_EVERY` timed runs).
     pub ours_rss: Vec<u64>,
     /// `openssl s_client` runs, start to exit.
     pub openssl: Vec<Duration>,
@@ -150,37 +155,49 @@ fn protocol_arg(protocol: Protocol) -> &'static str {
 struct Ran {
     wall: Duration,
     code: Option<i32>,
-    /// Peak resident set size, bytes (`ru_maxrss` of the child).
-    max_rss: u64,
 }
 
-/// Runs `command` with stdin, stdout and stderr on /dev/null and waits for
-/// it with `wait4`, which also gives its peak RSS.
+/// Runs `command` with stdin, stdout and stderr on /dev/null; returns the
+/// wall time from spawn to exit and the exit code.
 fn time_run(command: &mut Command) -> Result<Ran, String> {
     let start = Instant::now();
-    let child = command
+    let status = command
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .spawn()
+        .status()
         .map_err(|e| e.to_string())?;
-    let pid = libc::pid_t::try_from(child.id()).map_err(|e| e.to_string())?;
-    let mut status: libc::c_int = 0;
-    // SAFETY: rusage is plain data that wait4 fills in; the child is ours
-    // and not waited for elsewhere (`Child` does not reap on drop).
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    let wall = start.elapsed();
-    if rc != pid {
-        return Err(std::io::Error::last_os_error().to_string());
-    }
-    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
-    let max_rss = u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024;
     Ok(Ran {
-        wall,
-        code,
-        max_rss,
+        wall: start.elapsed(),
+        code: status.code(),
     })
+}
+
+/// The peak RSS of one run of `command`, in bytes, measured by GNU time
+/// (`/usr/bin/time -f %M`, Debian package `time`) in a run of its own.
+///
+/// Not `wait4` on our own child: Linux counts the memory of the process
+/// that execs into a child's `ru_maxrss`, and Rust spawns with `vfork`, so
+/// that would be the benchmark's own RSS. GNU time is small and forks.
+fn peak_rss(command: &Command) -> Option<u64> {
+    let out = std::env::temp_dir().join(format!("starttls-bench-rss-{}", std::process::id()));
+    let status = Command::new("/usr/bin/time")
+        .args(["-f", "%M", "-o"])
+        .arg(&out)
+        .arg(command.get_program())
+        .args(command.get_args())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .ok()?;
+    let text = std::fs::read_to_string(&out).ok();
+    let _ = std::fs::remove_file(&out);
+    if !status.success() && status.code() != Some(1) && status.code() != Some(2) {
+        return None;
+    }
+    let kib: u64 = text?.lines().last()?.trim().parse().ok()?;
+    Some(kib * 1024)
 }
 
 fn ours(cli: &Path, server: &Server) -> Command {
@@ -249,7 +266,9 @@ pub fn compare(cli: &Path, server: &Server, runs: usize) -> Comparison {
     for _ in 0..runs {
         if let Ok(ran) = time_run(&mut ours(cli, server)) {
             result.ours.push(ran.wall);
-            result.ours_rss.push(ran.max_rss);
+        }
+        if result.ours.len() % RSS_EVERY == 1 {
+            result.ours_rss.extend(peak_rss(&ours(cli, server)));
         }
         if openssl_works {
             if let Ok(ran) = time_run(&mut openssl(server)) {
@@ -282,7 +301,6 @@ pub fn startup(cli: &Path, runs: usize) -> Startup {
     for _ in 0..runs {
         if let Ok(ran) = time_run(Command::new(cli).arg("--version")) {
             s.ours.push(ran.wall);
-            s.ours_rss = s.ours_rss.max(ran.max_rss);
         }
         if let Ok(ran) = time_run(&mut Command::new("/bin/true")) {
             s.exec_only.push(ran.wall);
@@ -291,5 +309,8 @@ pub fn startup(cli: &Path, runs: usize) -> Startup {
             s.openssl.push(ran.wall);
         }
     }
+    let mut version = Command::new(cli);
+    version.arg("--version");
+    s.ours_rss = peak_rss(&version).unwrap_or(0);
     s
 }
