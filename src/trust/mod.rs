@@ -5,7 +5,8 @@
 //! bad `--ca-trust` is reported at once. The system store, which only the
 //! analysis after the handshake needs, loads on a thread of its own while
 //! the check talks to the server ([`start`]); a check that fails never
-//! waits for it.
+//! waits for it, and neither does one whose chain the user's file already
+//! makes trusted ([`PendingTrust::file_only`]).
 
 mod bounded_file;
 mod system;
@@ -78,6 +79,12 @@ pub struct PendingTrust {
 }
 
 impl PendingTrust {
+    /// The user's file alone, when one was given and the system store is
+    /// still to come: a chain it already makes trusted needs nothing more.
+    pub fn file_only(&self) -> Option<&TrustStore> {
+        self.system.as_ref().and(self.extra.as_ref())
+    }
+
     /// The finished store.
     pub fn wait(self) -> Result<TrustStore, TrustError> {
         let mut store = match self.system {
