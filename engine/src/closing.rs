@@ -16,8 +16,8 @@
 //! - **A goodbye without an answer** (LDAP unbind, RFC 4511 §4.3: "the client
 //!   ... may consider the session terminated" once the UnbindRequest is
 //!   sent): the probe sends unbind and close_notify together and ends as
-//!   soon as they are handed to the driver, without waiting for the server (389-ds closes about
-//!   250 ms later on its own schedule).
+//!   soon as they are handed to the driver, without waiting for the server
+//!   (389-ds closes about 250 ms later on its own schedule).
 //! - **A byte budget** ([`CLOSING_BYTE_BUDGET`]): a server that streams data
 //!   after the handshake does not make the probe download and decrypt it for
 //!   the whole closing limit; past the budget the probe stops reading
