@@ -4,9 +4,9 @@
 //! The user's file is read and checked before the connection opens, so a
 //! bad `--ca-trust` is reported at once. The system store, which only the
 //! analysis after the handshake needs, loads on a thread of its own while
-//! the check talks to the server ([`start`]); a check that fails never
-//! waits for it, and neither does one whose chain the user's file already
-//! makes trusted ([`PendingTrust::file_only`]).
+//! the check talks to the server ([`start`]; on Windows only when needed);
+//! a check that fails never waits for it, and neither does one whose chain
+//! the user's file already makes trusted ([`PendingTrust::file_only`]).
 
 mod bounded_file;
 mod system;
@@ -71,26 +71,41 @@ impl fmt::Display for TrustError {
 impl std::error::Error for TrustError {}
 
 /// A trust store on its way: the user's file is in, the system store may
-/// still be loading.
+/// still be loading, or be loaded only when needed.
 #[derive(Debug)]
 pub struct PendingTrust {
     extra: Option<TrustStore>,
-    system: Option<JoinHandle<TrustStore>>,
+    system: SystemStore,
+}
+
+/// The state of the system store.
+#[derive(Debug)]
+enum SystemStore {
+    /// Not wanted (`--no-system-ca-trust`).
+    Unwanted,
+    /// Loading on its own thread.
+    Loading(JoinHandle<TrustStore>),
+    /// To be loaded when [`PendingTrust::wait`] needs it.
+    Later,
 }
 
 impl PendingTrust {
     /// The user's file alone, when one was given and the system store is
     /// still to come: a chain it already makes trusted needs nothing more.
     pub fn file_only(&self) -> Option<&TrustStore> {
-        self.system.as_ref().and(self.extra.as_ref())
+        match self.system {
+            SystemStore::Unwanted => None,
+            SystemStore::Loading(_) | SystemStore::Later => self.extra.as_ref(),
+        }
     }
 
     /// The finished store.
     pub fn wait(self) -> Result<TrustStore, TrustError> {
         let mut store = match self.system {
             // A loader that panicked counts as an empty system store.
-            Some(handle) => handle.join().unwrap_or_default(),
-            None => TrustStore::default(),
+            SystemStore::Loading(handle) => handle.join().unwrap_or_default(),
+            SystemStore::Later => system_store(),
+            SystemStore::Unwanted => TrustStore::default(),
         };
         if let Some(extra) = self.extra {
             store.extend(extra);
@@ -102,28 +117,25 @@ impl PendingTrust {
     }
 }
 
-/// Reads the user's file now and starts loading the system store in the
-/// background.
+/// Reads the user's file now and starts loading the system store: in the
+/// background on Linux and macOS; on Windows only once it is needed
+/// ([`PendingTrust::wait`]), since a process that ends while another thread
+/// enumerates the Windows store fails under Wine ("wine client error"), and
+/// with `--ca-trust` the store is often not needed at all.
 pub fn start(sources: &TrustSources) -> Result<PendingTrust, TrustError> {
     let extra = sources.extra_file.as_deref().map(load_file).transpose()?;
-    let system = if sources.system {
+    let system = if !sources.system {
+        SystemStore::Unwanted
+    } else if cfg!(windows) {
+        SystemStore::Later
+    } else {
         std::thread::Builder::new()
             .name("trust-store".into())
             .spawn(system_store)
-            .ok()
-    } else {
-        None
+            // No thread to be had: load it when needed instead.
+            .map_or(SystemStore::Later, SystemStore::Loading)
     };
-    let mut pending = PendingTrust { extra, system };
-    if sources.system && pending.system.is_none() {
-        // No thread to be had: load here instead.
-        let mut store = system_store();
-        if let Some(extra) = pending.extra.take() {
-            store.extend(extra);
-        }
-        pending.extra = Some(store);
-    }
-    Ok(pending)
+    Ok(PendingTrust { extra, system })
 }
 
 /// Loads the store described by `sources`, all in this thread.
