@@ -1,7 +1,9 @@
 //! Measures loading the operating system's trust store the way a check does
 //! (`starttls_cert::trust::load`), in this process: `cargo run --release
-//! --example trust_load [RUNS]`. Cross-built for Windows, it measures the
-//! Windows store under Wine (see tests/windows/README or the main README).
+//! --example trust_load [RUNS]`. Cross-built for Windows (`cargo build
+//! --release --target x86_64-pc-windows-gnu --example trust_load`, with the
+//! mingw settings of tests/windows/build.sh) and run under Wine next to the
+//! `bcryptprimitives.dll` shim, it measures the Windows store.
 
 use std::time::{Duration, Instant};
 
