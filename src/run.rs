@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use starttls_engine::analysis::{
-    analyze, AnalysisError, AnalysisOptions, CertificateReport, TrustStore,
+    analyze, AnalysisError, AnalysisOptions, CertificateReport, TrustStore, TrustVerdict,
 };
 use starttls_engine::{Config, Timeouts, UnixTime};
 use starttls_io_mio::{CheckError, Checked, DriverOptions, Target};
@@ -143,9 +143,26 @@ pub fn conclude(
 }
 
 /// Runs the check described by `request`.
+///
+/// The system trust store loads while the check talks to the server; only
+/// a check that got a certificate waits for it.
 pub fn run(request: &Request) -> Result<Success, Failure> {
-    let trust = crate::trust::load(&request.trust).map_err(Failure::Trust)?;
+    let pending = crate::trust::start(&request.trust).map_err(Failure::Trust)?;
     let target = target(request)?;
-    let checked = starttls_io_mio::check(target, &driver_options(request, 1));
-    conclude(request, &trust, checked)
+    let checked = starttls_io_mio::check(target, &driver_options(request, 1))
+        .map_err(|e| Failure::Check(Box::new(e)))?;
+    // A chain the --ca-trust file already makes trusted is judged without
+    // waiting for the system store, which cannot change that verdict.
+    if let Some(file) = pending.file_only() {
+        let options = analysis_options(request, file.clone());
+        let cert = analyze(&checked.report.chain, &options).map_err(Failure::Analysis)?;
+        if matches!(cert.trust, TrustVerdict::Trusted { .. }) {
+            return Ok(Success { checked, cert });
+        }
+    }
+    let trust = pending.wait().map_err(Failure::Trust)?;
+    // The store moves into the analysis: no copy of every anchor.
+    let options = analysis_options(request, trust);
+    let cert = analyze(&checked.report.chain, &options).map_err(Failure::Analysis)?;
+    Ok(Success { checked, cert })
 }

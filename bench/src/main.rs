@@ -75,6 +75,11 @@ struct Cli {
     /// Part 2 process placements: free (no pinning), one-core (client and server pinned to one CPU)
     #[arg(long, value_delimiter = ',', default_value = "free,one-core")]
     placements: Vec<String>,
+
+    /// A running tests/interop instance (its directory, holding servers.env) whose real
+    /// Postfix, Dovecot, slapd and 389-ds part 1 also checks [default: $INTEROP_DIR, else /tmp/starttls-interop]
+    #[arg(long, value_name = "DIR")]
+    interop: Option<PathBuf>,
 }
 
 /// Subcommands the benchmark runs itself as; not for people.
@@ -211,7 +216,7 @@ fn plan(cli: &Cli) -> Result<report::Plan, String> {
         .iter()
         .map(|p| placement::Placement::parse(p))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(report::Plan::new(
+    let mut plan = report::Plan::new(
         cli.quick,
         &cli.parts,
         &cli.concurrency,
@@ -219,7 +224,9 @@ fn plan(cli: &Cli) -> Result<report::Plan, String> {
         protocols,
         placements,
         cli.cli.clone(),
-    ))
+    );
+    plan.interop = single::interop_dir(cli.interop.as_deref());
+    Ok(plan)
 }
 
 /// Runs one batch of the `kind` floor client (`floor-once`).

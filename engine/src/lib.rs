@@ -150,6 +150,7 @@
 #![warn(missing_docs)]
 
 pub mod analysis;
+mod closing;
 mod config;
 mod error;
 #[doc(hidden)]
@@ -164,6 +165,7 @@ pub mod smtp;
 mod text;
 mod tls;
 
+pub use closing::CLOSING_BYTE_BUDGET;
 pub use config::{Config, ConfigError, Deadline, Limits, Protocol, Timeouts};
 pub use error::{Arrived, ProbeError};
 pub use io::{Input, Output};

@@ -36,6 +36,7 @@
 
 use bytes::BytesMut;
 
+use crate::closing::GoodbyeAnswer;
 use crate::config::{Config, Protocol};
 use crate::error::{Arrived, ProbeError};
 use crate::ldap::LdapPreamble;
@@ -104,6 +105,15 @@ impl Preamble {
         match self {
             Preamble::Smtp(p) => p.arrived(),
             Preamble::Ldap(p) => p.arrived(),
+        }
+    }
+
+    /// How the server acknowledges the goodbye: SMTP/LMTP reply to `QUIT`;
+    /// an LDAP unbind has no response (RFC 4511 section 4.3).
+    pub(crate) fn goodbye_answer(&self) -> GoodbyeAnswer {
+        match self {
+            Preamble::Smtp(p) => GoodbyeAnswer::Reply(p.goodbye_reader()),
+            Preamble::Ldap(_) => GoodbyeAnswer::None,
         }
     }
 

@@ -6,6 +6,7 @@ use bytes::BytesMut;
 
 use rustls_pki_types::ServerName;
 
+use crate::closing::{Closing, Step as ClosingStep};
 use crate::config::{Config, Deadline, Protocol, Timeouts};
 use crate::error::{Arrived, ProbeError};
 use crate::io::{Input, Output};
@@ -13,7 +14,7 @@ use crate::phase::Phase;
 use crate::preamble::{Preamble, Step};
 use crate::report::{CloseOutcome, PhaseTiming, Report};
 use crate::text::printable;
-use crate::tls::{Closing, TlsSession};
+use crate::tls::TlsSession;
 
 /// Where the probe stands.
 #[derive(Debug)]
@@ -22,8 +23,8 @@ enum Stage {
     Preamble,
     /// TLS handshake running.
     Handshake(Box<TlsSession>),
-    /// Handshake done, goodbye sent, waiting for the server to close.
-    Closing(Box<TlsSession>, Box<Report>),
+    /// Handshake done, goodbye sent, waiting for the server's answer.
+    Closing(Box<Closing>),
     /// Finished; the result is kept for every later poll.
     Done(Result<Box<Report>, ProbeError>),
 }
@@ -99,7 +100,11 @@ impl Probe {
     /// Bytes the probe holds for incomplete replies and unsent output, not
     /// counting rustls' own bounded buffers.
     pub fn buffered(&self) -> usize {
-        self.preamble.buffered() + self.out.capacity()
+        let closing = match &self.stage {
+            Stage::Closing(c) => c.buffered(),
+            _ => 0,
+        };
+        self.preamble.buffered() + self.out.capacity() + closing
     }
 
     /// Takes in what happened on the connection at `now`.
@@ -184,10 +189,10 @@ impl Probe {
                     self.handshake_done(tls, now);
                 }
             }
-            Stage::Closing(mut tls, report) => match tls.receive_closing(data) {
-                Closing::Open => self.stage = Stage::Closing(tls, report),
-                Closing::Ended(outcome) => self.finish(report, outcome, now),
-            },
+            Stage::Closing(closing) => {
+                let step = closing.receive(data, &mut self.out);
+                self.closing_step(step, now);
+            }
             done @ Stage::Done(_) => self.stage = done,
         }
     }
@@ -240,8 +245,16 @@ impl Probe {
             close: CloseOutcome::TimedOut,
         };
         tls.say_goodbye(&self.preamble.goodbye());
-        tls.write_to(&mut self.out);
-        self.stage = Stage::Closing(tls, Box::new(report));
+        let answer = self.preamble.goodbye_answer();
+        let step = Closing::start(tls, Box::new(report), answer, &mut self.out);
+        self.closing_step(step, now);
+    }
+
+    fn closing_step(&mut self, step: ClosingStep, now: Instant) {
+        match step {
+            ClosingStep::Open(closing) => self.stage = Stage::Closing(closing),
+            ClosingStep::Ended(report, outcome) => self.finish(report, outcome, now),
+        }
     }
 
     fn finish(&mut self, mut report: Box<Report>, outcome: CloseOutcome, now: Instant) {
@@ -257,7 +270,10 @@ impl Probe {
 
     fn on_closed(&mut self, now: Instant) {
         match std::mem::replace(&mut self.stage, Stage::Preamble) {
-            Stage::Closing(_, report) => self.finish(report, CloseOutcome::ServerClosed, now),
+            Stage::Closing(closing) => {
+                let (report, outcome) = (*closing).end(CloseOutcome::ServerClosed, &mut self.out);
+                self.finish(report, outcome, now);
+            }
             Stage::Done(r) => self.stage = Stage::Done(r),
             _ => self.fail(ProbeError::ConnectionClosed { phase: self.phase }),
         }
@@ -267,7 +283,10 @@ impl Probe {
         let (_, limit, overall) = self.deadline_and_cause();
         let arrived = self.arrived();
         match std::mem::replace(&mut self.stage, Stage::Preamble) {
-            Stage::Closing(_, report) => self.finish(report, CloseOutcome::TimedOut, now),
+            Stage::Closing(closing) => {
+                let (report, outcome) = (*closing).end(CloseOutcome::TimedOut, &mut self.out);
+                self.finish(report, outcome, now);
+            }
             Stage::Done(r) => self.stage = Stage::Done(r),
             _ => self.fail(ProbeError::Timeout {
                 phase: self.phase,

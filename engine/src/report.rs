@@ -89,17 +89,31 @@ pub enum HandshakeSignature {
     NotVerifiable(String),
 }
 
-/// How the connection ended after the report was complete. None of these
-/// fail a check; they say whether the server saw a clean goodbye.
+/// How the session ended after the report was complete. None of these
+/// fail a check; they say whether the server saw a clean goodbye. The
+/// probe waits for the answer to its goodbye at most
+/// [`Timeouts::closing`](crate::Timeouts::closing), and never for the
+/// server's close once the answer is in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CloseOutcome {
-    /// The server answered our goodbye with close_notify.
+    /// The server acknowledged our goodbye: it answered `QUIT` (SMTP/LMTP
+    /// `221`; whatever the transport does after that, a FIN or a reset, the
+    /// server has ended the session cleanly from its side) or sent
+    /// close_notify. For LDAP, whose unbind has no response (RFC 4511
+    /// section 4.3), the end is clean once unbind and close_notify are sent.
     Clean,
-    /// The server closed the TCP connection without close_notify.
+    /// The server closed the TCP connection (FIN or reset) before it
+    /// answered our goodbye.
     ServerClosed,
-    /// The server did not close within the closing time limit.
+    /// The server did not answer within the closing time limit.
     TimedOut,
-    /// The server sent something after our goodbye that TLS rejected.
+    /// The server sent something after our goodbye that TLS rejected, or a
+    /// reply that is not one.
     Error,
+    /// The server sent more than [`CLOSING_BYTE_BUDGET`] bytes after the
+    /// handshake without answering; the probe stopped reading.
+    ///
+    /// [`CLOSING_BYTE_BUDGET`]: crate::CLOSING_BYTE_BUDGET
+    BudgetExceeded,
 }

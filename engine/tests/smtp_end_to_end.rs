@@ -22,6 +22,20 @@ struct Server {
     plaintext_after_starttls: Vec<u8>,
     got_quit: bool,
     lmtp: bool,
+    quit_answer: QuitAnswer,
+    /// close_notify arrived together with QUIT (Postfix drops its 221 then).
+    close_notify_with_quit: bool,
+}
+
+/// What the scripted server does when `QUIT` arrives inside TLS.
+#[derive(Clone, Copy, PartialEq)]
+enum QuitAnswer {
+    /// `221`, then close_notify (the polite end).
+    ReplyAndCloseNotify,
+    /// `221` only; the driver then sees a reset (Postfix's end as a client sees it).
+    ReplyThenReset,
+    /// Nothing; the driver then sees the connection close.
+    Close,
 }
 
 impl Server {
@@ -34,6 +48,8 @@ impl Server {
             plaintext_after_starttls: Vec::new(),
             got_quit: false,
             lmtp,
+            quit_answer: QuitAnswer::ReplyAndCloseNotify,
+            close_notify_with_quit: false,
         }
     }
 
@@ -43,11 +59,16 @@ impl Server {
                 self.tls.read_tls(&mut data).unwrap();
                 self.tls.process_new_packets().unwrap();
                 let mut plain = Vec::new();
-                let _ = self.tls.reader().read_to_end(&mut plain);
+                let eof = self.tls.reader().read_to_end(&mut plain).is_ok();
                 if plain.windows(6).any(|w| w == b"QUIT\r\n") {
                     self.got_quit = true;
-                    self.tls.writer().write_all(b"221 2.0.0 Bye\r\n").unwrap();
-                    self.tls.send_close_notify();
+                    self.close_notify_with_quit = eof;
+                    if self.quit_answer != QuitAnswer::Close {
+                        self.tls.writer().write_all(b"221 2.0.0 Bye\r\n").unwrap();
+                    }
+                    if self.quit_answer == QuitAnswer::ReplyAndCloseNotify {
+                        self.tls.send_close_notify();
+                    }
                 }
                 while self.tls.wants_write() {
                     self.tls.write_tls(&mut self.to_client).unwrap();
@@ -351,4 +372,37 @@ fn early_timeout_input_is_ignored_and_done_is_repeatable() {
         first,
         "input after Done changes nothing"
     );
+}
+
+#[test]
+fn the_reply_to_quit_is_a_clean_end_whatever_the_transport_does_next() {
+    let (chain, key) = chain("mail.example.com");
+    let cases = [
+        (QuitAnswer::ReplyAndCloseNotify, CloseOutcome::Clean),
+        (QuitAnswer::ReplyThenReset, CloseOutcome::Clean),
+        (QuitAnswer::Close, CloseOutcome::ServerClosed),
+    ];
+    for (answer, expected) in cases {
+        for piece in [1, 5, 100_000] {
+            let mut server = Server::new(&chain, &key, false);
+            server.quit_answer = answer;
+            let start = Instant::now();
+            let mut probe = Probe::new(Config::new(Protocol::Smtp), start);
+            let Output::Done(Ok(report)) = converse(&mut probe, &mut server, piece, start) else {
+                panic!("check failed with pieces of {piece}")
+            };
+            assert_eq!(report.close, expected, "pieces of {piece}");
+            assert!(server.got_quit);
+            assert!(
+                !server.close_notify_with_quit,
+                "close_notify follows the reply, not QUIT"
+            );
+            let closing = report.timing(Phase::Closing).expect("closing timed");
+            // The virtual clock steps 1 ms per piece delivered.
+            assert!(
+                closing < Config::new(Protocol::Smtp).timeouts().closing,
+                "the probe waits for the reply, not the closing limit: {closing:?}"
+            );
+        }
+    }
 }

@@ -67,6 +67,11 @@ pub struct Faults {
     /// The server answers the ClientHello with a fatal handshake_failure
     /// alert and closes.
     pub alert_instead_of_handshake: bool,
+    /// Once the handshake is done the server streams application data
+    /// (16 lines `250-xxx...` of 1,000 bytes, 16,000 bytes a write, one
+    /// write every 10 ms) forever, never answers the goodbye and never
+    /// closes: the closing phase's byte budget must stop the probe.
+    pub stream_after_handshake: bool,
 }
 
 impl Faults {

@@ -145,6 +145,19 @@ pub struct SimServer {
     endless_kind: Option<Endless>,
     endless: Option<EndlessStream>,
     goodbye_seen: bool,
+    /// Stream application data once the handshake is done.
+    stream_after_handshake: bool,
+    /// The handshake is done and the stream runs.
+    streaming: bool,
+}
+
+/// One write of the stream after the handshake: 16 lines of 1,000 bytes,
+/// each a continuation line of a reply that never ends.
+fn stream_write() -> Vec<u8> {
+    let mut line = b"250-".to_vec();
+    line.resize(998, b'x');
+    line.extend_from_slice(b"\r\n");
+    line.repeat(16)
 }
 
 impl SimServer {
@@ -169,6 +182,8 @@ impl SimServer {
             endless_kind: faults.endless,
             endless: None,
             goodbye_seen: false,
+            stream_after_handshake: faults.stream_after_handshake,
+            streaming: false,
         };
         if protocol != Protocol::Ldap {
             if let Some(kind) = faults.endless {
@@ -219,6 +234,9 @@ impl SimServer {
     pub fn poll_output(&mut self) -> Option<ServerOutput> {
         if let Some(out) = self.pending.pop_front() {
             return Some(out);
+        }
+        if self.streaming {
+            return self.next_stream_write();
         }
         self.endless.as_mut().map(EndlessStream::next)
     }
@@ -369,6 +387,19 @@ impl SimServer {
                 }
             }
         }
+        if self.stream_after_handshake && !failed && !conn.is_handshaking() {
+            // Flush the handshake's last flight; the stream is pulled by
+            // the driver like an endless reply. The goodbye is ignored.
+            self.streaming = true;
+            let mut out = Vec::new();
+            while conn.wants_write() {
+                if conn.write_tls(&mut out).is_err() {
+                    break;
+                }
+            }
+            self.app_input.clear();
+            return self.send(out);
+        }
         let goodbye = self.goodbye_in_app_data();
         let Stage::Tls(conn) = &mut self.stage else {
             return;
@@ -393,6 +424,24 @@ impl SimServer {
         if hang_up {
             self.close();
         }
+    }
+
+    /// The next write of the stream after the handshake, encrypted.
+    fn next_stream_write(&mut self) -> Option<ServerOutput> {
+        let Stage::Tls(conn) = &mut self.stage else {
+            return None;
+        };
+        conn.writer().write_all(&stream_write()).ok()?;
+        let mut bytes = Vec::new();
+        while conn.wants_write() {
+            if conn.write_tls(&mut bytes).is_err() {
+                break;
+            }
+        }
+        Some(ServerOutput::Send {
+            delay: ENDLESS_PACE,
+            bytes,
+        })
     }
 
     /// The reply to a goodbye found in the decrypted client data: `Some`

@@ -86,9 +86,10 @@ fn any_faults() -> impl Strategy<Value = Faults> {
         prop::option::of(endless()),
         prop::option::of(prop::collection::vec(any::<u8>(), 1..100)),
         any::<bool>(),
+        any::<bool>(),
     )
         .prop_map(
-            |(split, delay, close_at, stall_at, garbage, endless, inject, alert)| Faults {
+            |(split, delay, close_at, stall_at, garbage, endless, inject, alert, stream)| Faults {
                 split,
                 delay_between_pieces: delay,
                 close_at_byte: close_at,
@@ -97,6 +98,7 @@ fn any_faults() -> impl Strategy<Value = Faults> {
                 endless,
                 inject_after_starttls: inject,
                 alert_instead_of_handshake: alert,
+                stream_after_handshake: stream,
             },
         )
 }

@@ -95,6 +95,7 @@ end_mark() { # kind -> regex marking the end of a client session in the log
     postscreen) echo 'disconnect from|DISCONNECT' ;;
     dovecot) echo 'Disconnect' ;;
     slapd) echo 'closed' ;;
+    ds389) echo 'Disconnect' ;;
     esac
 }
 
@@ -153,6 +154,26 @@ log_clean() { # kind segment-file
         }
         grep -Eq 'fd=[0-9]+ closed$' "$seg" || {
             echo "no clean 'closed'"
+            return 1
+        }
+        ;;
+    ds389)
+        # 389-ds names how each connection ended: U1 is a clean unbind; B1
+        # (bad BER or unclean close), A1 (aborted), T1/T2 (timeouts) are not.
+        if bad=$(grep -E 'Disconnect - .* - (B[0-9]|A1|T[0-9]|P[0-9])|err=[1-9]' "$seg"); then
+            echo "error: $bad"
+            return 1
+        fi
+        grep -Eq 'TLS1\.[23]' "$seg" || {
+            echo "no TLS line"
+            return 1
+        }
+        grep -q ' UNBIND' "$seg" || {
+            echo "no UNBIND"
+            return 1
+        }
+        grep -q 'Disconnect - Cleanly Closed Connection - U1' "$seg" || {
+            echo "no 'Cleanly Closed Connection - U1'"
             return 1
         }
         ;;
@@ -289,6 +310,13 @@ if [[ -n $BINARY ]]; then
         done < <(CHAIN_PEM="$(dirname "$CA_ROOT")/$variant-chain.pem" \
             python3 "$HERE/prtg_expect.py" "$out" "$name" "$variant" "$proto" "$want" || true)
         check_log "$name" "$kind" "$logf" "$off"
+        # The report's own account of the goodbye (issue 18): the server
+        # answered QUIT, or (LDAP) unbind and close_notify were sent.
+        # shellcheck disable=SC2086
+        close=$("$BINARY" 127.0.0.1 "$port" "$proto" --sni-domain "$SNI" --ca-trust "$CA_ROOT" \
+            --format json ${BINARY_EXTRA_ARGS:-} </dev/null 2>/dev/null |
+            python3 -c 'import json,sys; print(json.load(sys.stdin).get("close"))' 2>/dev/null || true)
+        result "$([[ $close == clean ]] && echo 1 || echo 0)" "$name: json reports close '$close' (expected clean)"
         echo "     ($name $((SECONDS - t))s)"
     done
 fi

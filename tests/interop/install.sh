@@ -18,6 +18,11 @@ log() { printf '[install] %s\n' "$*"; }
 
 PKGS=(postfix dovecot-core dovecot-lmtpd slapd ldap-utils openssl ca-certificates
       python3 procps iproute2 shellcheck)
+# 389 Directory Server (dscreate, ns-slapd) and the NSS tools that put the
+# interop certificate into its database.
+PKGS+=(389-ds-base libnss3-tools)
+# GNU time: the benchmark's peak-RSS figures (tests/interop/run.sh BENCH=...).
+PKGS+=(time)
 
 missing=()
 for p in "${PKGS[@]}"; do

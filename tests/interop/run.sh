@@ -3,7 +3,8 @@
 #
 #   run.sh BINARY          (or: run.sh --self-test  to exercise the harness only)
 #
-# Env: INTEROP_DIR (default /tmp/starttls-interop), SKIP_INSTALL=1 to skip the
+# Env: BENCH (a starttls-bench binary: quick part 1 against the servers),
+# INTEROP_DIR (default /tmp/starttls-interop), SKIP_INSTALL=1 to skip the
 # package step (it is a fast no-op when everything is installed anyway),
 # FORCE_CERTS=1 to regenerate the PKI, plus everything check.sh understands.
 # Servers are always stopped again (trap), also when a stage fails.
@@ -72,3 +73,9 @@ STARTED=1
 stage start "$HERE/servers.sh" restart
 run_check() { "$HERE/check.sh" "$TARGET" | tee "$CHECK_OUT"; }
 stage check run_check
+# BENCH=path/to/starttls-bench: a quick part 1 against these real servers
+# while they run (starttls-cert next to openssl s_client, per server, with
+# the OS store and with --ca-trust only).
+if [[ -n ${BENCH:-} ]]; then
+    stage bench "$BENCH" --parts 1 --quick --runs 3 --cli "$TARGET" --interop "$INTEROP_DIR"
+fi

@@ -55,6 +55,13 @@ impl SmtpPreamble {
         &self.capabilities
     }
 
+    /// A reader for the server's reply to the goodbye, with the same limits
+    /// as every other reply (the preamble's reader is idle once STARTTLS was
+    /// answered).
+    pub(crate) fn goodbye_reader(&self) -> ReplyReader {
+        self.reader.clone()
+    }
+
     /// The goodbye sent inside TLS once the handshake is done.
     pub(crate) fn goodbye(&self) -> &'static [u8] {
         b"QUIT\r\n"

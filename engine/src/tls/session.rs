@@ -147,24 +147,38 @@ impl TlsSession {
         })
     }
 
-    /// Queues the protocol's goodbye and close_notify.
+    /// Queues the protocol's goodbye (application data).
     pub(crate) fn say_goodbye(&mut self, goodbye: &[u8]) {
         // Writing into rustls' own buffer cannot fail once the handshake is done.
         let _ = self.conn.writer().write_all(goodbye);
+    }
+
+    /// Queues close_notify.
+    pub(crate) fn send_close_notify(&mut self) {
         self.conn.send_close_notify();
     }
 
-    /// Feeds server bytes after our goodbye, discarding application data.
-    pub(crate) fn receive_closing(&mut self, mut data: &[u8]) -> Closing {
+    /// Feeds server bytes after our goodbye. Decrypted application data goes
+    /// to `on_plaintext`, which ends the wait by returning an outcome (the
+    /// server's reply to the goodbye); close_notify ends it as clean.
+    pub(crate) fn receive_closing(
+        &mut self,
+        mut data: &[u8],
+        on_plaintext: &mut dyn FnMut(&[u8]) -> Option<CloseOutcome>,
+    ) -> Closing {
         while !data.is_empty() {
             if self.conn.read_tls(&mut data).is_err() || self.conn.process_new_packets().is_err() {
                 return Closing::Ended(CloseOutcome::Error);
             }
-            let mut sink = [0u8; 512];
+            let mut plain = [0u8; 512];
             loop {
-                match self.conn.reader().read(&mut sink) {
+                match self.conn.reader().read(&mut plain) {
                     Ok(0) => return Closing::Ended(CloseOutcome::Clean),
-                    Ok(_) => continue,
+                    Ok(n) => {
+                        if let Some(outcome) = plain.get(..n).and_then(&mut *on_plaintext) {
+                            return Closing::Ended(outcome);
+                        }
+                    }
                     Err(e) if e.kind() == ErrorKind::WouldBlock => break,
                     Err(_) => return Closing::Ended(CloseOutcome::ServerClosed),
                 }
