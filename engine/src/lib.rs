@@ -64,6 +64,9 @@
 //! - [`analysis`]: the certificate report (PRTG's SSL sensor channels and more)
 //!   as a pure function of the chain, the options and the time.
 //! - [`ldap`]: the LDAP StartTLS request, reply decoder and [`ldap::LdapError`].
+//! - [`legacy`]: reading the certificate in the clear from servers rustls
+//!   cannot finish a handshake with (TLS 1.0/1.1, obsolete suites, servers
+//!   that abort after their certificate), on a second connection.
 //!
 //! [`Instant`]: std::time::Instant
 
@@ -72,6 +75,7 @@ mod config;
 mod error;
 mod io;
 pub mod ldap;
+pub mod legacy;
 mod phase;
 mod preamble;
 mod probe;
@@ -85,5 +89,5 @@ pub use error::ProbeError;
 pub use io::{Input, Output};
 pub use phase::Phase;
 pub use probe::Probe;
-pub use report::{CloseOutcome, HandshakeSignature, PhaseTiming, Report};
+pub use report::{CloseOutcome, Handshake, HandshakeSignature, LegacyRead, PhaseTiming, Report};
 pub use rustls_pki_types::{CertificateDer, ServerName, UnixTime};

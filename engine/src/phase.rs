@@ -18,6 +18,9 @@ pub enum Phase {
     TlsHandshake,
     /// Polite goodbye inside TLS (`QUIT` or LDAP unbind, then close_notify).
     Closing,
+    /// Between a failed first handshake and the second connection of a
+    /// legacy capture: the driver is connecting again.
+    Reconnect,
 }
 
 impl Phase {
@@ -29,6 +32,7 @@ impl Phase {
             Phase::StartTls => "starttls",
             Phase::TlsHandshake => "tls-handshake",
             Phase::Closing => "closing",
+            Phase::Reconnect => "reconnect",
         }
     }
 }
@@ -41,6 +45,7 @@ impl fmt::Display for Phase {
             Phase::StartTls => "after the STARTTLS request",
             Phase::TlsHandshake => "during the TLS handshake",
             Phase::Closing => "while closing",
+            Phase::Reconnect => "while connecting again for a legacy TLS capture",
         })
     }
 }

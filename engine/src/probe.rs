@@ -9,9 +9,10 @@ use rustls_pki_types::ServerName;
 use crate::config::{Config, Protocol, Timeouts};
 use crate::error::ProbeError;
 use crate::io::{Input, Output};
+use crate::legacy::{server_aborted, worth_retrying, Flight, LegacyCapture, LegacyFailure};
 use crate::phase::Phase;
 use crate::preamble::{Preamble, Step};
-use crate::report::{CloseOutcome, PhaseTiming, Report};
+use crate::report::{CloseOutcome, Handshake, HandshakeSignature, LegacyRead, PhaseTiming, Report};
 use crate::text::printable;
 use crate::tls::{Closing, TlsSession};
 
@@ -24,6 +25,10 @@ enum Stage {
     Handshake(Box<TlsSession>),
     /// Handshake done, goodbye sent, waiting for the server to close.
     Closing(Box<TlsSession>, Box<Report>),
+    /// The first handshake failed; waiting for the driver's new connection.
+    Reconnect,
+    /// Second connection: reading the server's hello in the clear.
+    Legacy(Box<LegacyCapture>),
     /// Finished; the result is kept for every later poll.
     Done(Result<Box<Report>, ProbeError>),
 }
@@ -33,6 +38,7 @@ enum Stage {
 /// says [`Output::Done`]. It never touches a socket or a clock.
 #[derive(Debug)]
 pub struct Probe {
+    config: Config,
     protocol: Protocol,
     server_name: Option<ServerName<'static>>,
     timeouts: Timeouts,
@@ -43,6 +49,8 @@ pub struct Probe {
     phase: Phase,
     phase_started: Instant,
     timings: Vec<PhaseTiming>,
+    /// The first attempt, once a legacy capture started.
+    first: Option<Box<LegacyRead>>,
 }
 
 impl Probe {
@@ -52,8 +60,9 @@ impl Probe {
         let preamble = Preamble::start(&config, &mut out);
         Probe {
             protocol: config.protocol,
-            server_name: config.server_name,
+            server_name: config.server_name.clone(),
             timeouts: config.timeouts,
+            config,
             phase: preamble.phase(),
             preamble,
             stage: Stage::Preamble,
@@ -61,6 +70,7 @@ impl Probe {
             started: now,
             phase_started: now,
             timings: Vec::with_capacity(5),
+            first: None,
         }
     }
 
@@ -82,7 +92,11 @@ impl Probe {
     /// Bytes the probe holds for incomplete replies and unsent output, not
     /// counting rustls' own bounded buffers.
     pub fn buffered(&self) -> usize {
-        self.preamble.buffered() + self.out.capacity()
+        let legacy = match &self.stage {
+            Stage::Legacy(capture) => capture.buffered(),
+            _ => 0,
+        };
+        self.preamble.buffered() + self.out.capacity() + legacy
     }
 
     /// Takes in what happened on the connection at `now`.
@@ -94,6 +108,7 @@ impl Probe {
             Input::Received(data) => self.on_received(data, now),
             Input::Closed => self.on_closed(now),
             Input::Timeout => {}
+            Input::Reconnected => self.on_reconnected(now),
         }
         if !self.is_done() && now >= self.deadline() {
             self.on_deadline(now);
@@ -107,6 +122,7 @@ impl Probe {
         }
         match &self.stage {
             Stage::Done(result) => Output::Done(result.clone().map(|r| *r)),
+            Stage::Reconnect => Output::Reconnect,
             _ => Output::Wait(self.deadline()),
         }
     }
@@ -137,9 +153,60 @@ impl Probe {
         }
     }
 
+    /// Ends the check with `error`; in a legacy capture's second attempt,
+    /// together with the first attempt's failure.
     fn fail(&mut self, error: ProbeError) {
+        if self.first.is_some() {
+            return self.fail_second(LegacyFailure::Check(Box::new(error)));
+        }
         self.out.clear();
         self.stage = Stage::Done(Err(error));
+    }
+
+    /// Ends a legacy capture's second attempt: both failures are reported.
+    fn fail_second(&mut self, second: LegacyFailure) {
+        self.out.clear();
+        let error = match self.first.take() {
+            Some(first) => ProbeError::Legacy {
+                first: Box::new(first.first_failure),
+                second,
+            },
+            // Not reached: a second attempt always has a first.
+            None => ProbeError::ConnectionClosed { phase: self.phase },
+        };
+        self.stage = Stage::Done(Err(error));
+    }
+
+    /// The first handshake failed: ask for a second connection when a
+    /// legacy capture may get past `error`, otherwise fail.
+    fn fail_handshake(&mut self, error: ProbeError, saw_server_hello: bool, now: Instant) {
+        if self.first.is_some() || !worth_retrying(&error, saw_server_hello) {
+            return self.fail(error);
+        }
+        self.timings.push(PhaseTiming {
+            phase: self.phase,
+            elapsed: now.saturating_duration_since(self.phase_started),
+        });
+        self.first = Some(Box::new(LegacyRead {
+            server_aborted: server_aborted(&error, saw_server_hello),
+            first_failure: error,
+            first_timings: std::mem::take(&mut self.timings),
+        }));
+        self.out.clear();
+        self.phase = Phase::Reconnect;
+        self.phase_started = now;
+        self.stage = Stage::Reconnect;
+    }
+
+    /// The driver's second connection is up: the same preamble again.
+    fn on_reconnected(&mut self, now: Instant) {
+        if !matches!(self.stage, Stage::Reconnect) {
+            return;
+        }
+        self.preamble = Preamble::start(&self.config, &mut self.out);
+        self.stage = Stage::Preamble;
+        let phase = self.preamble.phase();
+        self.enter(phase, now);
     }
 
     fn on_received(&mut self, data: &[u8], now: Instant) {
@@ -147,7 +214,7 @@ impl Probe {
             Stage::Preamble => self.on_plaintext(data, now),
             Stage::Handshake(mut tls) => {
                 if let Err(e) = tls.receive_handshake(data) {
-                    return self.fail(e);
+                    return self.fail_handshake(e, tls.saw_server_hello(), now);
                 }
                 tls.write_to(&mut self.out);
                 if tls.is_handshaking() {
@@ -160,6 +227,13 @@ impl Probe {
                 Closing::Open => self.stage = Stage::Closing(tls, report),
                 Closing::Ended(outcome) => self.finish(report, outcome, now),
             },
+            Stage::Legacy(mut capture) => match capture.receive(data, &mut self.out) {
+                Ok(None) => self.stage = Stage::Legacy(capture),
+                Ok(Some(flight)) => self.captured(flight, now),
+                Err(e) => self.fail_second(LegacyFailure::Hello(e)),
+            },
+            // Bytes from the old connection: ignored.
+            Stage::Reconnect => self.stage = Stage::Reconnect,
             done @ Stage::Done(_) => self.stage = done,
         }
     }
@@ -177,6 +251,11 @@ impl Probe {
                 self.fail(ProbeError::PlaintextAfterStartTls {
                     excerpt: printable(&extra[..extra.len().min(80)], 80),
                 });
+            }
+            Ok(Step::StartTls { .. }) if self.first.is_some() => {
+                self.enter(Phase::TlsHandshake, now);
+                let capture = LegacyCapture::start(self.server_name.as_ref(), &mut self.out);
+                self.stage = Stage::Legacy(Box::new(capture));
             }
             Ok(Step::StartTls { .. }) => {
                 self.enter(Phase::TlsHandshake, now);
@@ -209,10 +288,41 @@ impl Probe {
             timings: Vec::new(),
             total: Duration::ZERO,
             close: CloseOutcome::TimedOut,
+            handshake: Handshake::Completed,
         };
         tls.say_goodbye(&self.preamble.goodbye());
         tls.write_to(&mut self.out);
         self.stage = Stage::Closing(tls, Box::new(report));
+    }
+
+    /// The legacy capture read the certificate: the report is complete, the
+    /// closing alert is queued, and the connection ends.
+    fn captured(&mut self, flight: Flight, now: Instant) {
+        let Some(first) = self.first.take() else {
+            return self.fail(ProbeError::ConnectionClosed { phase: self.phase });
+        };
+        let (greeting, capabilities) = self.preamble.facts();
+        let report = Report {
+            protocol: self.protocol,
+            chain: flight
+                .chain
+                .into_iter()
+                .map(rustls_pki_types::CertificateDer::from)
+                .collect(),
+            tls_version: rustls::ProtocolVersion::from(flight.version),
+            cipher_suite: rustls::CipherSuite::from(flight.suite),
+            handshake_signature: HandshakeSignature::NotVerifiable(
+                "the handshake was not completed; the certificate was read from the server's hello"
+                    .into(),
+            ),
+            greeting,
+            capabilities,
+            timings: Vec::new(),
+            total: Duration::ZERO,
+            close: CloseOutcome::Aborted,
+            handshake: Handshake::NotCompleted(first),
+        };
+        self.finish(Box::new(report), CloseOutcome::Aborted, now);
     }
 
     fn finish(&mut self, mut report: Box<Report>, outcome: CloseOutcome, now: Instant) {
@@ -230,6 +340,11 @@ impl Probe {
         match std::mem::replace(&mut self.stage, Stage::Preamble) {
             Stage::Closing(_, report) => self.finish(report, CloseOutcome::ServerClosed, now),
             Stage::Done(r) => self.stage = Stage::Done(r),
+            Stage::Handshake(tls) => self.fail_handshake(
+                ProbeError::ConnectionClosed { phase: self.phase },
+                tls.saw_server_hello(),
+                now,
+            ),
             _ => self.fail(ProbeError::ConnectionClosed { phase: self.phase }),
         }
     }
