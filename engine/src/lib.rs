@@ -45,8 +45,23 @@
 //!                     Err(_) => probe.handle_input(Input::Closed, Instant::now()),
 //!                 }
 //!             }
+//!             Output::Reconnect => {
+//!                 // A legacy capture: the same server on a new connection.
+//!                 match TcpStream::connect(addr) {
+//!                     Ok(s) => {
+//!                         stream = s;
+//!                         probe.handle_input(Input::Reconnected, Instant::now());
+//!                     }
+//!                     Err(_) => probe.handle_input(Input::Closed, Instant::now()),
+//!                 }
+//!             }
 //!             Output::Done(Ok(report)) => {
-//!                 println!("{} certificates, {}", report.chain.len(), report.tls_version_name());
+//!                 println!(
+//!                     "{} certificates, {}, handshake {}",
+//!                     report.chain.len(),
+//!                     report.tls_version_name(),
+//!                     report.handshake_text()
+//!                 );
 //!                 return Ok(());
 //!             }
 //!             Output::Done(Err(error)) => return Err(error.into()),

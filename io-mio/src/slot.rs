@@ -65,6 +65,9 @@ pub(crate) struct Probing {
     pub(crate) connect_time: Duration,
     /// True when the probe's overall limit was shortened to fit ours.
     pub(crate) clamped: bool,
+    /// True while a second connection for a legacy capture is being made
+    /// (`stream` is that connection, not yet established).
+    pub(crate) reconnecting: bool,
 }
 
 /// The two halves of a check's life on the wire.

@@ -128,9 +128,8 @@ impl ServerFlight {
             let Some(header) = rest.get(..MESSAGE_HEADER) else {
                 break Ok(None);
             };
-            let length = usize::from(header[1]) << 16
-                | usize::from(header[2]) << 8
-                | usize::from(header[3]);
+            let length =
+                usize::from(header[1]) << 16 | usize::from(header[2]) << 8 | usize::from(header[3]);
             if length > MAX_HANDSHAKE_MESSAGE {
                 break Err(LegacyError::MessageTooLarge {
                     length,
@@ -175,7 +174,9 @@ fn message(
                 (2, Some(_)) => "a second ServerHello".into(),
                 (11, None) => "a Certificate before the ServerHello".into(),
                 (12, _) => "ServerKeyExchange without a Certificate (an anonymous suite)".into(),
-                (14, _) => "ServerHelloDone without a Certificate (an anonymous or PSK suite)".into(),
+                (14, _) => {
+                    "ServerHelloDone without a Certificate (an anonymous or PSK suite)".into()
+                }
                 (13, _) => "CertificateRequest".into(),
                 (kind, _) => format!("handshake message type {kind}"),
             },
@@ -308,7 +309,10 @@ mod tests {
 
     #[test]
     fn reads_version_suite_and_chain_from_one_record() {
-        let flight = ServerFlight::new().receive(&tls10_flight()).unwrap().unwrap();
+        let flight = ServerFlight::new()
+            .receive(&tls10_flight())
+            .unwrap()
+            .unwrap();
         assert_eq!(flight.version, 0x0301);
         assert_eq!(flight.suite, 0x002f);
         assert_eq!(flight.chain, vec![b"leaf-der".to_vec(), b"ca-der".to_vec()]);
@@ -342,20 +346,26 @@ mod tests {
 
     #[test]
     fn alerts_and_non_tls_answers_are_named() {
-        let alert = ServerFlight::new().receive(&record(21, &[2, 70])).unwrap_err();
+        let alert = ServerFlight::new()
+            .receive(&record(21, &[2, 70]))
+            .unwrap_err();
         assert_eq!(
             alert,
             LegacyError::Alert {
                 alert: AlertDescription::ProtocolVersion
             }
         );
-        let plain = ServerFlight::new().receive(b"454 TLS not available\r\n").unwrap_err();
+        let plain = ServerFlight::new()
+            .receive(b"454 TLS not available\r\n")
+            .unwrap_err();
         assert!(matches!(plain, LegacyError::NotTls { .. }), "{plain}");
     }
 
     #[test]
     fn oversized_records_and_messages_fail_before_they_are_buffered() {
-        let err = ServerFlight::new().receive(&[22, 3, 1, 0xff, 0xff]).unwrap_err();
+        let err = ServerFlight::new()
+            .receive(&[22, 3, 1, 0xff, 0xff])
+            .unwrap_err();
         assert_eq!(err, LegacyError::RecordTooLarge { length: 0xffff });
         let mut hs = hello(0x0301, 0x002f);
         hs.extend_from_slice(&[11, 0x01, 0x00, 0x01]);

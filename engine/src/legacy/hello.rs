@@ -100,7 +100,7 @@ pub fn client_hello(sni: Option<&str>, random: [u8; 32]) -> Vec<u8> {
     body.push(0); // no session ID
     with_length(&mut body, 2, &u16_list(OFFERED_SUITES));
     body.extend_from_slice(&[1, 0]); // null compression
-    // Handshake header (4) + body + extensions length (2) + extensions.
+                                     // Handshake header (4) + body + extensions length (2) + extensions.
     let size = 4 + body.len() + 2 + ext.len();
     if (256..512).contains(&size) {
         let pad = (512 - size).saturating_sub(4);
@@ -143,7 +143,11 @@ mod tests {
 
     #[test]
     fn no_hello_falls_in_the_size_range_that_hangs_old_servers() {
-        for name in [None, Some("a.example"), Some("a-much-longer-name.mail.example.com")] {
+        for name in [
+            None,
+            Some("a.example"),
+            Some("a-much-longer-name.mail.example.com"),
+        ] {
             let hello = client_hello(name, [0; 32]);
             let message = hello.len() - 5;
             assert!(!(256..512).contains(&message), "{message} bytes");

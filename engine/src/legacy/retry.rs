@@ -61,12 +61,30 @@ mod tests {
     #[test]
     fn legacy_alerts_are_retried_and_others_only_after_the_server_hello() {
         let alert = |alert| ProbeError::TlsAlert { alert };
-        assert!(worth_retrying(&alert(AlertDescription::ProtocolVersion), false));
-        assert!(worth_retrying(&alert(AlertDescription::HandshakeFailure), false));
-        assert!(!worth_retrying(&alert(AlertDescription::AccessDenied), false));
-        assert!(worth_retrying(&alert(AlertDescription::InternalError), true));
-        assert!(server_aborted(&alert(AlertDescription::InternalError), true));
-        assert!(!server_aborted(&alert(AlertDescription::ProtocolVersion), false));
+        assert!(worth_retrying(
+            &alert(AlertDescription::ProtocolVersion),
+            false
+        ));
+        assert!(worth_retrying(
+            &alert(AlertDescription::HandshakeFailure),
+            false
+        ));
+        assert!(!worth_retrying(
+            &alert(AlertDescription::AccessDenied),
+            false
+        ));
+        assert!(worth_retrying(
+            &alert(AlertDescription::InternalError),
+            true
+        ));
+        assert!(server_aborted(
+            &alert(AlertDescription::InternalError),
+            true
+        ));
+        assert!(!server_aborted(
+            &alert(AlertDescription::ProtocolVersion),
+            false
+        ));
     }
 
     #[test]
@@ -77,7 +95,10 @@ mod tests {
             ),
         };
         assert!(worth_retrying(&incompatible, true));
-        assert!(!server_aborted(&incompatible, true), "rustls refused, not the server");
+        assert!(
+            !server_aborted(&incompatible, true),
+            "rustls refused, not the server"
+        );
         let timeout = ProbeError::Timeout {
             phase: Phase::TlsHandshake,
             limit: std::time::Duration::from_secs(10),
