@@ -84,6 +84,13 @@ impl Probe {
         matches!(self.stage, Stage::Done(_))
     }
 
+    /// True while the probe waits for the driver's second connection
+    /// ([`Output::Reconnect`]): stop reading the old one, whose close
+    /// would otherwise count as the new connection failing.
+    pub fn wants_reconnect(&self) -> bool {
+        matches!(self.stage, Stage::Reconnect)
+    }
+
     /// When the probe gives up on the current phase if nothing arrives.
     pub fn deadline(&self) -> Instant {
         self.deadline_and_cause().0

@@ -59,7 +59,10 @@ impl Report {
 
     /// The negotiated cipher suite's IANA name, e.g. `TLS13_AES_256_GCM_SHA384`.
     pub fn cipher_suite_name(&self) -> String {
-        format!("{:?}", self.cipher_suite)
+        match crate::legacy::suite_name(u16::from(self.cipher_suite)) {
+            Some(name) => name.to_owned(),
+            None => format!("{:?}", self.cipher_suite),
+        }
     }
 
     /// `completed`, or `not completed: certificate read from the server's

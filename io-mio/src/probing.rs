@@ -96,7 +96,7 @@ impl Driver {
                 Wrote::Failed(e) => return self.io_failure(meta, p, &e),
             }
         }
-        while readable && !p.probe.is_done() {
+        while readable && !p.probe.is_done() && !p.probe.wants_reconnect() {
             match read_once(&mut p.stream, &mut self.scratch) {
                 ReadOutcome::Data(n) => {
                     let data = self.scratch.get(..n).unwrap_or_default();

@@ -1,6 +1,6 @@
 //! The one-line messages shared by the PRTG formats and the text summary.
 
-use crate::assess::{assess, Status};
+use crate::assess::{assess_check, Status};
 use crate::request::Request;
 use crate::run::{Failure, Success};
 
@@ -22,7 +22,7 @@ pub fn truncate_chars(text: &str, max: usize) -> String {
 pub fn summary_line(request: &Request, success: &Success) -> String {
     let cert = &success.cert;
     let report = &success.checked.report;
-    let assessment = assess(cert, request.thresholds);
+    let assessment = assess_check(success, request.thresholds);
     let head = match assessment.status {
         Status::Ok => "OK.",
         Status::Warning => "Warning.",
@@ -41,6 +41,9 @@ pub fn summary_line(request: &Request, success: &Success) -> String {
         report.tls_version_name(),
         report.cipher_suite_name()
     ));
+    if report.handshake.legacy().is_some() {
+        line.push_str(&format!(" - Handshake: {}", report.handshake_text()));
+    }
     if !assessment.findings.is_empty() {
         let findings: Vec<&str> = assessment
             .findings

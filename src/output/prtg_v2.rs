@@ -7,7 +7,7 @@ use starttls_engine::analysis::prtg::{LOOKUP_CN_CHECK, LOOKUP_SELF_SIGNED, LOOKU
 
 use super::message::{failure_line, summary_line, truncate_chars, PRTG_TEXT_LIMIT};
 use super::Rendered;
-use crate::assess::{assess, Status};
+use crate::assess::{assess_check, Status};
 use crate::request::Request;
 use crate::run::{Failure, Success};
 
@@ -23,7 +23,7 @@ pub(super) fn render(request: &Request, result: &Result<Success, Failure>) -> Re
     let cert = &success.cert;
     // Script v2 has no channel limits in its output, so expiry thresholds
     // become the sensor status.
-    let status = match assess(cert, request.thresholds).status {
+    let status = match assess_check(success, request.thresholds).status {
         Status::Ok => "ok",
         Status::Warning => "warning",
         Status::Critical if cert.days_to_expiration < request.thresholds.error_days => "error",

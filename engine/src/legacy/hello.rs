@@ -20,6 +20,54 @@ pub const OFFERED_SUITES: &[u16] = &[
     0x0032, 0x0038, 0x0013, // DHE-DSS
 ];
 
+/// The IANA names of [`OFFERED_SUITES`] (rustls names only the suites it
+/// implements), for reports of a legacy capture.
+pub fn suite_name(suite: u16) -> Option<&'static str> {
+    Some(match suite {
+        0xc02c => "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+        0xc030 => "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+        0xc02b => "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+        0xc02f => "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+        0xcca9 => "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+        0xcca8 => "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+        0xccaa => "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+        0x009f => "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
+        0x009e => "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
+        0xc024 => "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384",
+        0xc028 => "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
+        0xc023 => "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
+        0xc027 => "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+        0xc00a => "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+        0xc014 => "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+        0xc009 => "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+        0xc013 => "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+        0x006b => "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256",
+        0x0067 => "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256",
+        0x0039 => "TLS_DHE_RSA_WITH_AES_256_CBC_SHA",
+        0x0033 => "TLS_DHE_RSA_WITH_AES_128_CBC_SHA",
+        0x009d => "TLS_RSA_WITH_AES_256_GCM_SHA384",
+        0x009c => "TLS_RSA_WITH_AES_128_GCM_SHA256",
+        0x003d => "TLS_RSA_WITH_AES_256_CBC_SHA256",
+        0x003c => "TLS_RSA_WITH_AES_128_CBC_SHA256",
+        0x0035 => "TLS_RSA_WITH_AES_256_CBC_SHA",
+        0x002f => "TLS_RSA_WITH_AES_128_CBC_SHA",
+        0x0084 => "TLS_RSA_WITH_CAMELLIA_256_CBC_SHA",
+        0x0041 => "TLS_RSA_WITH_CAMELLIA_128_CBC_SHA",
+        0xc012 => "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA",
+        0xc008 => "TLS_ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA",
+        0x0016 => "TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA",
+        0x000a => "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+        0xc011 => "TLS_ECDHE_RSA_WITH_RC4_128_SHA",
+        0xc007 => "TLS_ECDHE_ECDSA_WITH_RC4_128_SHA",
+        0x0005 => "TLS_RSA_WITH_RC4_128_SHA",
+        0x0004 => "TLS_RSA_WITH_RC4_128_MD5",
+        0x0032 => "TLS_DHE_DSS_WITH_AES_128_CBC_SHA",
+        0x0038 => "TLS_DHE_DSS_WITH_AES_256_CBC_SHA",
+        0x0013 => "TLS_DHE_DSS_WITH_3DES_EDE_CBC_SHA",
+        _ => return None,
+    })
+}
+
 /// Every signature scheme a certificate or handshake may use, TLS 1.3 and
 /// TLS 1.2 codes alike (RFC 8446 4.2.3, RFC 8734, RFC 5246 7.4.1.4.1).
 const SIGNATURE_SCHEMES: &[u16] = &[
@@ -130,6 +178,13 @@ mod tests {
         assert_eq!(msg_len, record_len - 4);
         assert_eq!(&hello[9..11], &[3, 3], "client_version TLS 1.2");
         assert_eq!(&hello[11..43], &[7; 32]);
+    }
+
+    #[test]
+    fn every_offered_suite_has_a_name() {
+        for &suite in OFFERED_SUITES {
+            assert!(suite_name(suite).is_some(), "{suite:#06x}");
+        }
     }
 
     #[test]
