@@ -156,6 +156,16 @@ fn chains_signed_with_algorithms_webpki_lacks_are_not_trusted_in_words() {
         );
         assert!(cert.days_to_expiration > 0);
         assert!(cert.name_check.is_match(), "{key:?}");
+        let bits = match key {
+            OddKey::RsaPss => 2048,
+            OddKey::Ed448 => 448,
+        };
+        assert_eq!(
+            cert.public_key.bits,
+            Some(bits),
+            "{key:?}: {}",
+            cert.public_key
+        );
     }
 }
 
