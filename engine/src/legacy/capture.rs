@@ -7,7 +7,7 @@ use rustls_pki_types::ServerName;
 
 use super::error::LegacyError;
 use super::flight::{Flight, ServerFlight};
-use super::hello::{client_hello, ABORT_ALERT};
+use super::hello::{abort_alert, client_hello};
 
 /// A legacy capture in progress.
 #[derive(Debug)]
@@ -41,8 +41,8 @@ impl LegacyCapture {
         out: &mut BytesMut,
     ) -> Result<Option<Flight>, LegacyError> {
         let flight = self.flight.receive(data)?;
-        if flight.is_some() {
-            out.extend_from_slice(ABORT_ALERT);
+        if let Some(flight) = &flight {
+            out.extend_from_slice(&abort_alert(flight.version));
         }
         Ok(flight)
     }

@@ -88,9 +88,14 @@ const GROUPS: &[u16] = &[
     29, 23, 24, 25, 30, 26, 27, 28, 22, 0x0100, 0x0101, 0x0102, 0x0103, 0x0104,
 ];
 
-/// A fatal `user_canceled` alert in a TLS 1.0 record: how a capture ends the
-/// connection once the certificate is in.
-pub const ABORT_ALERT: &[u8] = &[0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 90];
+/// A fatal `user_canceled` alert in a record of the negotiated `version`:
+/// how a capture ends the connection once the certificate is in. (OpenSSL
+/// refuses a record whose version differs from the one it chose: "wrong
+/// version number" instead of the alert in its log.)
+pub fn abort_alert(version: u16) -> [u8; 7] {
+    let [major, minor] = version.to_be_bytes();
+    [0x15, major, minor, 0x00, 0x02, 0x02, 90]
+}
 
 fn u16_be(out: &mut Vec<u8>, v: u16) {
     out.extend_from_slice(&v.to_be_bytes());

@@ -28,6 +28,6 @@ mod retry;
 pub(crate) use capture::LegacyCapture;
 pub use error::{LegacyError, LegacyFailure};
 pub use flight::{Flight, ServerFlight, MAX_HANDSHAKE_MESSAGE};
-pub use hello::{client_hello, suite_name, ABORT_ALERT, OFFERED_SUITES};
+pub use hello::{abort_alert, client_hello, suite_name, OFFERED_SUITES};
 pub(crate) use retry::server_aborted;
 pub use retry::worth_retrying;
