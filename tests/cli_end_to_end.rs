@@ -593,10 +593,13 @@ fn legacy_servers_report_their_certificate_in_every_format() {
         assert!(text.contains("Handshake: not completed"), "{text}");
         let n = check(&server, protocol, &["--format", "nagios"]);
         assert_eq!(n.code, exit, "{}", n.stdout);
+        let v2 = json(&check(&server, protocol, &["--format", "prtg-v2"]));
+        let state = if exit == 2 { "error" } else { "warning" };
+        assert_eq!(v2["status"], state, "{personality}: {v2}");
         let t = check(&server, protocol, &["--format", "text"]);
         assert!(t.stdout.contains("handshake    not completed"), "{}", t.stdout);
         // Two connections per check: the refused handshake and the capture.
-        assert_eq!(server.connections(), 8, "{personality}");
+        assert_eq!(server.connections(), 10, "{personality}");
     }
 }
 

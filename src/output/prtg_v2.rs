@@ -27,6 +27,8 @@ pub(super) fn render(request: &Request, result: &Result<Success, Failure>) -> Re
         Status::Ok => "ok",
         Status::Warning => "warning",
         Status::Critical if cert.days_to_expiration < request.thresholds.error_days => "error",
+        // A handshake that fails for every client is down, whatever the dates.
+        Status::Critical if aborts_every_handshake(success) => "error",
         Status::Critical => "warning",
     };
     let body = json!({
@@ -58,4 +60,14 @@ pub(super) fn error(message: &str) -> Rendered {
         stdout: format!("{body}\n"),
         exit_code: 0,
     }
+}
+
+/// The server sent its certificate and then aborted the handshake itself.
+fn aborts_every_handshake(success: &Success) -> bool {
+    success
+        .checked
+        .report
+        .handshake
+        .legacy()
+        .is_some_and(|first| first.server_aborted)
 }
