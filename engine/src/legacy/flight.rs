@@ -35,7 +35,8 @@ pub struct ServerFlight {
     records: Vec<u8>,
     handshake: Vec<u8>,
     hello: Option<(u16, u16)>,
-    seen_bytes: bool,
+    /// The first two bytes were seen and look like a TLS record.
+    confirmed: bool,
 }
 
 impl ServerFlight {
@@ -53,17 +54,20 @@ impl ServerFlight {
     /// complete, `Ok(None)` while more is needed, `Err` when the answer is
     /// not a certificate. After either end, further input is not expected.
     pub fn receive(&mut self, data: &[u8]) -> Result<Option<Flight>, LegacyError> {
-        if !self.seen_bytes && !data.is_empty() {
-            self.seen_bytes = true;
-            // A record starts with alert (21) or handshake (22), major version 3.
-            let tls = matches!(data[0], 21 | 22) && data.get(1).is_none_or(|&v| v == 3);
-            if !tls {
-                return Err(LegacyError::NotTls {
-                    excerpt: printable(&data[..data.len().min(80)], 80),
-                });
-            }
-        }
         self.records.extend_from_slice(data);
+        if !self.confirmed && !self.records.is_empty() {
+            // A record starts with alert (21) or handshake (22), major
+            // version 3. Judged on the bytes so far, however they were cut:
+            // the first byte alone can already tell plaintext apart.
+            let head = &self.records[..self.records.len().min(2)];
+            let tls = matches!(head[0], 21 | 22) && head.get(1).is_none_or(|&v| v == 3);
+            if !tls {
+                let excerpt = printable(&self.records[..self.records.len().min(80)], 80);
+                self.records = Vec::new();
+                return Err(LegacyError::NotTls { excerpt });
+            }
+            self.confirmed = head.len() == 2;
+        }
         let mut start = 0;
         let result = loop {
             let rest = &self.records[start..];
@@ -359,6 +363,18 @@ mod tests {
             .receive(b"454 TLS not available\r\n")
             .unwrap_err();
         assert!(matches!(plain, LegacyError::NotTls { .. }), "{plain}");
+    }
+
+    #[test]
+    fn a_bad_second_byte_is_not_tls_however_the_bytes_are_cut() {
+        let whole = ServerFlight::new()
+            .receive(&[22, 0x24, 1, 0, 5])
+            .unwrap_err();
+        let mut parser = ServerFlight::new();
+        assert_eq!(parser.receive(&[22]), Ok(None));
+        let pieces = parser.receive(&[0x24, 1, 0, 5]).unwrap_err();
+        assert!(matches!(whole, LegacyError::NotTls { .. }), "{whole}");
+        assert!(matches!(pieces, LegacyError::NotTls { .. }), "{pieces}");
     }
 
     #[test]
