@@ -4,8 +4,10 @@
 use starttls_engine::analysis::{
     format_rfc3339_utc, CertificateReport, ChainExpiry, KeyLookup, NameCheck,
 };
+use starttls_engine::Report;
 
 use crate::request::Thresholds;
+use crate::run::Success;
 
 /// The overall state, ordered from best to worst.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -45,6 +47,60 @@ pub struct Assessment {
     pub status: Status,
     /// One line per finding.
     pub findings: Vec<(Status, String)>,
+}
+
+/// Judges a whole check: the certificate ([`assess`]) and how it was read
+/// ([`session_findings`]).
+pub fn assess_check(success: &Success, thresholds: Thresholds) -> Assessment {
+    let mut assessment = assess(&success.cert, thresholds);
+    assessment
+        .findings
+        .extend(session_findings(&success.checked.report));
+    assessment.findings.sort_by_key(|f| std::cmp::Reverse(f.0));
+    assessment.status = assessment
+        .findings
+        .first()
+        .map(|f| f.0)
+        .unwrap_or(Status::Ok);
+    assessment
+}
+
+/// What the session says beyond the certificate, for a legacy capture: a
+/// server that aborts its own handshake fails every client (critical); one
+/// that speaks only TLS 1.0/1.1, or only suites modern clients refuse,
+/// locks those clients out (warning).
+pub fn session_findings(report: &Report) -> Vec<(Status, String)> {
+    let Some(first) = report.handshake.legacy() else {
+        return Vec::new();
+    };
+    let finding = if first.server_aborted {
+        (
+            Status::Critical,
+            format!(
+                "the TLS handshake fails for every client: the server aborted it after sending its certificate ({})",
+                first.first_failure
+            ),
+        )
+    } else if report.is_pre_tls12() {
+        (
+            Status::Warning,
+            format!(
+                "the server speaks only {}: clients that require TLS 1.2 cannot connect",
+                report.tls_version_name()
+            ),
+        )
+    } else {
+        (
+            Status::Warning,
+            format!(
+                "modern TLS clients cannot connect: the server chose {} {} ({})",
+                report.tls_version_name(),
+                report.cipher_suite_name(),
+                first.first_failure
+            ),
+        )
+    };
+    vec![finding]
 }
 
 impl Assessment {

@@ -11,7 +11,7 @@ use starttls_sim::loopback::LoopbackServer;
 use starttls_sim::personality::Personality;
 
 use crate::args::{Format, PrtgChannels};
-use crate::assess::assess;
+use crate::assess::assess_check;
 use crate::output::sanitize::escape;
 use crate::output::Rendered;
 use crate::request::{Request, Thresholds};
@@ -171,7 +171,7 @@ fn table(
         match outcome {
             Ok(s) => {
                 let cert = &s.cert;
-                let a = assess(cert, request.thresholds);
+                let a = assess_check(s, request.thresholds);
                 if let Some((_, first)) = a.findings.first() {
                     notes.push(format!("{name} ({port}): {}", escape(first)));
                 }

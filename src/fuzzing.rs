@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use starttls_engine::analysis::{analyze, AnalysisOptions, NameCheck, TrustStore};
 use starttls_engine::ldap::{decode_start_tls_response, LdapError};
+use starttls_engine::legacy::{Flight, LegacyError, ServerFlight, MAX_HANDSHAKE_MESSAGE};
 use starttls_engine::smtp::{Reply, ReplyError, ReplyReader};
 use starttls_engine::{CertificateDer, Config, Input, Limits, Output, Probe, Protocol, UnixTime};
 use starttls_sim::rng::SimRng;
@@ -99,6 +100,71 @@ pub fn smtp_reply(data: &[u8]) {
     }
 }
 
+/// The legacy capture's reader of a server's first flight in the clear.
+/// Layout: `[split byte] [server bytes...]`.
+///
+/// The bytes are read once whole and once cut into pieces the split byte
+/// chooses; both readings must end the same way (fragmentation does not
+/// change the certificate or the error). The parser never holds more than
+/// one record plus one handshake message; a flight it accepts has a
+/// certificate and a version from SSL 3.0 to TLS 1.2.
+pub fn legacy_flight(data: &[u8]) {
+    let Some((&split, stream)) = data.split_first() else {
+        return;
+    };
+    let whole = read_flight(stream, 0, 0);
+    let pieces = read_flight(stream, split, split >> 2);
+    // A non-TLS answer is refused at its first piece, so the excerpt it
+    // quotes is that piece: only the kind of error must agree there.
+    let same = match (&whole, &pieces) {
+        (Some(Err(LegacyError::NotTls { .. })), Some(Err(LegacyError::NotTls { .. }))) => true,
+        (a, b) => a == b,
+    };
+    assert!(
+        same,
+        "fragmentation changed the flight: {whole:?} / {pieces:?}"
+    );
+    match &whole {
+        Some(Ok(flight)) => {
+            assert!(!flight.chain.is_empty() && flight.chain.iter().all(|c| !c.is_empty()));
+            assert!(
+                (0x0300..=0x0303).contains(&flight.version),
+                "{:#06x}",
+                flight.version
+            );
+        }
+        Some(Err(e)) => {
+            let _ = e.to_string();
+        }
+        None => {}
+    }
+}
+
+/// Feeds `stream` to a [`ServerFlight`] in pieces cut by `style`; the
+/// parser's end, or `None` when it still needs more.
+fn read_flight(stream: &[u8], style: u8, seed: u8) -> Option<Result<Flight, LegacyError>> {
+    /// One record (2^14 + 2048 + header) and one handshake message, with
+    /// room for a reading buffer's growth.
+    const BOUND: usize = 2 * (18_437 + 4 + MAX_HANDSHAKE_MESSAGE);
+    let mut parser = ServerFlight::new();
+    let mut rng = seeded(seed);
+    let mut rest = stream;
+    while !rest.is_empty() {
+        let n = piece_size(style, &mut rng, rest.len());
+        let (piece, tail) = rest.split_at(n);
+        rest = tail;
+        match parser.receive(piece) {
+            Ok(None) => assert!(
+                parser.buffered() <= BOUND.max(2 * piece.len()),
+                "parser holds {} bytes",
+                parser.buffered()
+            ),
+            end => return Some(end.map(|f| f.expect("Some"))),
+        }
+    }
+    None
+}
+
 /// The LDAP StartTLS reply decoder. Layout: all bytes are the server's.
 ///
 /// Besides not panicking: a reply is complete exactly when its last byte
@@ -150,9 +216,11 @@ pub fn ldap_response(data: &[u8]) {
 /// virtual time passes before each piece (bits 2-3: none, milliseconds, up
 /// to 4 s, up to 12 s, past a phase deadline) and seeds the choices (bits
 /// 4-7). What the probe transmits is dropped; deadlines are honoured with
-/// [`Input::Timeout`]; the server closes after the last turn. The probe must
-/// finish, within one step per byte, and never buffer more than
-/// [`MAX_PROBE_BUFFERED`].
+/// [`Input::Timeout`]; the server closes after the last turn. When the probe
+/// asks for a second connection (a legacy capture) it gets one at once, and
+/// the remaining turns are that connection's. The probe must finish, within
+/// one step per byte, ask to reconnect at most once, and never buffer more
+/// than [`MAX_PROBE_BUFFERED`].
 pub fn probe_stream(data: &[u8]) {
     let _ = probe_stream_outcome(data);
 }
@@ -202,11 +270,17 @@ pub fn drive(config: Config, turns: &[&[u8]], driver: u8) -> Result<(), String> 
     let mut turns = turns.iter().copied();
     let mut rest: &[u8] = &[];
     let mut steps = 0usize;
+    let mut reconnects = 0usize;
     loop {
         let deadline = loop {
             match probe.poll_output() {
                 Output::Transmit(bytes) => assert!(!bytes.is_empty(), "empty transmit"),
                 Output::Wait(deadline) => break deadline,
+                Output::Reconnect => {
+                    reconnects += 1;
+                    assert!(reconnects <= 1, "the probe asked to reconnect twice");
+                    probe.handle_input(Input::Reconnected, now);
+                }
                 Output::Done(result) => {
                     assert!(probe.is_done());
                     return result
@@ -226,13 +300,17 @@ pub fn drive(config: Config, turns: &[&[u8]], driver: u8) -> Result<(), String> 
             probe.buffered()
         );
         steps += 1;
-        assert!(steps <= total + 2, "probe not done after {steps} steps");
+        assert!(steps <= total + 3, "probe not done after {steps} steps");
         if rest.is_empty() {
             match turns.next() {
                 Some(turn) => rest = turn,
                 None => {
                     probe.handle_input(Input::Closed, now);
-                    assert!(probe.is_done(), "probe not done after the server closed");
+                    let retry = reconnects == 0 && probe.poll_output() == Output::Reconnect;
+                    assert!(
+                        probe.is_done() || retry,
+                        "probe neither done nor reconnecting after the server closed"
+                    );
                     continue;
                 }
             }

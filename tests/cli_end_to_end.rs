@@ -544,3 +544,116 @@ fn demo_checks_every_simulated_server() {
     }
     assert_eq!(r.stdout.matches(" OK ").count(), 7, "{}", r.stdout);
 }
+
+/// Servers only a legacy capture reads: every format reports the
+/// certificate with the channels filled, says how it was read, and adds the
+/// session's finding (TLS 1.0 only: warning; aborts its own handshake:
+/// critical).
+#[test]
+fn legacy_servers_report_their_certificate_in_every_format() {
+    let pki = TestPki::shared();
+    let expected_sha1 = sha1_upper_hex(&pki.identity(CertKind::Good, KeyKind::Rsa2048).chain[0]);
+    for (personality, protocol, version, exit, finding) in [
+        (
+            Personality::Exchange2010,
+            "smtp",
+            "TLS 1.0",
+            1,
+            "the server speaks only TLS 1.0: clients that require TLS 1.2 cannot connect",
+        ),
+        (
+            Personality::DomainController2008R2,
+            "ldap",
+            "TLS 1.0",
+            1,
+            "the server speaks only TLS 1.0",
+        ),
+        (
+            Personality::RsaCbcOnly,
+            "smtp",
+            "TLS 1.2",
+            1,
+            "modern TLS clients cannot connect: the server chose TLS 1.2 TLS_RSA_WITH_AES_256_CBC_SHA",
+        ),
+        (
+            Personality::OpenSmtpdAbort,
+            "smtp",
+            "TLS 1.2",
+            2,
+            "the TLS handshake fails for every client: the server aborted it after sending its certificate",
+        ),
+    ] {
+        let server = LoopbackServer::start(personality, CertKind::Good, KeyKind::Rsa2048).unwrap();
+        let r = check(&server, protocol, &["--format", "json"]);
+        assert_eq!(r.code, exit, "{personality}: {}", r.stdout);
+        let v = json(&r);
+        assert_eq!(v["tls"]["version"], version, "{personality}");
+        assert_eq!(
+            v["tls"]["handshake"],
+            format!("not completed: certificate read from the server's hello ({version})")
+        );
+        assert!(v["tls"]["first_attempt"]["error"].is_string());
+        assert!(v["tls"]["first_attempt"]["timings_ms"]["tls-handshake"].is_number());
+        assert!(v["timings_ms"]["reconnect"].is_number());
+        assert_eq!(v["close"], "aborted");
+        assert_eq!(v["certificate"]["trust"]["trusted"], true, "{personality}");
+        assert_eq!(v["certificate"]["days_to_expiration"], GOOD_DAYS);
+        let texts: Vec<&str> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["text"].as_str().unwrap())
+            .collect();
+        assert!(
+            texts.iter().any(|t| t.starts_with(finding)),
+            "{personality}: {texts:?}"
+        );
+        // PRTG: the five channels come from the certificate as usual.
+        let p = json(&check(&server, protocol, &[]));
+        assert_eq!(channel(&p, "Days to Expiration")["value"], GOOD_DAYS);
+        assert_eq!(channel(&p, "Public Key Length")["value"], 2048);
+        let text = p["prtg"]["text"].as_str().unwrap();
+        assert!(text.contains(&expected_sha1), "{text}");
+        assert!(text.contains("Handshake: not completed"), "{text}");
+        let n = check(&server, protocol, &["--format", "nagios"]);
+        assert_eq!(n.code, exit, "{}", n.stdout);
+        let v2 = json(&check(&server, protocol, &["--format", "prtg-v2"]));
+        let state = if exit == 2 { "error" } else { "warning" };
+        assert_eq!(v2["status"], state, "{personality}: {v2}");
+        let t = check(&server, protocol, &["--format", "text"]);
+        assert!(t.stdout.contains("handshake    not completed"), "{}", t.stdout);
+        // Two connections per check: the refused handshake and the capture.
+        assert_eq!(server.connections(), 10, "{personality}");
+    }
+}
+
+/// RSA-PSS and Ed448 servers complete TLS 1.3; their chains, signed with
+/// algorithms webpki lacks, are "not trusted" with the reason in words.
+#[test]
+fn rsa_pss_and_ed448_servers_are_checked_over_tls13() {
+    use starttls_sim::odd_keys::OddKey;
+    for (personality, key) in [
+        (Personality::RsaPssTls13, OddKey::RsaPss),
+        (Personality::Ed448Tls13, OddKey::Ed448),
+    ] {
+        let server = LoopbackServer::start(personality, CertKind::Good, KeyKind::Rsa2048).unwrap();
+        let r = check(&server, "smtp", &["--format", "json"]);
+        let v = json(&r);
+        assert_eq!(
+            v["tls"]["version"], "TLS 1.3",
+            "{personality}: {}",
+            r.stdout
+        );
+        assert_eq!(v["tls"]["handshake"], "completed");
+        assert_eq!(
+            v["certificate"]["leaf"]["sha1_fingerprint"],
+            sha1_upper_hex(&key.chain()[0])
+        );
+        assert!(v["tls"]["handshake_signature"]
+            .as_str()
+            .unwrap()
+            .starts_with("not verifiable"));
+        assert_eq!(v["certificate"]["trust"]["trusted"], false);
+        assert_eq!(server.connections(), 1);
+    }
+}

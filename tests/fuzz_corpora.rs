@@ -66,6 +66,27 @@ fn analysis_chain_corpus_replays() {
 }
 
 #[test]
+fn legacy_flight_corpus_replays() {
+    replay("legacy_flight", fuzzing::legacy_flight);
+}
+
+/// The legacy personalities' seeds reach the end of a legacy capture, so
+/// the fuzzer starts from inputs that walk the whole second attempt.
+#[test]
+fn legacy_probe_stream_seeds_read_the_certificate() {
+    for name in [
+        "seed-sim-Exchange2010-0",
+        "seed-sim-DomainController2008R2-0",
+        "seed-sim-RsaCbcOnly-0",
+        "seed-sim-OpenSmtpdAbort-0",
+    ] {
+        let data = fs::read(corpus_dir("probe_stream").join(name)).expect(name);
+        let outcome = fuzzing::probe_stream_outcome(&data);
+        assert_eq!(outcome, Some(Ok(())), "{name}");
+    }
+}
+
+#[test]
 fn params_corpus_replays() {
     replay("params", fuzzing::params);
 }
@@ -89,7 +110,28 @@ fn write_seed_corpora() {
         ("analysis_chain", seeds::analysis_chain()),
         ("params", seeds::params()),
         ("shell_words", seeds::shell_words()),
+        ("legacy_flight", seeds::legacy_flight()),
     ] {
+        write_seeds(target, seeds);
+    }
+}
+
+/// Writes only the legacy capture's seeds: the `legacy_flight` corpus and
+/// the `probe_stream` seeds of the simulator's legacy personalities (both
+/// connections' server bytes, turn by turn).
+#[test]
+#[ignore = "writes fuzz/corpus/legacy_flight/seed-*; run by hand"]
+fn write_legacy_seed_corpora() {
+    write_seeds("legacy_flight", seeds::legacy_flight());
+    let dir = corpus_dir("probe_stream");
+    for (name, data) in seeds::legacy_probe_stream() {
+        fs::write(dir.join(format!("seed-{name}")), data).expect("seed file");
+    }
+}
+
+/// Replaces the `seed-*` files of `target`'s corpus with `seeds`.
+fn write_seeds(target: &str, seeds: Vec<(String, Vec<u8>)>) {
+    {
         let dir = corpus_dir(target);
         fs::create_dir_all(&dir).expect("corpus directory");
         for entry in fs::read_dir(&dir).expect("corpus directory") {
@@ -385,7 +427,7 @@ mod seeds {
                         sent.push(answer);
                     }
                 }
-                Output::Done(_) => break,
+                Output::Reconnect | Output::Done(_) => break,
                 _ => probe.handle_input(Input::Closed, now),
             }
         }
@@ -672,6 +714,89 @@ mod seeds {
         .enumerate()
         .map(|(i, s)| (format!("{i:02}"), s.as_bytes().to_vec()))
         .collect()
+    }
+
+    /// The legacy personalities as `probe_stream` seeds: both connections'
+    /// server bytes, turn by turn.
+    pub fn legacy_probe_stream() -> Seeds {
+        let mut seeds = Seeds::new();
+        for (i, personality) in Personality::legacy().iter().enumerate() {
+            let scenario = Scenario::new(*personality).with_cert(CertKind::Good, KeyKind::Rsa2048);
+            let outcome = starttls_sim::run(&scenario);
+            let sent: Vec<&[u8]> = outcome
+                .server_log
+                .iter()
+                .filter_map(|entry| match &entry.traffic {
+                    Traffic::ToClient(bytes) => Some(&bytes[..]),
+                    _ => None,
+                })
+                .collect();
+            let protocol = match personality.protocol() {
+                Protocol::Smtp => 0,
+                Protocol::Lmtp => 1,
+                Protocol::Ldap => 2,
+            };
+            // Whole turns, then single bytes and short pieces.
+            for driver in [0u8, 0b0001 | (i as u8) << 4, 0b0110] {
+                seeds.push((
+                    format!("sim-{personality:?}-{driver}"),
+                    turns(&[protocol, driver], &sent),
+                ));
+            }
+        }
+        seeds
+    }
+
+    /// Server answers to the engine's legacy ClientHello: the simulator's
+    /// hand-built TLS 1.0, TLS 1.2 RSA-CBC and abort-after-certificate
+    /// flights with real chains, their refusals, and hand-made oddities.
+    pub fn legacy_flight() -> Seeds {
+        use starttls_sim::legacy_tls::{alert, Answer};
+        use starttls_sim::personality::TlsStyle;
+        let hello = starttls_engine::legacy::client_hello(Some("mail.sim.test"), [3; 32]);
+        let mut seeds = Seeds::new();
+        for (i, personality) in Personality::legacy().iter().enumerate() {
+            let TlsStyle::Legacy(server) = personality.tls() else {
+                continue;
+            };
+            for key in [KeyKind::Rsa2048, KeyKind::EcdsaP256] {
+                let chain: Vec<Vec<u8>> = TestPki::shared()
+                    .identity(CertKind::Good, key)
+                    .chain
+                    .iter()
+                    .map(|c| c.to_vec())
+                    .collect();
+                let bytes = match server.answer(&hello, &chain) {
+                    Answer::Flight(b) | Answer::Refuse(b) => b,
+                    Answer::NeedMore => continue,
+                };
+                let split = (i as u8).wrapping_mul(53) | 1;
+                seeds.push((
+                    format!("{personality:?}-{key:?}"),
+                    [&[split][..], &bytes].concat(),
+                ));
+            }
+        }
+        let record = |kind: u8, body: &[u8]| {
+            let mut r = vec![kind, 3, 3];
+            r.extend((body.len() as u16).to_be_bytes());
+            r.extend_from_slice(body);
+            r
+        };
+        let mut tls13_hello = vec![2, 0, 0, 46, 3, 3];
+        tls13_hello.extend([1u8; 32]);
+        tls13_hello.extend([0, 0x13, 0x01, 0, 0, 6, 0, 43, 0, 2, 3, 4]);
+        let others: [(&str, Vec<u8>); 5] = [
+            ("alert-protocol-version", alert(0x0301, 70)),
+            ("alert-handshake-failure", alert(0x0303, 40)),
+            ("tls13-server-hello", record(22, &tls13_hello)),
+            ("plaintext", b"454 4.7.0 TLS not available\r\n".to_vec()),
+            ("huge-record", vec![22, 3, 1, 0xff, 0xff, 2, 0, 0]),
+        ];
+        for (name, bytes) in others {
+            seeds.push((name.to_owned(), [&[2u8][..], &bytes].concat()));
+        }
+        seeds
     }
 
     pub fn shell_words() -> Seeds {

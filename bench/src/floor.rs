@@ -133,6 +133,7 @@ fn engine_probe(
             match probe.poll_output() {
                 Output::Transmit(bytes) => to_server.extend_from_slice(&bytes),
                 Output::Wait(_) => break None,
+                Output::Reconnect => return Err("the probe asked for a second connection".into()),
                 Output::Done(result) => break Some(result),
                 // `Output` may grow: anything new is waited out like `Wait`.
                 _ => break None,

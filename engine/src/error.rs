@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::config::Protocol;
 use crate::ldap::LdapError;
+use crate::legacy::LegacyFailure;
 use crate::phase::Phase;
 use crate::smtp::{Reply, ReplyError};
 
@@ -106,6 +107,14 @@ pub enum ProbeError {
     /// notice of disconnection, an unexpected or malformed reply, or a
     /// server that does not speak LDAP.
     Ldap(LdapError),
+    /// The TLS handshake failed, and so did the second attempt that reads
+    /// the certificate in the clear with a TLS 1.0-1.2 ClientHello.
+    Legacy {
+        /// Why the first handshake failed.
+        first: Box<ProbeError>,
+        /// Why the second attempt failed.
+        second: LegacyFailure,
+    },
 }
 
 impl fmt::Display for ProbeError {
@@ -155,19 +164,7 @@ impl fmt::Display for ProbeError {
                 "server sent plaintext after agreeing to start TLS (broken server or injection attack): \"{excerpt}\""
             ),
             ProbeError::TlsAlert { alert } => {
-                write!(f, "server aborted the TLS handshake with alert {alert:?}")?;
-                if matches!(
-                    alert,
-                    rustls::AlertDescription::ProtocolVersion
-                        | rustls::AlertDescription::HandshakeFailure
-                        | rustls::AlertDescription::InsufficientSecurity
-                ) {
-                    write!(
-                        f,
-                        " (the server may support only TLS 1.0/1.1 or obsolete cipher suites; TLS 1.2 and 1.3 are checked)"
-                    )?;
-                }
-                Ok(())
+                write!(f, "server aborted the TLS handshake with alert {alert:?}")
             }
             ProbeError::HandshakeMessageTooLarge { limit } => write!(
                 f,
@@ -176,6 +173,10 @@ impl fmt::Display for ProbeError {
             ),
             ProbeError::Tls { error } => write!(f, "TLS handshake failed: {error}"),
             ProbeError::Ldap(error) => error.fmt(f),
+            ProbeError::Legacy { first, second } => write!(
+                f,
+                "{first}; reading the certificate with a TLS 1.0-1.2 ClientHello on a second connection failed too: {second}"
+            ),
         }
     }
 }
@@ -199,6 +200,7 @@ fn write_timeout(
         Phase::StartTls => "answer to the STARTTLS request",
         Phase::TlsHandshake => "TLS handshake",
         Phase::Closing => "answer to the goodbye",
+        Phase::Reconnect => "second connection for a legacy TLS capture",
     };
     match (phase, arrived) {
         (Phase::TlsHandshake, Arrived::Nothing) => write!(
@@ -279,6 +281,7 @@ impl ProbeError {
             | ProbeError::Timeout { phase, .. } => *phase,
             ProbeError::StartTlsNotAdvertised { .. } => Phase::Hello,
             ProbeError::Ldap(_) => Phase::StartTls,
+            ProbeError::Legacy { first, .. } => first.phase(),
             ProbeError::PlaintextAfterStartTls { .. }
             | ProbeError::TlsAlert { .. }
             | ProbeError::HandshakeMessageTooLarge { .. }

@@ -18,6 +18,9 @@ pub enum Input<'a> {
     Closed,
     /// The deadline from the last [`Output::Wait`] has passed.
     Timeout,
+    /// After [`Output::Reconnect`]: a new connection to the same server is
+    /// up. (If it cannot be made, feed [`Input::Closed`] instead.)
+    Reconnected,
 }
 
 /// What the probe wants done next, from
@@ -34,6 +37,14 @@ pub enum Output {
     /// Nothing to write: wait for bytes or the connection closing, and feed
     /// [`Input::Timeout`] if nothing happens by this instant.
     Wait(Instant),
+    /// Close this connection and open a new one to the same address, then
+    /// feed [`Input::Reconnected`] (or [`Input::Closed`] if connecting
+    /// fails). The probe asks for this once at most, when the TLS handshake
+    /// failed in a way that a legacy capture may get past; the deadline of
+    /// the check keeps running, so connect within [`Probe::deadline`].
+    ///
+    /// [`Probe::deadline`]: crate::Probe::deadline
+    Reconnect,
     /// The check is over: close the connection. Polling again returns the
     /// same result.
     Done(Result<Report, ProbeError>),

@@ -44,8 +44,23 @@
 //!                     probe.handle_input(Input::Closed, Instant::now());
 //!                 }
 //!             }
+//!             Output::Reconnect => {
+//!                 // A legacy capture: the same server on a new connection.
+//!                 match TcpStream::connect(addr) {
+//!                     Ok(s) => {
+//!                         stream = s;
+//!                         probe.handle_input(Input::Reconnected, Instant::now());
+//!                     }
+//!                     Err(_) => probe.handle_input(Input::Closed, Instant::now()),
+//!                 }
+//!             }
 //!             Output::Done(Ok(report)) => {
-//!                 println!("{} certificates, {}", report.chain.len(), report.tls_version_name());
+//!                 println!(
+//!                     "{} certificates, {}, handshake {}",
+//!                     report.chain.len(),
+//!                     report.tls_version_name(),
+//!                     report.handshake_text()
+//!                 );
 //!                 return Ok(());
 //!             }
 //!             Output::Done(Err(error)) => return Err(error.into()),
@@ -135,6 +150,9 @@
 //! - [`analysis`]: the certificate report (PRTG's SSL sensor channels and more)
 //!   as a pure function of the chain, the options and the time.
 //! - [`ldap`]: the LDAP StartTLS request, reply decoder and [`ldap::LdapError`].
+//! - [`legacy`]: reading the certificate in the clear from servers rustls
+//!   cannot finish a handshake with (TLS 1.0/1.1, obsolete suites, servers
+//!   that abort after their certificate), on a second connection.
 //!
 //! ## Adding a protocol
 //!
@@ -157,6 +175,7 @@ mod error;
 pub mod internals;
 mod io;
 pub mod ldap;
+pub mod legacy;
 mod phase;
 mod preamble;
 mod probe;
@@ -171,7 +190,7 @@ pub use error::{Arrived, ProbeError};
 pub use io::{Input, Output};
 pub use phase::Phase;
 pub use probe::Probe;
-pub use report::{CloseOutcome, HandshakeSignature, PhaseTiming, Report};
+pub use report::{CloseOutcome, Handshake, HandshakeSignature, LegacyRead, PhaseTiming, Report};
 pub use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
 /// The rustls this engine is built with, so embedders match on

@@ -19,6 +19,9 @@ pub enum Phase {
     TlsHandshake,
     /// Polite goodbye inside TLS (`QUIT` or LDAP unbind, then close_notify).
     Closing,
+    /// Between a failed first handshake and the second connection of a
+    /// legacy capture: the driver is connecting again.
+    Reconnect,
 }
 
 impl Phase {
@@ -30,6 +33,7 @@ impl Phase {
             Phase::StartTls => "starttls",
             Phase::TlsHandshake => "tls-handshake",
             Phase::Closing => "closing",
+            Phase::Reconnect => "reconnect",
         }
     }
 }
@@ -42,6 +46,7 @@ impl fmt::Display for Phase {
             Phase::StartTls => "after the STARTTLS request",
             Phase::TlsHandshake => "during the TLS handshake",
             Phase::Closing => "while closing",
+            Phase::Reconnect => "while connecting again for a legacy TLS capture",
         })
     }
 }

@@ -10,9 +10,10 @@ use crate::closing::{Closing, Step as ClosingStep};
 use crate::config::{Config, Deadline, Protocol, Timeouts};
 use crate::error::{Arrived, ProbeError};
 use crate::io::{Input, Output};
+use crate::legacy::{server_aborted, worth_retrying, Flight, LegacyCapture, LegacyFailure};
 use crate::phase::Phase;
 use crate::preamble::{Preamble, Step};
-use crate::report::{CloseOutcome, PhaseTiming, Report};
+use crate::report::{CloseOutcome, Handshake, HandshakeSignature, LegacyRead, PhaseTiming, Report};
 use crate::text::printable;
 use crate::tls::TlsSession;
 
@@ -25,6 +26,10 @@ enum Stage {
     Handshake(Box<TlsSession>),
     /// Handshake done, goodbye sent, waiting for the server's answer.
     Closing(Box<Closing>),
+    /// The first handshake failed; waiting for the driver's new connection.
+    Reconnect,
+    /// Second connection: reading the server's hello in the clear.
+    Legacy(Box<LegacyCapture>),
     /// Finished; the result is kept for every later poll.
     Done(Result<Box<Report>, ProbeError>),
 }
@@ -34,6 +39,7 @@ enum Stage {
 /// says [`Output::Done`]. It never touches a socket or a clock.
 #[derive(Debug)]
 pub struct Probe {
+    config: Config,
     protocol: Protocol,
     server_name: Option<ServerName<'static>>,
     timeouts: Timeouts,
@@ -45,6 +51,8 @@ pub struct Probe {
     phase: Phase,
     phase_started: Instant,
     timings: Vec<PhaseTiming>,
+    /// The first attempt, once a legacy capture started.
+    first: Option<Box<LegacyRead>>,
 }
 
 impl Probe {
@@ -64,6 +72,8 @@ impl Probe {
             started: now,
             phase_started: now,
             timings: Vec::with_capacity(5),
+            first: None,
+            config,
         }
     }
 
@@ -88,8 +98,19 @@ impl Probe {
                 0 => Arrived::Nothing,
                 n => Arrived::Bytes(n),
             },
-            Stage::Closing(..) | Stage::Done(_) => Arrived::Nothing,
+            Stage::Legacy(capture) => match capture.buffered() {
+                0 => Arrived::Nothing,
+                n => Arrived::Bytes(n),
+            },
+            Stage::Closing(..) | Stage::Reconnect | Stage::Done(_) => Arrived::Nothing,
         }
+    }
+
+    /// True while the probe waits for the driver's second connection
+    /// ([`Output::Reconnect`]): stop reading the old one, whose close
+    /// would otherwise count as the new connection failing.
+    pub fn wants_reconnect(&self) -> bool {
+        matches!(self.stage, Stage::Reconnect)
     }
 
     /// When the probe gives up on the current phase if nothing arrives.
@@ -100,11 +121,12 @@ impl Probe {
     /// Bytes the probe holds for incomplete replies and unsent output, not
     /// counting rustls' own bounded buffers.
     pub fn buffered(&self) -> usize {
-        let closing = match &self.stage {
+        let stage = match &self.stage {
             Stage::Closing(c) => c.buffered(),
+            Stage::Legacy(capture) => capture.buffered(),
             _ => 0,
         };
-        self.preamble.buffered() + self.out.capacity() + closing
+        self.preamble.buffered() + self.out.capacity() + stage
     }
 
     /// Takes in what happened on the connection at `now`.
@@ -116,6 +138,7 @@ impl Probe {
             Input::Received(data) => self.on_received(data, now),
             Input::Closed => self.on_closed(now),
             Input::Timeout => {}
+            Input::Reconnected => self.on_reconnected(now),
         }
         if !self.is_done() && now >= self.deadline() {
             self.on_deadline(now);
@@ -129,6 +152,7 @@ impl Probe {
         }
         match &self.stage {
             Stage::Done(result) => Output::Done(result.clone().map(|r| *r)),
+            Stage::Reconnect => Output::Reconnect,
             _ => Output::Wait(self.deadline()),
         }
     }
@@ -170,9 +194,60 @@ impl Probe {
         }
     }
 
+    /// Ends the check with `error`; in a legacy capture's second attempt,
+    /// together with the first attempt's failure.
     fn fail(&mut self, error: ProbeError) {
+        if self.first.is_some() {
+            return self.fail_second(LegacyFailure::Check(Box::new(error)));
+        }
         self.out.clear();
         self.stage = Stage::Done(Err(error));
+    }
+
+    /// Ends a legacy capture's second attempt: both failures are reported.
+    fn fail_second(&mut self, second: LegacyFailure) {
+        self.out.clear();
+        let error = match self.first.take() {
+            Some(first) => ProbeError::Legacy {
+                first: Box::new(first.first_failure),
+                second,
+            },
+            // Not reached: a second attempt always has a first.
+            None => ProbeError::ConnectionClosed { phase: self.phase },
+        };
+        self.stage = Stage::Done(Err(error));
+    }
+
+    /// The first handshake failed: ask for a second connection when a
+    /// legacy capture may get past `error`, otherwise fail.
+    fn fail_handshake(&mut self, error: ProbeError, saw_server_hello: bool, now: Instant) {
+        if self.first.is_some() || !worth_retrying(&error, saw_server_hello) {
+            return self.fail(error);
+        }
+        self.timings.push(PhaseTiming {
+            phase: self.phase,
+            elapsed: now.saturating_duration_since(self.phase_started),
+        });
+        self.first = Some(Box::new(LegacyRead {
+            server_aborted: server_aborted(&error, saw_server_hello),
+            first_failure: error,
+            first_timings: std::mem::take(&mut self.timings),
+        }));
+        self.out.clear();
+        self.phase = Phase::Reconnect;
+        self.phase_started = now;
+        self.stage = Stage::Reconnect;
+    }
+
+    /// The driver's second connection is up: the same preamble again.
+    fn on_reconnected(&mut self, now: Instant) {
+        if !matches!(self.stage, Stage::Reconnect) {
+            return;
+        }
+        self.preamble = Preamble::start(&self.config, &mut self.out);
+        self.stage = Stage::Preamble;
+        let phase = self.preamble.phase();
+        self.enter(phase, now);
     }
 
     fn on_received(&mut self, data: &[u8], now: Instant) {
@@ -180,7 +255,7 @@ impl Probe {
             Stage::Preamble => self.on_plaintext(data, now),
             Stage::Handshake(mut tls) => {
                 if let Err(e) = tls.receive_handshake(data) {
-                    return self.fail(e);
+                    return self.fail_handshake(e, tls.saw_server_hello(), now);
                 }
                 tls.write_to(&mut self.out);
                 if tls.is_handshaking() {
@@ -193,6 +268,13 @@ impl Probe {
                 let step = closing.receive(data, &mut self.out);
                 self.closing_step(step, now);
             }
+            Stage::Legacy(mut capture) => match capture.receive(data, &mut self.out) {
+                Ok(None) => self.stage = Stage::Legacy(capture),
+                Ok(Some(flight)) => self.captured(flight, now),
+                Err(e) => self.fail_second(LegacyFailure::Hello(e)),
+            },
+            // Bytes from the old connection: ignored.
+            Stage::Reconnect => self.stage = Stage::Reconnect,
             done @ Stage::Done(_) => self.stage = done,
         }
     }
@@ -210,6 +292,11 @@ impl Probe {
                 self.fail(ProbeError::PlaintextAfterStartTls {
                     excerpt: printable(&extra[..extra.len().min(80)], 80),
                 });
+            }
+            Ok(Step::StartTls { .. }) if self.first.is_some() => {
+                self.enter(Phase::TlsHandshake, now);
+                let capture = LegacyCapture::start(self.server_name.as_ref(), &mut self.out);
+                self.stage = Stage::Legacy(Box::new(capture));
             }
             Ok(Step::StartTls { .. }) => {
                 self.enter(Phase::TlsHandshake, now);
@@ -243,6 +330,7 @@ impl Probe {
             timings: Vec::new(),
             total: Duration::ZERO,
             close: CloseOutcome::TimedOut,
+            handshake: Handshake::Completed,
         };
         tls.say_goodbye(&self.preamble.goodbye());
         let answer = self.preamble.goodbye_answer();
@@ -255,6 +343,37 @@ impl Probe {
             ClosingStep::Open(closing) => self.stage = Stage::Closing(closing),
             ClosingStep::Ended(report, outcome) => self.finish(report, outcome, now),
         }
+    }
+
+    /// The legacy capture read the certificate: the report is complete, the
+    /// closing alert is queued, and the connection ends.
+    fn captured(&mut self, flight: Flight, now: Instant) {
+        let Some(first) = self.first.take() else {
+            return self.fail(ProbeError::ConnectionClosed { phase: self.phase });
+        };
+        let (greeting, capabilities) = self.preamble.facts();
+        let report = Report {
+            protocol: self.protocol,
+            chain: flight
+                .chain
+                .into_iter()
+                .map(rustls_pki_types::CertificateDer::from)
+                .collect(),
+            tls_version: rustls::ProtocolVersion::from(flight.version),
+            cipher_suite: rustls::CipherSuite::from(flight.suite),
+            handshake_signature: HandshakeSignature::NotVerifiable(
+                "the handshake was not completed; the certificate was read from the server's hello"
+                    .into(),
+            ),
+            greeting,
+            capabilities,
+            timings: Vec::new(),
+            total: Duration::ZERO,
+            close: CloseOutcome::Aborted,
+            handshake: Handshake::NotCompleted(first),
+            sni: sni_sent(self.server_name.as_ref()),
+        };
+        self.finish(Box::new(report), CloseOutcome::Aborted, now);
     }
 
     fn finish(&mut self, mut report: Box<Report>, outcome: CloseOutcome, now: Instant) {
@@ -275,6 +394,11 @@ impl Probe {
                 self.finish(report, outcome, now);
             }
             Stage::Done(r) => self.stage = Stage::Done(r),
+            Stage::Handshake(tls) => self.fail_handshake(
+                ProbeError::ConnectionClosed { phase: self.phase },
+                tls.saw_server_hello(),
+                now,
+            ),
             _ => self.fail(ProbeError::ConnectionClosed { phase: self.phase }),
         }
     }

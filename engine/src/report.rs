@@ -8,6 +8,7 @@ use rustls::{CipherSuite, ProtocolVersion};
 use rustls_pki_types::CertificateDer;
 
 use crate::config::Protocol;
+use crate::error::ProbeError;
 use crate::phase::Phase;
 
 /// The result of a completed check.
@@ -36,6 +37,9 @@ pub struct Report {
     pub total: Duration,
     /// How the session ended after the handshake.
     pub close: CloseOutcome,
+    /// Whether the TLS handshake completed, or the certificate was read
+    /// from the server's hello on a second connection.
+    pub handshake: Handshake,
 }
 
 impl Report {
@@ -49,13 +53,39 @@ impl Report {
         match self.tls_version {
             ProtocolVersion::TLSv1_3 => "TLS 1.3",
             ProtocolVersion::TLSv1_2 => "TLS 1.2",
+            ProtocolVersion::TLSv1_1 => "TLS 1.1",
+            ProtocolVersion::TLSv1_0 => "TLS 1.0",
+            ProtocolVersion::SSLv3 => "SSL 3.0",
             _ => "TLS (unknown version)",
         }
     }
 
     /// The negotiated cipher suite's IANA name, e.g. `TLS13_AES_256_GCM_SHA384`.
     pub fn cipher_suite_name(&self) -> String {
-        format!("{:?}", self.cipher_suite)
+        match crate::legacy::suite_name(u16::from(self.cipher_suite)) {
+            Some(name) => name.to_owned(),
+            None => format!("{:?}", self.cipher_suite),
+        }
+    }
+
+    /// `completed`, or `not completed: certificate read from the server's
+    /// hello (TLS 1.0)` for a legacy capture.
+    pub fn handshake_text(&self) -> String {
+        match &self.handshake {
+            Handshake::Completed => "completed".to_owned(),
+            Handshake::NotCompleted(_) => format!(
+                "not completed: certificate read from the server's hello ({})",
+                self.tls_version_name()
+            ),
+        }
+    }
+
+    /// True when the negotiated version is older than TLS 1.2.
+    pub fn is_pre_tls12(&self) -> bool {
+        matches!(
+            self.tls_version,
+            ProtocolVersion::SSLv3 | ProtocolVersion::TLSv1_0 | ProtocolVersion::TLSv1_1
+        )
     }
 
     /// How long `phase` took, if it ran.
@@ -116,4 +146,41 @@ pub enum CloseOutcome {
     ///
     /// [`CLOSING_BYTE_BUDGET`]: crate::CLOSING_BYTE_BUDGET
     BudgetExceeded,
+    /// There was no TLS session to close: after reading the certificate
+    /// from the server's hello (a legacy capture), the probe sent a
+    /// `user_canceled` alert and ended the connection. The server logs an
+    /// aborted handshake.
+    Aborted,
+}
+
+/// How the certificate was obtained.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Handshake {
+    /// The rustls handshake completed; the chain is the one it received.
+    Completed,
+    /// The rustls handshake failed; a second connection sent a hand-built
+    /// TLS 1.0-1.2 ClientHello and read the certificate in the clear.
+    NotCompleted(Box<LegacyRead>),
+}
+
+impl Handshake {
+    /// The legacy capture's facts, when there was one.
+    pub fn legacy(&self) -> Option<&LegacyRead> {
+        match self {
+            Handshake::Completed => None,
+            Handshake::NotCompleted(read) => Some(read),
+        }
+    }
+}
+
+/// The first attempt of a legacy capture: why it failed and how long it took.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LegacyRead {
+    /// Why the first (rustls) handshake failed.
+    pub first_failure: ProbeError,
+    /// The first connection's phases; [`Report::timings`] holds the second's.
+    pub first_timings: Vec<PhaseTiming>,
+    /// The server sent its ServerHello and then aborted the handshake itself
+    /// (an alert or a close): the handshake fails for every client.
+    pub server_aborted: bool,
 }

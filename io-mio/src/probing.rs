@@ -7,6 +7,7 @@ use std::time::Instant;
 use mio::{Interest, Token};
 use starttls_engine::{Input, Output, Probe};
 
+use crate::connect::{self, Progress};
 use crate::driver::Driver;
 use crate::error::CheckError;
 use crate::slot::{Connecting, Meta, Next, Probing, Slot, State};
@@ -51,6 +52,7 @@ impl Driver {
             writable: false,
             wait_until: now,
             connect_time: now.saturating_duration_since(since),
+            reconnecting: false,
         };
         // Data may have arrived with the connection (a greeting): the edge
         // is past, so read now rather than wait for one.
@@ -77,6 +79,9 @@ impl Driver {
         let State::Probing(mut p) = state else {
             return Next::Keep(Slot { meta, state });
         };
+        if p.reconnecting {
+            return self.on_reconnect_progress(meta, p, now);
+        }
         if writable && !p.unsent.is_empty() {
             match write_some(&mut p.stream, &p.unsent) {
                 Wrote::Bytes(n) => {
@@ -89,7 +94,7 @@ impl Driver {
                 Wrote::Failed(e) => return self.io_failure(meta, p, &e),
             }
         }
-        while readable && !p.probe.is_done() {
+        while readable && !p.probe.is_done() && !p.probe.wants_reconnect() {
             match read_once(&mut p.stream, &mut self.scratch) {
                 ReadOutcome::Data(n) => {
                     let data = self.scratch.get(..n).unwrap_or_default();
@@ -139,6 +144,15 @@ impl Driver {
                     };
                     return Next::Done(meta.index, result);
                 }
+                Output::Reconnect if p.reconnecting => {
+                    // An early timeout while connecting again: keep waiting.
+                    p.wait_until = p.probe.deadline();
+                    return Next::Keep(Slot {
+                        meta,
+                        state: State::Probing(p),
+                    });
+                }
+                Output::Reconnect => return self.reconnect(meta, p, now),
                 wait => {
                     // `Output` may grow: anything new is waited out like `Wait`.
                     p.wait_until = match wait {
@@ -167,6 +181,71 @@ impl Driver {
                         state: State::Probing(p),
                     });
                 }
+            }
+        }
+    }
+
+    /// The probe asks for a second connection (a legacy capture): close
+    /// this one and dial the same address again, within the probe's deadline.
+    fn reconnect(&mut self, meta: Meta, mut p: Probing, now: Instant) -> Next {
+        self.forget(&mut p.stream);
+        p.unsent = Vec::new();
+        let mut stream = match connect::start(p.peer) {
+            Ok(stream) => stream,
+            Err(_) => {
+                p.probe.handle_input(Input::Closed, now);
+                return self.drive(meta, p, now);
+            }
+        };
+        let interest = Interest::READABLE | Interest::WRITABLE;
+        if let Err(e) = self
+            .poll
+            .registry()
+            .register(&mut stream, Token(meta.token), interest)
+        {
+            return self.io_failure(meta, p, &e);
+        }
+        // Dropping the old stream closes the first connection.
+        p.stream = stream;
+        p.writable = true;
+        p.reconnecting = true;
+        p.wait_until = p.probe.deadline();
+        Next::Keep(Slot {
+            meta,
+            state: State::Probing(p),
+        })
+    }
+
+    /// The second connection reported an event: connected, failed, or not yet.
+    fn on_reconnect_progress(&mut self, meta: Meta, mut p: Probing, now: Instant) -> Next {
+        match connect::progress(&p.stream) {
+            Progress::Pending => Next::Keep(Slot {
+                meta,
+                state: State::Probing(p),
+            }),
+            Progress::Failed(_) => {
+                p.reconnecting = false;
+                p.probe.handle_input(Input::Closed, now);
+                self.drive(meta, p, now)
+            }
+            Progress::Connected => {
+                p.reconnecting = false;
+                let _ = p.stream.set_nodelay(true);
+                if let Err(e) = self.poll.registry().reregister(
+                    &mut p.stream,
+                    Token(meta.token),
+                    Interest::READABLE,
+                ) {
+                    return self.io_failure(meta, p, &e);
+                }
+                p.writable = false;
+                p.probe.handle_input(Input::Reconnected, now);
+                // As after the first connect: a greeting may be there already.
+                let slot = Slot {
+                    meta,
+                    state: State::Probing(p),
+                };
+                self.on_ready(slot, true, false, now)
             }
         }
     }

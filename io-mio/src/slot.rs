@@ -63,6 +63,9 @@ pub(crate) struct Probing {
     pub(crate) wait_until: Instant,
     /// How long the successful connection attempt took.
     pub(crate) connect_time: Duration,
+    /// True while a second connection for a legacy capture is being made
+    /// (`stream` is that connection, not yet established).
+    pub(crate) reconnecting: bool,
 }
 
 /// The two halves of a check's life on the wire.

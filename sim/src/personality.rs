@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use crate::legacy_tls::{LegacyTls, ECDHE_RSA_GCM, RSA_CBC_ONLY, SCHANNEL_2008R2_RSA};
+use crate::odd_keys::OddKey;
 use starttls_engine::ldap::LdapError;
 use starttls_engine::{Phase, ProbeError, Protocol};
 
@@ -42,6 +44,34 @@ pub enum Personality {
     /// An LDAP server answering with a Notice of Disconnection
     /// (message ID 0, OID 1.3.6.1.4.1.1466.20036) and closing.
     LdapNoticeOfDisconnection,
+    /// Exchange 2010 on Windows Server 2008 R2 with its defaults: TLS 1.0
+    /// only, plain-RSA key exchange (SChannel), hand-built flights.
+    Exchange2010,
+    /// A Windows Server 2008 R2 domain controller: LDAP StartTLS, TLS 1.0
+    /// only (SChannel), hand-built flights.
+    DomainController2008R2,
+    /// A TLS 1.2 SMTP server restricted to plain-RSA key exchange with CBC
+    /// suites (old Windows/Exchange hardening guides), hand-built flights.
+    RsaCbcOnly,
+    /// OpenSMTPD 6.8 with OpenSSL 3 (TLS 1.2, ECDHE-RSA): sends its
+    /// certificate, then its signing fails and it aborts the handshake with
+    /// an `internal_error` alert, hand-built flights. Serve an RSA key.
+    OpenSmtpdAbort,
+    /// A TLS 1.3 SMTP server with an id-RSASSA-PSS certificate.
+    RsaPssTls13,
+    /// A TLS 1.3 SMTP server with an Ed448 certificate.
+    Ed448Tls13,
+}
+
+/// How a personality's TLS side is made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TlsStyle {
+    /// The in-memory rustls server with the scenario's test-PKI identity.
+    Rustls,
+    /// Hand-built pre-TLS-1.3 flights ([`crate::legacy_tls`]).
+    Legacy(LegacyTls),
+    /// rustls with an OpenSSL-made RSA-PSS or Ed448 chain ([`crate::odd_keys`]).
+    OddKey(OddKey),
 }
 
 /// The specific failure a failure personality must produce.
@@ -138,7 +168,64 @@ impl Personality {
             Personality::LdapProtocolError,
             Personality::LdapUnavailable,
             Personality::LdapNoticeOfDisconnection,
+            Personality::Exchange2010,
+            Personality::DomainController2008R2,
+            Personality::RsaCbcOnly,
+            Personality::OpenSmtpdAbort,
+            Personality::RsaPssTls13,
+            Personality::Ed448Tls13,
         ]
+    }
+
+    /// The personalities whose certificate only a legacy capture reads:
+    /// rustls cannot finish a handshake with them.
+    pub fn legacy() -> &'static [Personality] {
+        &[
+            Personality::Exchange2010,
+            Personality::DomainController2008R2,
+            Personality::RsaCbcOnly,
+            Personality::OpenSmtpdAbort,
+        ]
+    }
+
+    /// The personality whose plaintext dialogue this one speaks (itself
+    /// for all but the TLS variants, which differ only after STARTTLS).
+    pub fn plaintext(self) -> Personality {
+        match self {
+            Personality::Exchange2010 | Personality::RsaCbcOnly => Personality::Exchange,
+            Personality::DomainController2008R2 => Personality::ActiveDirectory,
+            Personality::OpenSmtpdAbort | Personality::RsaPssTls13 | Personality::Ed448Tls13 => {
+                Personality::Postfix
+            }
+            other => other,
+        }
+    }
+
+    /// How its TLS side is made.
+    pub fn tls(self) -> TlsStyle {
+        let tls10 = LegacyTls {
+            max_version: 0x0301,
+            suites: SCHANNEL_2008R2_RSA,
+            abort_after_certificate: false,
+        };
+        match self {
+            Personality::Exchange2010 | Personality::DomainController2008R2 => {
+                TlsStyle::Legacy(tls10)
+            }
+            Personality::RsaCbcOnly => TlsStyle::Legacy(LegacyTls {
+                max_version: 0x0303,
+                suites: RSA_CBC_ONLY,
+                abort_after_certificate: false,
+            }),
+            Personality::OpenSmtpdAbort => TlsStyle::Legacy(LegacyTls {
+                max_version: 0x0303,
+                suites: ECDHE_RSA_GCM,
+                abort_after_certificate: true,
+            }),
+            Personality::RsaPssTls13 => TlsStyle::OddKey(OddKey::RsaPss),
+            Personality::Ed448Tls13 => TlsStyle::OddKey(OddKey::Ed448),
+            _ => TlsStyle::Rustls,
+        }
     }
 
     /// The personalities whose check succeeds.
@@ -161,7 +248,8 @@ impl Personality {
     pub fn protocol(self) -> Protocol {
         match self {
             Personality::DovecotLmtp => Protocol::Lmtp,
-            Personality::OpenLdap
+            Personality::DomainController2008R2
+            | Personality::OpenLdap
             | Personality::ActiveDirectory
             | Personality::Ds389
             | Personality::LdapProtocolError
@@ -189,6 +277,12 @@ impl Personality {
             Personality::LdapProtocolError => "ldap-protocol-error",
             Personality::LdapUnavailable => "ldap-unavailable",
             Personality::LdapNoticeOfDisconnection => "ldap-notice-of-disconnection",
+            Personality::Exchange2010 => "exchange-2010-tls10",
+            Personality::DomainController2008R2 => "dc-2008r2-tls10",
+            Personality::RsaCbcOnly => "tls12-rsa-cbc",
+            Personality::OpenSmtpdAbort => "opensmtpd-abort",
+            Personality::RsaPssTls13 => "rsa-pss-tls13",
+            Personality::Ed448Tls13 => "ed448-tls13",
         }
     }
 
@@ -249,7 +343,7 @@ mod tests {
         for &p in Personality::all() {
             assert_eq!(Personality::from_name(p.name()), Some(p));
         }
-        assert_eq!(Personality::working().count(), 8);
+        assert_eq!(Personality::working().count(), 14);
         assert_eq!(Personality::failing().count(), 6);
     }
 }

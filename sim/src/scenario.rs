@@ -83,6 +83,8 @@ pub enum Traffic {
     ServerClosed,
     /// The probe's deadline passed.
     Deadline,
+    /// The probe closed the connection and opened a new one (legacy capture).
+    Reconnected,
 }
 
 /// One entry of a [`SimOutcome::server_log`].
@@ -109,6 +111,8 @@ pub struct SimOutcome {
     pub server_saw_goodbye: bool,
     /// Every transmission, delivery, close and deadline, in order.
     pub server_log: Vec<LogEntry>,
+    /// TCP connections the probe used: 2 after a legacy capture's reconnect.
+    pub connections: usize,
 }
 
 /// The probe did not finish: an engine bug (a hang).
@@ -170,9 +174,26 @@ pub fn try_run(scenario: &Scenario) -> Result<SimOutcome, Hang> {
         .saturating_add(Duration::from_secs(1));
     let mut probe = Probe::new(scenario.config.clone(), sim.clock.now());
     let mut max_buffered = probe.buffered();
+    let mut connections = 1;
     sim.schedule_pending();
     for _ in 0..MAX_STEPS {
         match probe.poll_output() {
+            Output::Reconnect => {
+                // A new connection: a fresh server of the same personality;
+                // whatever the old one still had in flight is gone. The
+                // n-th connection's wire draws from seed + n, as on loopback.
+                connections += 1;
+                sim.server = SimServer::new(scenario.personality, identity, &scenario.faults);
+                sim.wire = Wire::new(
+                    &scenario.faults,
+                    scenario.seed.wrapping_add(connections as u64 - 1),
+                );
+                sim.queue.clear();
+                sim.last_piece_at = sim.clock.now();
+                sim.log(Traffic::Reconnected);
+                probe.handle_input(Input::Reconnected, sim.clock.now());
+                sim.schedule_pending();
+            }
             Output::Transmit(bytes) => {
                 sim.log(Traffic::ToServer(bytes.to_vec()));
                 sim.server.receive(&bytes);
@@ -186,6 +207,7 @@ pub fn try_run(scenario: &Scenario) -> Result<SimOutcome, Hang> {
                     client_sent: sim.server.client_plaintext().to_vec(),
                     server_saw_goodbye: sim.server.saw_goodbye(),
                     server_log: sim.log,
+                    connections,
                 });
             }
             wait => {

@@ -21,7 +21,8 @@ use crate::ber::element_size;
 use crate::certs::ServerIdentity;
 use crate::faults::{Endless, Faults};
 use crate::ldap_dialogue::{parse_request, starttls_answer, After, Request};
-use crate::personality::Personality;
+use crate::legacy_tls::{Answer, LegacyTls};
+use crate::personality::{Personality, TlsStyle};
 use crate::smtp_dialogue::{answer, greeting, quit_reply, Reaction};
 use starttls_engine::Protocol;
 
@@ -57,6 +58,9 @@ enum Stage {
     /// Agreed to TLS but will answer the ClientHello with an alert.
     AlertPending,
     Tls(Box<ServerConnection>),
+    /// A hand-built pre-TLS-1.3 server: the ClientHello so far, and whether
+    /// the flight went out.
+    Legacy(LegacyTls, Vec<u8>, bool),
     /// Sending an endless reply; input is ignored.
     Endless,
     Closed,
@@ -135,6 +139,7 @@ impl EndlessStream {
 pub struct SimServer {
     personality: Personality,
     config: Arc<ServerConfig>,
+    chain: Vec<Vec<u8>>,
     stage: Stage,
     pending: VecDeque<ServerOutput>,
     input: Vec<u8>,
@@ -165,9 +170,14 @@ impl SimServer {
     /// protocol has one) is ready in [`SimServer::poll_output`].
     pub fn new(personality: Personality, identity: &ServerIdentity, faults: &Faults) -> Self {
         let protocol = personality.protocol();
+        let config = match personality.tls() {
+            TlsStyle::Rustls | TlsStyle::Legacy(_) => identity.server_config(),
+            TlsStyle::OddKey(key) => key.server_config(),
+        };
         let mut server = SimServer {
             personality,
-            config: identity.server_config(),
+            config,
+            chain: identity.chain.iter().map(|c| c.to_vec()).collect(),
             stage: if protocol == Protocol::Ldap {
                 Stage::Ldap
             } else {
@@ -189,7 +199,7 @@ impl SimServer {
             if let Some(kind) = faults.endless {
                 server.start_endless(kind, 1);
             } else {
-                let g = greeting(personality);
+                let g = greeting(personality.plaintext());
                 for (delay, bytes) in g.segments {
                     server
                         .pending
@@ -259,6 +269,7 @@ impl SimServer {
                 }
             }
             Stage::Tls(_) => self.tls_receive(data),
+            Stage::Legacy(..) => self.legacy_receive(data),
             Stage::Endless | Stage::Closed => {}
         }
     }
@@ -294,7 +305,7 @@ impl SimServer {
             self.client_plaintext.extend_from_slice(&raw);
             let line = raw.strip_suffix(b"\n").unwrap_or(&raw);
             let line = line.strip_suffix(b"\r").unwrap_or(line);
-            match answer(self.personality, line) {
+            match answer(self.personality.plaintext(), line) {
                 Reaction::Reply(bytes) => self.send(bytes),
                 Reaction::ReplyThenClose(bytes) => {
                     self.send(bytes);
@@ -331,7 +342,7 @@ impl SimServer {
                         let id = u8::try_from(message_id).unwrap_or(1);
                         return self.start_endless(kind, id);
                     }
-                    let (bytes, after) = starttls_answer(self.personality, message_id);
+                    let (bytes, after) = starttls_answer(self.personality.plaintext(), message_id);
                     match after {
                         After::Tls => {
                             self.agree_to_tls(bytes);
@@ -359,9 +370,40 @@ impl SimServer {
             self.stage = Stage::AlertPending;
             return;
         }
+        if let TlsStyle::Legacy(legacy) = self.personality.tls() {
+            self.stage = Stage::Legacy(legacy, Vec::new(), false);
+            return;
+        }
         match ServerConnection::new(self.config.clone()) {
             Ok(conn) => self.stage = Stage::Tls(Box::new(conn)),
             Err(_) => self.close(),
+        }
+    }
+
+    fn legacy_receive(&mut self, data: &[u8]) {
+        let Stage::Legacy(legacy, input, answered) = &mut self.stage else {
+            return;
+        };
+        if *answered || data.is_empty() {
+            // Anything after the flight (the client's alert) ends it.
+            if !data.is_empty() {
+                self.close();
+            }
+            return;
+        }
+        input.extend_from_slice(data);
+        let legacy = *legacy;
+        match legacy.answer(input, &self.chain) {
+            Answer::NeedMore if input.len() > MAX_COMMAND => self.close(),
+            Answer::NeedMore => {}
+            Answer::Flight(bytes) => {
+                *answered = true;
+                self.send(bytes);
+            }
+            Answer::Refuse(bytes) => {
+                self.send(bytes);
+                self.close();
+            }
         }
     }
 
@@ -461,7 +503,7 @@ impl SimServer {
             let line: Vec<u8> = self.app_input.drain(..=nl).collect();
             if line.eq_ignore_ascii_case(b"QUIT\r\n") || line.eq_ignore_ascii_case(b"QUIT\n") {
                 self.goodbye_seen = true;
-                return Some(quit_reply(self.personality).to_vec());
+                return Some(quit_reply(self.personality.plaintext()).to_vec());
             }
         }
         None

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use proptest::prelude::*;
-use starttls_engine::{ProbeError, Report, Timeouts};
+use starttls_engine::{Handshake, ProbeError, Report, Timeouts};
 use starttls_sim::certs::{CertKind, KeyKind};
 use starttls_sim::faults::{Endless, Faults, Split};
 use starttls_sim::personality::Personality;
@@ -107,6 +107,9 @@ fn any_faults() -> impl Strategy<Value = Faults> {
 fn timeless(mut r: Report) -> Report {
     r.timings.clear();
     r.total = Duration::ZERO;
+    if let Handshake::NotCompleted(first) = &mut r.handshake {
+        first.first_timings.clear();
+    }
     r
 }
 
@@ -226,6 +229,7 @@ fn shape(log: &[LogEntry]) -> Vec<(Duration, &'static str, usize)> {
             Traffic::ToClient(b) => (e.at, "to client", b.len()),
             Traffic::ServerClosed => (e.at, "closed", 0),
             Traffic::Deadline => (e.at, "deadline", 0),
+            Traffic::Reconnected => (e.at, "reconnected", 0),
         })
         .collect()
 }

@@ -7,7 +7,7 @@ use starttls_engine::HandshakeSignature;
 
 use super::sanitize::escape_json;
 use super::{to_pem, Rendered, EXIT_UNKNOWN};
-use crate::assess::assess;
+use crate::assess::assess_check;
 use crate::request::Request;
 use crate::run::{Failure, Success};
 
@@ -77,6 +77,23 @@ fn certificate(cert: &CertificateReport) -> Value {
     })
 }
 
+/// The failed first attempt of a legacy capture: its error and timings
+/// (`null` when the handshake completed at once).
+fn first_attempt(report: &starttls_engine::Report) -> Value {
+    let Some(first) = report.handshake.legacy() else {
+        return Value::Null;
+    };
+    let mut timings = serde_json::Map::new();
+    for t in &first.first_timings {
+        timings.insert(t.phase.name().into(), json!(millis(t.elapsed)));
+    }
+    json!({
+        "error": first.first_failure.to_string(),
+        "server_aborted": first.server_aborted,
+        "timings_ms": timings,
+    })
+}
+
 pub(super) fn render(request: &Request, result: &Result<Success, Failure>) -> Rendered {
     let target = json!({
         "host": request.host,
@@ -89,7 +106,7 @@ pub(super) fn render(request: &Request, result: &Result<Success, Failure>) -> Re
     let (mut body, exit_code) = match result {
         Ok(success) => {
             let report = &success.checked.report;
-            let assessment = assess(&success.cert, request.thresholds);
+            let assessment = assess_check(success, request.thresholds);
             let mut timings = serde_json::Map::new();
             timings.insert(
                 "connect".into(),
@@ -133,6 +150,8 @@ pub(super) fn render(request: &Request, result: &Result<Success, Failure>) -> Re
                         HandshakeSignature::Verified => "verified".to_owned(),
                         HandshakeSignature::NotVerifiable(why) => format!("not verifiable: {why}"),
                     },
+                    "handshake": report.handshake_text(),
+                    "first_attempt": first_attempt(report),
                 },
                 "greeting": report.greeting,
                 "capabilities": report.capabilities,

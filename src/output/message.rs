@@ -1,7 +1,7 @@
 //! The one-line messages shared by the PRTG formats and the text summary.
 
 use super::sanitize::escape;
-use crate::assess::{assess, days_word, Status};
+use crate::assess::{assess_check, days_word, Status};
 use crate::request::Request;
 use crate::run::{Failure, Success};
 
@@ -25,7 +25,7 @@ pub fn truncate_chars(text: &str, max: usize) -> String {
 pub fn summary_line(request: &Request, success: &Success) -> String {
     let cert = &success.cert;
     let report = &success.checked.report;
-    let assessment = assess(cert, request.thresholds);
+    let assessment = assess_check(success, request.thresholds);
     let head = match (assessment.status, assessment.worst()) {
         (Status::Ok, _) | (_, None) => "OK.".to_owned(),
         (Status::Warning, Some(worst)) => format!("Warning: {worst} -"),
@@ -49,6 +49,9 @@ pub fn summary_line(request: &Request, success: &Success) -> String {
         report.tls_version_name(),
         report.cipher_suite_name()
     ));
+    if report.handshake.legacy().is_some() {
+        line.push_str(&format!(" - Handshake: {}", report.handshake_text()));
+    }
     let others: Vec<&str> = assessment
         .findings
         .iter()

@@ -2,7 +2,7 @@
 //! code 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
 
 use super::{sanitize, Rendered, EXIT_UNKNOWN};
-use crate::assess::{assess, Status};
+use crate::assess::{assess_check, Status};
 use crate::request::Request;
 use crate::run::{Failure, Success};
 
@@ -18,7 +18,7 @@ pub(super) fn render(request: &Request, result: &Result<Success, Failure>) -> Re
         Ok(success) => {
             let cert = &success.cert;
             let t = request.thresholds;
-            let assessment = assess(cert, t);
+            let assessment = assess_check(success, t);
             let summary = match assessment.worst() {
                 Some(finding) => finding.to_owned(),
                 None => format!(

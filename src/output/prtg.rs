@@ -9,7 +9,7 @@ use super::message::{failure_line, summary_line, truncate_chars, PRTG_TEXT_LIMIT
 use super::sanitize::{escape, escape_json};
 use super::Rendered;
 use crate::args::PrtgChannels;
-use crate::assess::{assess, Status};
+use crate::assess::{assess_check, Status};
 use crate::request::Request;
 use crate::run::{Failure, Success};
 
@@ -36,7 +36,7 @@ pub(super) fn channels(request: &Request, success: &Success) -> Value {
 /// upper limit 0 puts the sensor Down / Warning at the first finding.
 fn verdict_channels(request: &Request, success: &Success) -> Value {
     let t = request.thresholds;
-    let assessment = assess(&success.cert, t);
+    let assessment = assess_check(success, t);
     json!([
         {
             "channel": CHAIN_DAYS,

@@ -13,7 +13,7 @@ use super::prtg::{CHAIN_DAYS, CRITICAL_FINDINGS, WARNING_FINDINGS};
 use super::sanitize::{escape, escape_json};
 use super::Rendered;
 use crate::args::PrtgChannels;
-use crate::assess::{assess, Status};
+use crate::assess::{assess_check, Status};
 use crate::request::Request;
 use crate::run::{Failure, Success};
 
@@ -37,7 +37,7 @@ pub(super) fn render(request: &Request, result: &Result<Success, Failure>) -> Re
     let cert = &success.cert;
     // Script v2 output carries no channel limits: the status is the check's
     // own verdict.
-    let assessment = assess(cert, request.thresholds);
+    let assessment = assess_check(success, request.thresholds);
     let status = match assessment.status {
         Status::Ok => "ok",
         Status::Warning => "warning",

@@ -6,7 +6,7 @@ use starttls_engine::analysis::{format_rfc3339_utc, ExpiryScope, NameCheck};
 
 use super::sanitize::escape;
 use super::{Rendered, EXIT_UNKNOWN};
-use crate::assess::{assess, chain_cert_words, days_word};
+use crate::assess::{assess_check, chain_cert_words, days_word};
 use crate::request::Request;
 use crate::run::{Failure, Success};
 
@@ -32,7 +32,7 @@ pub(super) fn render(request: &Request, result: &Result<Success, Failure>) -> Re
             let cert = &success.cert;
             let leaf = &cert.leaf;
             let report = &success.checked.report;
-            let assessment = assess(cert, request.thresholds);
+            let assessment = assess_check(success, request.thresholds);
             let row = |out: &mut String, k: &str, v: &str| {
                 let _ = writeln!(out, "  {k:<12} {}", escape(v));
             };
@@ -100,6 +100,10 @@ pub(super) fn render(request: &Request, result: &Result<Success, Failure>) -> Re
                     report.cipher_suite_name()
                 ),
             );
+            row(&mut out, "handshake", &report.handshake_text());
+            if let Some(first) = report.handshake.legacy() {
+                row(&mut out, "1st attempt", &first.first_failure.to_string());
+            }
             row(&mut out, "SHA-1", &leaf.sha1_fingerprint);
             row(&mut out, "SHA-256", &leaf.sha256_fingerprint);
             let mut timing = format!(

@@ -24,7 +24,7 @@ log() { printf '[certs] %s\n' "$*"; }
 if [[ ${FORCE:-0} == 1 ]]; then
     rm -rf "$CA"
 fi
-if [[ -s $CA/fingerprints.env && -s $CA/expired-chain.pem && -s $CA/inter-expiring-chain.pem ]] &&
+if [[ -s $CA/fingerprints.env && -s $CA/expired-chain.pem && -s $CA/inter-expiring-chain.pem && -s $CA/rsapss-chain.pem ]] &&
     openssl x509 -in "$CA/good.pem" -noout -checkend $((30 * 86400)) >/dev/null 2>&1; then
     log "reusing existing PKI in $CA (FORCE=1 to regenerate) ($((SECONDS - t0))s)"
     exit 0
@@ -125,6 +125,12 @@ ec_key good-ec.key
 leaf_csr good-ec
 sign_leaf good-ec -days 397
 
+# Good leaf with an RSA-PSS key (id-RSASSA-PSS), signed by the RSA
+# intermediate: trusted, but only rsa_pss_pss_* signatures can use its key.
+openssl genpkey -algorithm RSA-PSS -pkeyopt rsa_keygen_bits:2048 -out rsapss.key 2>/dev/null
+leaf_csr rsapss
+sign_leaf rsapss -days 397
+
 # Expired leaf: backdated validity window via openssl ca -startdate/-enddate.
 rsa_key expired.key
 leaf_csr expired
@@ -148,7 +154,7 @@ openssl req -new -x509 -key selfsigned.key -subj "$(subj mail.interop.test)" \
     -days 397 -sha256 -extensions v3_selfsigned -out selfsigned.pem
 
 # Chains as sent by the servers.
-for v in good good-ec expired; do
+for v in good good-ec rsapss expired; do
     cat "$v.pem" intermediate.pem >"$v-chain.pem"
 done
 cat inter-expiring.pem short-intermediate.pem >inter-expiring-chain.pem
@@ -156,7 +162,7 @@ cp selfsigned.pem selfsigned-chain.pem
 rm -f ./*.csr
 
 # Sanity checks.
-for v in good good-ec; do
+for v in good good-ec rsapss; do
     openssl verify -CAfile root.pem -untrusted intermediate.pem "$v.pem" >/dev/null
 done
 if openssl verify -CAfile root.pem -untrusted intermediate.pem expired.pem >/dev/null 2>&1; then
@@ -169,6 +175,7 @@ fp() { openssl x509 -in "$1" -noout -fingerprint -sha1 | sed 's/^.*=//; s/://g' 
     echo "# SHA-1 fingerprints (upper-case hex, no colons) of the leaf certificates"
     echo "FP_GOOD=$(fp good.pem)"
     echo "FP_GOOD_EC=$(fp good-ec.pem)"
+    echo "FP_RSAPSS=$(fp rsapss.pem)"
     echo "FP_SELFSIGNED=$(fp selfsigned.pem)"
     echo "FP_EXPIRED=$(fp expired.pem)"
     echo "FP_INTER_EXPIRING=$(fp inter-expiring.pem)"

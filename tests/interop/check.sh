@@ -14,6 +14,11 @@
 # Warning Findings) are checked against the chain each server sends.
 # The postscreen instance additionally checks the delayed multi-line greeting
 # and that an early talker IS logged as PREGREET (so the check means something).
+# Servers only a legacy capture reads (kinds *-tls10, *-rsacbc) are checked
+# with the openssl s_client options they need; BINARY's JSON must say how the
+# certificate was read, its leaf SHA-256 must equal s_client's, and the
+# server log must show the aborted handshake a legacy capture leaves (our
+# user_canceled alert after the certificate), not a clean end.
 #
 # Env: INTEROP_DIR (default /tmp/starttls-interop), EXPECT_CN_OK (default 5),
 #      BINARY_TIMEOUT (default 60 s), BINARY_EXTRA_ARGS (appended to BINARY's args),
@@ -91,10 +96,10 @@ wait_log() { # file offset regex
 
 end_mark() { # kind -> regex marking the end of a client session in the log
     case $1 in
-    postfix) echo 'disconnect from' ;;
+    postfix*) echo 'disconnect from' ;;
     postscreen) echo 'disconnect from|DISCONNECT' ;;
     dovecot) echo 'Disconnect' ;;
-    slapd) echo 'closed' ;;
+    slapd*) echo 'closed' ;;
     ds389) echo 'Disconnect' ;;
     esac
 }
@@ -104,7 +109,7 @@ end_mark() { # kind -> regex marking the end of a client session in the log
 log_clean() { # kind segment-file
     local kind=$1 seg=$2 bad
     case $kind in
-    postfix | postscreen)
+    postfix* | postscreen)
         if [[ $kind == postscreen ]]; then
             if bad=$(grep -E 'PREGREET|HANGUP|COMMAND (PIPELINING|TIME LIMIT)|NON-SMTP|BARE NEWLINE' "$seg"); then
                 echo "postscreen complained: $bad"
@@ -139,7 +144,7 @@ log_clean() { # kind segment-file
             return 1
         }
         ;;
-    slapd)
+    slapd*)
         if bad=$(grep -E 'connection lost|TLS negotiation failure|err=[1-9]' "$seg"); then
             echo "error: $bad"
             return 1
@@ -196,18 +201,74 @@ check_log() { # label kind logfile offset
     fi
 }
 
-ossl_fp() { # proto port -> SHA-1 (upper hex, no colons) of the leaf openssl s_client sees
-    local proto=$1 port=$2
+is_legacy() { [[ $1 == *-tls10 || $1 == *-rsacbc ]]; } # kind
+
+ossl_opts() { # kind -> the s_client options the server needs
+    case $1 in
+    *-tls10) echo "-tls1 -cipher DEFAULT@SECLEVEL=0" ;;
+    esac
+}
+
+ossl_fp() { # proto port [digest [kind]] -> fingerprint (upper hex, no colons) of the leaf openssl s_client sees
+    local proto=$1 port=$2 digest=${3:-sha1} kind=${4:-}
+    # shellcheck disable=SC2046
     timeout 30 openssl s_client -starttls "$proto" -connect "127.0.0.1:$port" \
-        -servername "$SNI" -showcerts </dev/null 2>/dev/null |
-        openssl x509 -noout -fingerprint -sha1 2>/dev/null |
+        -servername "$SNI" -showcerts $(ossl_opts "$kind") </dev/null 2>/dev/null |
+        openssl x509 -noout -fingerprint "-$digest" 2>/dev/null |
         sed 's/^.*=//; s/://g' | tr 'a-f' 'A-F'
+}
+
+# The log a legacy capture leaves: the first connection's refused handshake
+# and the second's abort after the certificate (our user_canceled alert).
+legacy_log() { # label kind logfile offset
+    local label=$1 kind=$2 file=$3 off=$4 seg pattern
+    seg="$OUT/${label//\//.}.log-segment"
+    local i
+    for ((i = 0; i < 50; i++)); do # both connections ended (max 5 s)
+        (($(log_since "$file" "$off" | grep -Ec "$(end_mark "$kind")") >= 2)) && break
+        sleep 0.1
+    done
+    sleep 0.2
+    log_since "$file" "$off" >"$seg"
+    case $kind in
+    postfix*) pattern='alert user cancelled' ;;
+    slapd*) pattern='TLS: can.t accept: A TLS fatal alert has been received' ;;
+    esac
+    if grep -Eq "$pattern" "$seg" && ! grep -q 'TLS connection established' "$seg"; then
+        pass "$label: server log shows the aborted handshake of a legacy capture: $(grep -Eo "$pattern" "$seg" | head -n1)"
+    else
+        fail "$label: server log lacks '$pattern' (see $seg)"
+    fi
+}
+
+# BINARY's JSON: how the certificate was read, and the leaf's SHA-256.
+json_check() { # name proto port kind sha256
+    local name=$1 proto=$2 port=$3 kind=$4 want=$5 out="$OUT/$1.full.json" expect
+    expect=completed
+    if is_legacy "$kind"; then
+        expect="not completed: certificate read from the server's hello"
+    fi
+    timeout "$BINARY_TIMEOUT" "$BINARY" 127.0.0.1 "$port" "$proto" --sni-domain "$SNI" \
+        --ca-trust "$CA_ROOT" --format json >"$out" 2>/dev/null </dev/null || true
+    python3 - "$out" "$name" "$want" "$expect" <<'PY'
+import json, sys
+path, name, want, expect = sys.argv[1:5]
+try:
+    d = json.load(open(path))
+except Exception as e:
+    print("FAIL %s: JSON output unreadable: %s" % (name, e)); sys.exit(0)
+got = d.get("certificate", {}).get("leaf", {}).get("sha256_fingerprint", "")
+tls = d.get("tls", {})
+print("%s %s: leaf SHA-256 %s == openssl s_client's %s" % ("PASS" if got and got == want else "FAIL", name, got, want))
+hs = str(tls.get("handshake", ""))
+print("%s %s: handshake '%s' (%s %s) starts with '%s'" % ("PASS" if hs.startswith(expect) else "FAIL", name, hs, tls.get("version"), tls.get("cipher_suite"), expect))
+PY
 }
 
 # --- run -------------------------------------------------------------------------
 
 servers=${ONLY:-$SERVERS}
-declare -A SEEN_FP=()
+declare -A SEEN_FP=() SEEN_FP256=()
 
 echo "== openssl s_client ($(openssl version | cut -d' ' -f1-2))"
 for name in $servers; do
@@ -218,8 +279,9 @@ for name in $servers; do
     kind=$(var "$name" KIND)
     logf=$(var "$name" LOG)
     off=$(log_size "$logf")
-    got=$(ossl_fp "$proto" "$port" || true)
+    got=$(ossl_fp "$proto" "$port" sha1 "$kind" || true)
     SEEN_FP[$name]=$got
+    SEEN_FP256[$name]=$(ossl_fp "$proto" "$port" sha256 "$kind" || true)
     result "$([[ -n $got && $got == "$want" ]] && echo 1 || echo 0)" \
         "$name: openssl s_client -starttls $proto 127.0.0.1:$port leaf SHA-1 $got (expected $want) ($((SECONDS - t))s)"
     # s_client </dev/null just drops the connection after the handshake (no
@@ -245,6 +307,10 @@ if [[ ${SKIP_SELFTEST:-0} != 1 ]]; then
         port=$(var "$name" PORT)
         logf=$(var "$name" LOG)
         off=$(log_size "$logf")
+        if is_legacy "$kind"; then
+            echo "     ($name: no reference client for a legacy-only server)"
+            continue
+        fi
         if [[ $kind == postscreen ]]; then
             j=$(python3 "$HERE/probe.py" greeting 127.0.0.1 "$port" || true)
             [[ -n $j ]] || j='{}'
@@ -309,14 +375,26 @@ if [[ -n $BINARY ]]; then
             esac
         done < <(CHAIN_PEM="$(dirname "$CA_ROOT")/$variant-chain.pem" \
             python3 "$HERE/prtg_expect.py" "$out" "$name" "$variant" "$proto" "$want" || true)
-        check_log "$name" "$kind" "$logf" "$off"
-        # The report's own account of the goodbye (issue 18): the server
-        # answered QUIT, or (LDAP) unbind and close_notify were sent.
-        # shellcheck disable=SC2086
-        close=$("$BINARY" 127.0.0.1 "$port" "$proto" --sni-domain "$SNI" --ca-trust "$CA_ROOT" \
-            --format json ${BINARY_EXTRA_ARGS:-} </dev/null 2>/dev/null |
-            python3 -c 'import json,sys; print(json.load(sys.stdin).get("close"))' 2>/dev/null || true)
-        result "$([[ $close == clean ]] && echo 1 || echo 0)" "$name: json reports close '$close' (expected clean)"
+        if is_legacy "$kind"; then
+            legacy_log "$name" "$kind" "$logf" "$off"
+        else
+            check_log "$name" "$kind" "$logf" "$off"
+            # The report's own account of the goodbye (issue 18): the server
+            # answered QUIT, or (LDAP) unbind and close_notify were sent.
+            # shellcheck disable=SC2086
+            close=$("$BINARY" 127.0.0.1 "$port" "$proto" --sni-domain "$SNI" --ca-trust "$CA_ROOT" \
+                --format json ${BINARY_EXTRA_ARGS:-} </dev/null 2>/dev/null |
+                python3 -c 'import json,sys; print(json.load(sys.stdin).get("close"))' 2>/dev/null || true)
+            result "$([[ $close == clean ]] && echo 1 || echo 0)" "$name: json reports close '$close' (expected clean)"
+        fi
+        if is_legacy "$kind" || [[ $variant == rsapss ]]; then
+            while IFS= read -r line; do
+                case $line in
+                PASS\ *) pass "${line#PASS }" ;;
+                FAIL\ *) fail "${line#FAIL }" ;;
+                esac
+            done < <(json_check "$name" "$proto" "$port" "$kind" "${SEEN_FP256[$name]:-}")
+        fi
         echo "     ($name $((SECONDS - t))s)"
     done
 fi

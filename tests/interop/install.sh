@@ -79,7 +79,7 @@ apt-get update -q
 log "apt-get update took $((SECONDS - ts))s"
 
 ts=$SECONDS
-apt-get install -y -q --no-install-recommends \
+apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends \
     -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
     "${missing[@]}"
 log "apt-get install took $((SECONDS - ts))s"

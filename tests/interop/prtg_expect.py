@@ -110,7 +110,7 @@ def main(argv):
     cn_ok = float(os.environ.get("EXPECT_CN_OK", "5"))
     key_len = 256 if variant.endswith("-ec") else 2048
     chan("Public Key Length", lambda v: v == key_len, "== %d" % key_len)
-    if variant in ("good", "good-ec"):
+    if variant in ("good", "good-ec", "rsapss"):
         chan("Days to Expiration", lambda v: v > 0, "> 0")
         chan("Root Authority Trusted", lambda v: v == 0, "== 0")
         chan("Self-Signed", lambda v: v == 0, "== 0")

@@ -39,6 +39,12 @@ INSTANCES=(
     "smtp-interexp    postfix    smtp 12540 inter-expiring"
     "ldap-interexp    slapd      ldap 12399 inter-expiring"
     "ldap389-good     ds389      ldap 12392 good"
+    # Servers only a legacy capture reads (TLS 1.0 only; TLS 1.2 with only
+    # plain-RSA CBC suites), and an RSA-PSS leaf on TLS 1.3.
+    "smtp-tls10       postfix-tls10  smtp 11530 good"
+    "smtp-rsacbc      postfix-rsacbc smtp 11531 good"
+    "ldap-tls10       slapd-tls10    ldap 11392 good"
+    "smtp-rsapss      postfix        smtp 11532 rsapss"
 )
 
 # Shift every port by this much, e.g. to run a second harness next to the first.
@@ -60,18 +66,18 @@ die() {
 
 pidfile_of() { # name kind
     case $2 in
-    postfix | postscreen) echo "$SRV/$1/spool/pid/master.pid" ;;
+    postfix* | postscreen) echo "$SRV/$1/spool/pid/master.pid" ;;
     dovecot) echo "$SRV/$1/run/master.pid" ;;
-    slapd) echo "$SRV/$1/slapd.pid" ;;
+    slapd*) echo "$SRV/$1/slapd.pid" ;;
     ds389) echo "$SRV/$1/run/dirsrv/slapd-interop.pid" ;;
     esac
 }
 
 logfile_of() { # name kind
     case $2 in
-    postfix | postscreen) echo "$SRV/$1/maillog" ;;
+    postfix* | postscreen) echo "$SRV/$1/maillog" ;;
     dovecot) echo "$SRV/$1/dovecot.log" ;;
-    slapd) echo "$SRV/$1/slapd.log" ;;
+    slapd*) echo "$SRV/$1/slapd.log" ;;
     ds389) echo "$SRV/$1/var/log/dirsrv/slapd-interop/access" ;;
     esac
 }
@@ -188,6 +194,30 @@ postscreen_greet_wait = ${POSTSCREEN_GREET_WAIT}s
 postscreen_greet_action = drop
 EOF
     fi
+    case $kind in
+    postfix-tls10)
+        # TLS 1.0 only. Debian's OpenSSL 3 allows TLS 1.0 only at security
+        # level 0 and its system config sets MinProtocol TLSv1.2: give this
+        # instance its own OpenSSL config through the environment.
+        printf '%s\n' 'openssl_conf = interop_conf' '[interop_conf]' 'ssl_conf = interop_ssl' \
+            '[interop_ssl]' 'system_default = interop_tls10' '[interop_tls10]' \
+            'MinProtocol = TLSv1' 'MaxProtocol = TLSv1' 'CipherString = DEFAULT@SECLEVEL=0' \
+            >"$dir/etc/openssl.cnf"
+        cat >>"$dir/etc/main.cf" <<EOF
+import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C OPENSSL_CONF=$dir/etc/openssl.cnf
+smtpd_tls_protocols = >=TLSv1 <=TLSv1
+tls_medium_cipherlist = DEFAULT@SECLEVEL=0
+EOF
+        ;;
+    postfix-rsacbc)
+        # TLS 1.2 with only plain-RSA key exchange and CBC suites, as old
+        # Windows/Exchange hardening guides leave a server.
+        cat >>"$dir/etc/main.cf" <<EOF
+smtpd_tls_protocols = >=TLSv1.2 <=TLSv1.2
+tls_medium_cipherlist = AES256-SHA:AES128-SHA
+EOF
+        ;;
+    esac
     postfix_master_cf "$port" "$kind" >"$dir/etc/master.cf"
     : >"$dir/maillog"
     # Postfix sleeps (in 0.3s steps, ~2s) while main.cf is "too new" (it
@@ -273,6 +303,7 @@ TLSCACertificateFile $CA/root.pem
 TLSCertificateFile $CA/$variant-chain.pem
 TLSCertificateKeyFile $CA/$variant.key
 loglevel stats
+$([[ $2 == slapd-tls10 ]] && echo 'TLSCipherSuite NORMAL:-VERS-ALL:+VERS-TLS1.0')
 database mdb
 maxsize 10485760
 suffix "dc=interop,dc=test"
@@ -394,9 +425,9 @@ cmd_start() {
             die "port $port (for $name) is already in use by something else"
         fi
         case $kind in
-        postfix | postscreen) start_postfix "$name" "$kind" "$port" "$variant" ;;
+        postfix* | postscreen) start_postfix "$name" "$kind" "$port" "$variant" ;;
         dovecot) start_dovecot "$name" "$kind" "$port" "$variant" ;;
-        slapd) start_slapd "$name" "$kind" "$port" "$variant" ;;
+        slapd*) start_slapd "$name" "$kind" "$port" "$variant" ;;
         ds389) start_ds389 "$name" "$kind" "$port" "$variant" ;;
         esac
         wait_listening "$name" "$port" "$pidfile" "$(logfile_of "$name" "$kind")"

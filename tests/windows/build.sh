@@ -58,7 +58,7 @@ step_apt() {
     "${sudo[@]}" apt-get update -q >/dev/null || die "apt-get update failed"
     # wine64 alone is enough for 64-bit console programs: no i386
     # multiarch, no Mono/Gecko, no fonts (--no-install-recommends).
-    "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null ||
+    "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}" >/dev/null ||
         die "apt-get install ${missing[*]} failed"
     log "installed: ${missing[*]}"
 }

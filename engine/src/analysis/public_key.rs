@@ -102,7 +102,9 @@ impl PublicKeyInfo {
             "1.2.840.113549.1.1.1" | "1.2.840.113549.1.1.10" => {
                 let bits = match spki.parsed() {
                     Ok(PublicKey::RSA(rsa)) => Some(rsa_modulus_bits(rsa.modulus)),
-                    _ => None,
+                    // x509-parser reads only rsaEncryption keys; an
+                    // id-RSASSA-PSS key holds the same RSAPublicKey.
+                    _ => rsa_modulus(&spki.subject_public_key.data).map(rsa_modulus_bits),
                 };
                 PublicKeyInfo {
                     algorithm: KeyAlgorithm::Rsa,
@@ -183,6 +185,34 @@ impl fmt::Display for PublicKeyInfo {
 }
 
 /// Bits of a big-endian unsigned modulus: position of its highest set bit.
+/// The modulus of a DER `RSAPublicKey ::= SEQUENCE { modulus INTEGER,
+/// publicExponent INTEGER }` (RFC 8017 A.1.1).
+fn rsa_modulus(der: &[u8]) -> Option<&[u8]> {
+    /// A tag-length header: the content's start and length.
+    fn header(der: &[u8], tag: u8) -> Option<(usize, usize)> {
+        if *der.first()? != tag {
+            return None;
+        }
+        let first = *der.get(1)?;
+        if first < 0x80 {
+            return Some((2, usize::from(first)));
+        }
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 {
+            return None;
+        }
+        let len = der
+            .get(2..2 + n)?
+            .iter()
+            .fold(0usize, |a, &b| a << 8 | usize::from(b));
+        Some((2 + n, len))
+    }
+    let (start, _) = header(der, 0x30)?;
+    let inner = der.get(start..)?;
+    let (at, len) = header(inner, 0x02)?;
+    inner.get(at..at.checked_add(len)?)
+}
+
 fn rsa_modulus_bits(modulus: &[u8]) -> u32 {
     let significant = match modulus.iter().position(|&b| b != 0) {
         Some(first) => &modulus[first..],
@@ -230,6 +260,20 @@ mod tests {
         let mut m2047 = vec![0x7f];
         m2047.extend([0xff; 255]);
         assert_eq!(rsa_modulus_bits(&m2047), 2047);
+    }
+
+    #[test]
+    fn an_rsa_public_key_is_read_without_x509_parser() {
+        let mut der = vec![0x30, 0x82, 0x01, 0x0a, 0x02, 0x82, 0x01, 0x01, 0x00, 0xc5];
+        der.extend([0x11; 255]);
+        der.extend([0x02, 0x03, 0x01, 0x00, 0x01]);
+        let modulus = rsa_modulus(&der).expect("modulus");
+        assert_eq!(rsa_modulus_bits(modulus), 2048);
+        assert_eq!(rsa_modulus(&[0x30, 0x03, 0x04, 0x01, 0x00]), None);
+        assert_eq!(
+            rsa_modulus(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff, 0x02]),
+            None
+        );
     }
 
     #[test]

@@ -77,6 +77,11 @@ impl TlsSession {
         self.received
     }
 
+    /// Whether rustls read the server's ServerHello (it then knows the version).
+    pub(crate) fn saw_server_hello(&self) -> bool {
+        self.conn.protocol_version().is_some()
+    }
+
     pub(crate) fn is_handshaking(&self) -> bool {
         self.conn.is_handshaking()
     }

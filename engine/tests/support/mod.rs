@@ -68,7 +68,8 @@ pub fn converse(
     for _ in 0..10_000 {
         match probe.poll_output() {
             Output::Transmit(bytes) => server.receive(&bytes),
-            done @ Output::Done(_) => return done,
+            // These one-connection servers cannot serve a second attempt.
+            end @ (Output::Done(_) | Output::Reconnect) => return end,
             wait => {
                 let deadline = match wait {
                     Output::Wait(deadline) => deadline,
@@ -94,7 +95,9 @@ pub fn converse(
 
 /// Feeds `script` (one server turn per element, 10 ms apart) to a fresh
 /// probe for `protocol`, ends with `end` (at the deadline for a timeout) and
-/// returns the error the probe must end with.
+/// returns the error the probe must end with (when it asks for a legacy
+/// capture's second connection, that connection fails and the first
+/// attempt's error is returned).
 pub fn drive_script(
     protocol: starttls_engine::Protocol,
     script: &[&[u8]],
@@ -113,6 +116,18 @@ pub fn drive_script(
     if let Output::Wait(deadline) = probe.poll_output() {
         let at = if end == Input::Timeout { deadline } else { t };
         probe.handle_input(end, at);
+    }
+    if probe.poll_output() == Output::Reconnect {
+        // A legacy capture's second connection is refused here: the first
+        // attempt's error is the one the script is about.
+        probe.handle_input(Input::Closed, t);
+        match probe.poll_output() {
+            Output::Done(Err(starttls_engine::ProbeError::Legacy { first, second })) => {
+                assert!(second.to_string().contains("closed"), "{second}");
+                return *first;
+            }
+            other => panic!("expected a legacy failure, got {other:?}"),
+        }
     }
     match probe.poll_output() {
         Output::Done(Err(e)) => e,
