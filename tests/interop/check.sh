@@ -374,6 +374,7 @@ if [[ -n $BINARY ]]; then
             *) echo "$line" ;;
             esac
         done < <(CHAIN_PEM="$(dirname "$CA_ROOT")/$variant-chain.pem" \
+            LEGACY_CAPTURE="$(is_legacy "$kind" && echo 1 || echo 0)" \
             python3 "$HERE/prtg_expect.py" "$out" "$name" "$variant" "$proto" "$want" || true)
         if is_legacy "$kind"; then
             legacy_log "$name" "$kind" "$logf" "$off"
