@@ -2,12 +2,13 @@
 //! mio driver, then certificate analysis.
 
 use std::fmt;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use starttls_engine::analysis::{
     analyze, AnalysisError, AnalysisOptions, CertificateReport, TrustStore, TrustVerdict,
 };
-use starttls_engine::{Config, Timeouts, UnixTime};
+use starttls_engine::{Config, Crypto, Timeouts, UnixTime};
 use starttls_io_mio::{CheckError, Checked, DriverOptions, Target};
 
 use crate::request::{Request, UsageError};
@@ -83,9 +84,17 @@ impl fmt::Display for Failure {
 
 impl std::error::Error for Failure {}
 
+/// The rustls provider and clock every check of this process shares: ring
+/// and the system clock, built on first use.
+pub fn crypto() -> Crypto {
+    static CRYPTO: OnceLock<Crypto> = OnceLock::new();
+    CRYPTO.get_or_init(Crypto::ring).clone()
+}
+
 /// The engine configuration for a request.
 pub fn engine_config(request: &Request) -> Result<Config, UsageError> {
     let mut config = Config::new(request.protocol)
+        .with_crypto(crypto())
         .with_hello_name(&request.hello_name)
         .map_err(|e| UsageError(e.to_string()))?;
     if let Some(name) = &request.name {
@@ -165,4 +174,23 @@ pub fn run(request: &Request) -> Result<Success, Failure> {
     let options = analysis_options(request, trust);
     let cert = analyze(&checked.report.chain, &options).map_err(Failure::Analysis)?;
     Ok(Success { checked, cert })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[test]
+    fn every_check_of_the_process_shares_one_provider() {
+        let request = |host: &str| {
+            let cli = crate::args::Cli::try_parse_from(["starttls-cert", host]).unwrap();
+            Request::from_cli(cli, || "probe.example.net".into()).unwrap()
+        };
+        let a = engine_config(&request("mx.example.com")).unwrap();
+        let b = engine_config(&request("ldap.example.com")).unwrap();
+        assert!(a.crypto().same_as(b.crypto()));
+        assert!(a.crypto().same_as(&crypto()));
+        assert!(!a.crypto().same_as(&Crypto::ring()), "not merely equal");
+    }
 }

@@ -5,6 +5,8 @@ use std::time::{Duration, Instant};
 
 use rustls_pki_types::ServerName;
 
+use crate::crypto::Crypto;
+
 /// The plaintext protocol spoken before TLS starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Protocol {
@@ -215,6 +217,7 @@ pub struct Config {
     timeouts: Timeouts,
     limits: Limits,
     deadline: Option<Deadline>,
+    crypto: Crypto,
 }
 
 /// An absolute end for the whole check, set by a driver whose own limit
@@ -230,8 +233,9 @@ pub struct Deadline {
 
 impl Config {
     /// A configuration for `protocol` with default [`Timeouts`] and
-    /// [`Limits`], `localhost` as the hello name, no SNI and no absolute
-    /// deadline.
+    /// [`Limits`], `localhost` as the hello name, no SNI, no absolute
+    /// deadline and [`Crypto::ring`] (a driver checking many servers builds
+    /// one [`Crypto`] and passes it with [`Config::with_crypto`]).
     pub fn new(protocol: Protocol) -> Self {
         Config {
             protocol,
@@ -240,6 +244,7 @@ impl Config {
             timeouts: Timeouts::default(),
             limits: Limits::default(),
             deadline: None,
+            crypto: Crypto::ring(),
         }
     }
 
@@ -300,6 +305,13 @@ impl Config {
         self
     }
 
+    /// Sets the rustls cryptography provider and time source the probe's
+    /// TLS client uses (see [`Crypto`]).
+    pub fn with_crypto(mut self, crypto: Crypto) -> Self {
+        self.crypto = crypto;
+        self
+    }
+
     /// The plaintext protocol before TLS.
     pub fn protocol(&self) -> Protocol {
         self.protocol
@@ -331,6 +343,11 @@ impl Config {
     /// The absolute end set with [`Config::with_deadline`], if any.
     pub fn deadline(&self) -> Option<Deadline> {
         self.deadline
+    }
+
+    /// The rustls provider and time source.
+    pub fn crypto(&self) -> &Crypto {
+        &self.crypto
     }
 }
 

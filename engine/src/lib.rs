@@ -12,6 +12,18 @@
 //! (real or simulated). The same probe therefore runs over a blocking socket,
 //! an event loop with thousands of connections, or a deterministic simulator.
 //!
+//! Randomness and wall-clock time come from the caller too: rustls draws
+//! both from the [`Crypto`] in the [`Config`] (a rustls `CryptoProvider`
+//! and `TimeProvider`). [`Config::new`] uses [`Crypto::ring`] (ring and the
+//! system clock); a driver checking many servers builds one [`Crypto`] and
+//! passes it to every config with [`Config::with_crypto`], and a simulator
+//! or fuzzer passes a seeded provider and its virtual clock. The rustls
+//! client configuration itself is built per probe, because its verifier
+//! records that connection's handshake signature verdict. Note that ring's
+//! own key exchange groups draw their ephemeral keys from the system, not
+//! from the provider's `secure_random`: byte-identical handshakes need a
+//! provider whose groups are deterministic too.
+//!
 //! ## A complete driver over a blocking `TcpStream`
 //!
 //! ```no_run
@@ -170,6 +182,7 @@
 pub mod analysis;
 mod closing;
 mod config;
+mod crypto;
 mod error;
 #[doc(hidden)]
 pub mod internals;
@@ -186,6 +199,7 @@ mod tls;
 
 pub use closing::CLOSING_BYTE_BUDGET;
 pub use config::{Config, ConfigError, Deadline, Limits, Protocol, Timeouts};
+pub use crypto::Crypto;
 pub use error::{Arrived, ProbeError};
 pub use io::{Input, Output};
 pub use phase::Phase;

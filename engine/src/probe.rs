@@ -295,12 +295,16 @@ impl Probe {
             }
             Ok(Step::StartTls { .. }) if self.first.is_some() => {
                 self.enter(Phase::TlsHandshake, now);
-                let capture = LegacyCapture::start(self.server_name.as_ref(), &mut self.out);
+                let capture = LegacyCapture::start(
+                    self.server_name.as_ref(),
+                    self.config.crypto(),
+                    &mut self.out,
+                );
                 self.stage = Stage::Legacy(Box::new(capture));
             }
             Ok(Step::StartTls { .. }) => {
                 self.enter(Phase::TlsHandshake, now);
-                match TlsSession::start(self.server_name.clone()) {
+                match TlsSession::start(self.server_name.clone(), self.config.crypto()) {
                     Ok(mut tls) => {
                         tls.write_to(&mut self.out);
                         self.stage = Stage::Handshake(Box::new(tls));

@@ -406,3 +406,40 @@ fn the_reply_to_quit_is_a_clean_end_whatever_the_transport_does_next() {
         }
     }
 }
+
+/// A clock that cannot tell the time: rustls must ask it, and fail.
+#[derive(Debug)]
+struct NoClock;
+
+impl rustls::time_provider::TimeProvider for NoClock {
+    fn current_time(&self) -> Option<starttls_engine::UnixTime> {
+        None
+    }
+}
+
+#[test]
+fn the_callers_time_source_is_the_one_rustls_asks() {
+    let (chain, key) = chain("mail.example.com");
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let crypto = starttls_engine::Crypto::new(provider, std::sync::Arc::new(NoClock));
+    let config = Config::new(Protocol::Smtp).with_crypto(crypto);
+    let mut server = Server::new(&chain, &key, false);
+    let start = Instant::now();
+    let mut probe = Probe::new(config, start);
+    let Output::Done(Err(error)) = converse(&mut probe, &mut server, 100_000, start) else {
+        panic!("a probe whose clock has no time must fail")
+    };
+    assert_eq!(
+        error,
+        ProbeError::Tls {
+            error: rustls::Error::FailedToGetCurrentTime
+        }
+    );
+    // With the default crypto the same server passes.
+    let mut server = Server::new(&chain, &key, false);
+    let mut probe = Probe::new(Config::new(Protocol::Smtp), start);
+    assert!(matches!(
+        converse(&mut probe, &mut server, 100_000, start),
+        Output::Done(Ok(_))
+    ));
+}

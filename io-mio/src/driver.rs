@@ -323,7 +323,7 @@ impl Driver {
         let dial = Dialing {
             rest: addrs.into_iter(),
             attempts: Vec::new(),
-            config: job.config,
+            config: Box::new(job.config),
         };
         self.active += 1;
         self.peak = self.peak.max(self.active);

@@ -41,9 +41,7 @@ impl Driver {
         }
         // Our overall limit started before DNS and connect: hand the probe
         // its end as an absolute deadline, named by the limit it stands for.
-        let config = dial
-            .config
-            .with_deadline(meta.overall_end, self.options.overall_timeout);
+        let config = (*dial.config).with_deadline(meta.overall_end, self.options.overall_timeout);
         let probing = Probing {
             stream,
             peer: addr,

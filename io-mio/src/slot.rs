@@ -33,7 +33,8 @@ pub(crate) struct Meta {
 pub(crate) struct Dialing {
     pub(crate) rest: std::vec::IntoIter<SocketAddr>,
     pub(crate) attempts: Vec<(SocketAddr, ConnectFailure)>,
-    pub(crate) config: Config,
+    /// Boxed: it is the largest part of a connecting slot.
+    pub(crate) config: Box<Config>,
 }
 
 /// A TCP connection attempt in progress.

@@ -2,12 +2,12 @@
 //! server's flight up to its certificate, then end with an alert.
 
 use bytes::BytesMut;
-use ring::rand::{SecureRandom, SystemRandom};
 use rustls_pki_types::ServerName;
 
 use super::error::LegacyError;
 use super::flight::{Flight, ServerFlight};
 use super::hello::{abort_alert, client_hello};
+use crate::crypto::Crypto;
 
 /// A legacy capture in progress.
 #[derive(Debug)]
@@ -17,16 +17,20 @@ pub(crate) struct LegacyCapture {
 
 impl LegacyCapture {
     /// Starts the capture: the ClientHello goes to `out`. SNI is sent for a
-    /// DNS name only.
-    pub(crate) fn start(server_name: Option<&ServerName<'static>>, out: &mut BytesMut) -> Self {
+    /// DNS name only. The hello's random comes from the caller's provider.
+    pub(crate) fn start(
+        server_name: Option<&ServerName<'static>>,
+        crypto: &Crypto,
+        out: &mut BytesMut,
+    ) -> Self {
         let sni = match server_name {
             Some(ServerName::DnsName(name)) => Some(name.as_ref()),
             _ => None,
         };
         let mut random = [0u8; 32];
         // The random only has to differ between connections; should the
-        // system source fail, zeros still make a valid hello.
-        let _ = SystemRandom::new().fill(&mut random);
+        // provider's source fail, zeros still make a valid hello.
+        let _ = crypto.provider().secure_random.fill(&mut random);
         out.extend_from_slice(&client_hello(sni, random));
         LegacyCapture {
             flight: ServerFlight::new(),

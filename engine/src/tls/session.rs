@@ -10,6 +10,7 @@ use rustls::{ClientConfig, ClientConnection};
 use rustls_pki_types::ServerName;
 
 use super::verifier::RecordingVerifier;
+use crate::crypto::Crypto;
 use crate::error::ProbeError;
 use crate::report::{CloseOutcome, HandshakeSignature};
 use crate::text::printable;
@@ -46,11 +47,19 @@ pub(crate) enum Closing {
 }
 
 impl TlsSession {
-    /// Starts a client session; the ClientHello is ready to be written.
-    pub(crate) fn start(server_name: Option<ServerName<'static>>) -> Result<Self, ProbeError> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+    /// Starts a client session with the caller's provider and clock; the
+    /// ClientHello is ready to be written.
+    ///
+    /// The rustls `ClientConfig` is built here, per probe, because its
+    /// verifier records this connection's handshake signature verdict; the
+    /// provider inside it is the caller's shared one.
+    pub(crate) fn start(
+        server_name: Option<ServerName<'static>>,
+        crypto: &Crypto,
+    ) -> Result<Self, ProbeError> {
+        let provider = Arc::clone(crypto.provider());
         let verifier = RecordingVerifier::new(provider.signature_verification_algorithms);
-        let mut tls = ClientConfig::builder_with_provider(provider)
+        let mut tls = ClientConfig::builder_with_details(provider, Arc::clone(crypto.time()))
             .with_protocol_versions(rustls::ALL_VERSIONS)
             .map_err(|error| ProbeError::Tls { error })?
             .dangerous()
