@@ -4,11 +4,10 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::config::Protocol;
 use crate::ldap::LdapError;
 use crate::legacy::LegacyFailure;
 use crate::phase::Phase;
-use crate::smtp::{Reply, ReplyError};
+use crate::smtp::SmtpError;
 
 /// What had arrived of the answer a probe was waiting for when a time limit
 /// ran out: it tells a silent server from one that stalled halfway.
@@ -38,32 +37,9 @@ pub enum Arrived {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ProbeError {
-    /// The server answered with a code other than the one the protocol
-    /// requires: greeting not 220, EHLO/LHLO not 250, STARTTLS not 220.
-    Rejected {
-        /// SMTP or LMTP.
-        protocol: Protocol,
-        /// Where it happened.
-        phase: Phase,
-        /// The server's full reply.
-        reply: Reply,
-    },
-    /// The EHLO/LHLO reply does not list STARTTLS.
-    StartTlsNotAdvertised {
-        /// SMTP or LMTP.
-        protocol: Protocol,
-        /// The capability keywords the server did list.
-        capabilities: Vec<String>,
-    },
-    /// Bytes that are not a valid reply, or a reply beyond our bounds.
-    BadReply {
-        /// SMTP or LMTP.
-        protocol: Protocol,
-        /// Where it happened.
-        phase: Phase,
-        /// What was wrong.
-        error: ReplyError,
-    },
+    /// The SMTP or LMTP exchange before TLS failed: a rejection, no
+    /// STARTTLS offered, or a malformed reply.
+    Smtp(SmtpError),
     /// The server closed the connection before the check was complete.
     ConnectionClosed {
         /// Where it happened.
@@ -120,36 +96,7 @@ pub enum ProbeError {
 impl fmt::Display for ProbeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ProbeError::Rejected {
-                protocol,
-                phase,
-                reply,
-            } => {
-                let what = match phase {
-                    Phase::Greeting => "greeted with an error instead of 220",
-                    Phase::Hello if *protocol == Protocol::Lmtp => "rejected LHLO",
-                    Phase::Hello => "rejected EHLO",
-                    Phase::StartTls => "refused STARTTLS",
-                    _ => "answered with an unexpected reply",
-                };
-                write!(f, "{protocol} server {what}: {reply}")
-            }
-            ProbeError::StartTlsNotAdvertised {
-                protocol,
-                capabilities,
-            } => {
-                write!(f, "{protocol} server does not offer STARTTLS")?;
-                if capabilities.is_empty() {
-                    write!(f, " (it listed no extensions)")
-                } else {
-                    write!(f, " (it offers: {})", capabilities.join(", "))
-                }
-            }
-            ProbeError::BadReply {
-                protocol,
-                phase,
-                error,
-            } => write!(f, "{protocol} server sent a malformed reply {phase}: {error}"),
+            ProbeError::Smtp(error) => error.fmt(f),
             ProbeError::ConnectionClosed { phase } => {
                 write!(f, "server closed the connection {phase}")
             }
@@ -275,11 +222,8 @@ impl ProbeError {
     /// The phase the check was in when it failed.
     pub fn phase(&self) -> Phase {
         match self {
-            ProbeError::Rejected { phase, .. }
-            | ProbeError::BadReply { phase, .. }
-            | ProbeError::ConnectionClosed { phase }
-            | ProbeError::Timeout { phase, .. } => *phase,
-            ProbeError::StartTlsNotAdvertised { .. } => Phase::Hello,
+            ProbeError::ConnectionClosed { phase } | ProbeError::Timeout { phase, .. } => *phase,
+            ProbeError::Smtp(error) => error.phase(),
             ProbeError::Ldap(_) => Phase::StartTls,
             ProbeError::Legacy { first, .. } => first.phase(),
             ProbeError::PlaintextAfterStartTls { .. }

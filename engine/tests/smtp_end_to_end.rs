@@ -363,7 +363,9 @@ fn early_timeout_input_is_ignored_and_done_is_repeatable() {
     let first = probe.poll_output();
     assert!(matches!(
         first,
-        Output::Done(Err(ProbeError::Rejected { .. }))
+        Output::Done(Err(ProbeError::Smtp(
+            starttls_engine::smtp::SmtpError::Rejected { .. }
+        )))
     ));
     assert_eq!(probe.poll_output(), first, "Done is repeatable");
     probe.handle_input(Input::Received(b"more"), start + Duration::from_secs(3));

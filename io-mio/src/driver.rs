@@ -545,6 +545,7 @@ mod tests {
     use std::net::TcpListener;
     use std::thread;
 
+    use starttls_engine::smtp::SmtpError;
     use starttls_engine::{Phase, Protocol};
 
     use super::*;
@@ -598,10 +599,10 @@ mod tests {
         assert!(
             matches!(
                 error,
-                ProbeError::Rejected {
+                ProbeError::Smtp(SmtpError::Rejected {
                     phase: Phase::Greeting,
                     ..
-                }
+                })
             ),
             "{error}"
         );

@@ -9,6 +9,7 @@ use std::fmt;
 use crate::legacy_tls::{LegacyTls, ECDHE_RSA_GCM, RSA_CBC_ONLY, SCHANNEL_2008R2_RSA};
 use crate::odd_keys::OddKey;
 use starttls_engine::ldap::LdapError;
+use starttls_engine::smtp::SmtpError;
 use starttls_engine::{Phase, ProbeError, Protocol};
 
 /// A server implementation (or a specific misbehaviour) to simulate.
@@ -111,22 +112,23 @@ impl ExpectedFailure {
         match (self, error) {
             (
                 ExpectedFailure::GreetingRejected { code },
-                ProbeError::Rejected {
+                ProbeError::Smtp(SmtpError::Rejected {
                     phase: Phase::Greeting,
                     reply,
                     ..
-                },
+                }),
             ) => reply.code == *code,
-            (ExpectedFailure::StartTlsNotAdvertised, ProbeError::StartTlsNotAdvertised { .. }) => {
-                true
-            }
+            (
+                ExpectedFailure::StartTlsNotAdvertised,
+                ProbeError::Smtp(SmtpError::StartTlsNotAdvertised { .. }),
+            ) => true,
             (
                 ExpectedFailure::StartTlsRefused { code },
-                ProbeError::Rejected {
+                ProbeError::Smtp(SmtpError::Rejected {
                     phase: Phase::StartTls,
                     reply,
                     ..
-                },
+                }),
             ) => reply.code == *code,
             (
                 ExpectedFailure::LdapRefused {

@@ -2,6 +2,7 @@
 
 use bytes::{BufMut, BytesMut};
 
+use super::error::SmtpError;
 use super::reply::{Reply, ReplyReader};
 use crate::config::{Config, Protocol};
 use crate::error::{Arrived, ProbeError};
@@ -71,14 +72,13 @@ impl SmtpPreamble {
     pub(crate) fn receive(&mut self, data: &[u8], out: &mut BytesMut) -> Result<Step, ProbeError> {
         let mut pos = 0;
         while pos < data.len() {
-            let fed = self
-                .reader
-                .feed(&data[pos..])
-                .map_err(|error| ProbeError::BadReply {
+            let fed = self.reader.feed(&data[pos..]).map_err(|error| {
+                ProbeError::Smtp(SmtpError::BadReply {
                     protocol: self.protocol,
                     phase: self.phase,
                     error,
-                })?;
+                })
+            })?;
             let Some((reply, used)) = fed else {
                 return Ok(Step::NeedMore);
             };
@@ -99,11 +99,11 @@ impl SmtpPreamble {
             _ => 250,
         };
         if reply.code != expected {
-            return Err(ProbeError::Rejected {
+            return Err(ProbeError::Smtp(SmtpError::Rejected {
                 protocol: self.protocol,
                 phase: self.phase,
                 reply,
-            });
+            }));
         }
         match self.phase {
             Phase::Greeting => {
@@ -129,10 +129,10 @@ impl SmtpPreamble {
                     .map(str::to_ascii_uppercase)
                     .collect();
                 if !self.capabilities.iter().any(|c| c == "STARTTLS") {
-                    return Err(ProbeError::StartTlsNotAdvertised {
+                    return Err(ProbeError::Smtp(SmtpError::StartTlsNotAdvertised {
                         protocol: self.protocol,
                         capabilities: std::mem::take(&mut self.capabilities),
-                    });
+                    }));
                 }
                 out.put_slice(b"STARTTLS\r\n");
                 self.phase = Phase::StartTls;
@@ -251,7 +251,7 @@ mod tests {
             let (step, sent) = run(&mut p, &[bytes], 1000);
             let err = step.unwrap_err();
             assert!(
-                matches!(&err, ProbeError::Rejected { phase: Phase::Greeting, reply, .. } if reply.code == code)
+                matches!(&err, ProbeError::Smtp(SmtpError::Rejected { phase: Phase::Greeting, reply, .. }) if reply.code == code)
             );
             assert!(err.to_string().contains(&code.to_string()));
             assert!(sent.is_empty());
@@ -303,10 +303,10 @@ mod tests {
             let err = step.unwrap_err();
             assert!(matches!(
                 err,
-                ProbeError::Rejected {
+                ProbeError::Smtp(SmtpError::Rejected {
                     phase: Phase::StartTls,
                     ..
-                }
+                })
             ));
             assert!(err
                 .to_string()
@@ -333,14 +333,14 @@ mod tests {
         let err = step.unwrap_err();
         assert_eq!(
             err,
-            ProbeError::BadReply {
+            ProbeError::Smtp(SmtpError::BadReply {
                 protocol: Protocol::Smtp,
                 phase: Phase::Hello,
                 error: ReplyError::MixedCodes {
                     first: 250,
                     then: 220
                 }
-            }
+            })
         );
         let mut p = preamble(Protocol::Smtp);
         let (step, _) = run(&mut p, &[b"SSH-2.0-OpenSSH_9.2\r\n"], 1000);
