@@ -202,8 +202,8 @@ mod tests {
             "parameter port has value \"70000\", expected a number from 1 to 65535"
         );
         assert_eq!(
-            msg("protocol: imap"),
-            "parameter protocol has value \"imap\", expected smtp, lmtp or ldap"
+            msg("protocol: gopher"),
+            "parameter protocol has value \"gopher\", expected smtp, lmtp, ldap, postgres or mysql"
         );
         assert_eq!(
             msg("port: 25, port: 26"),

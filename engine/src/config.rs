@@ -14,6 +14,12 @@ pub enum Protocol {
     Lmtp,
     /// LDAP with the StartTLS extended operation (RFC 4511 section 4.14).
     Ldap,
+    /// PostgreSQL with the SSLRequest message (PostgreSQL protocol 3,
+    /// "SSL Session Encryption").
+    Postgres,
+    /// MySQL and MariaDB: the server's handshake packet, then the client's
+    /// SSLRequest packet (MySQL client/server protocol, `CLIENT_SSL`).
+    Mysql,
 }
 
 impl Protocol {
@@ -21,7 +27,13 @@ impl Protocol {
     /// them. The CLI's protocol names, the simulator's personalities, the
     /// fuzz harness and its seed corpora are all driven by this list, and a
     /// test fails when one of them misses a protocol.
-    pub const ALL: &'static [Protocol] = &[Protocol::Smtp, Protocol::Lmtp, Protocol::Ldap];
+    pub const ALL: &'static [Protocol] = &[
+        Protocol::Smtp,
+        Protocol::Lmtp,
+        Protocol::Ldap,
+        Protocol::Postgres,
+        Protocol::Mysql,
+    ];
 
     /// The protocol's name as users write it (`SMTP`, `LMTP`, `LDAP`).
     pub fn name(self) -> &'static str {
@@ -29,6 +41,8 @@ impl Protocol {
             Protocol::Smtp => "SMTP",
             Protocol::Lmtp => "LMTP",
             Protocol::Ldap => "LDAP",
+            Protocol::Postgres => "PostgreSQL",
+            Protocol::Mysql => "MySQL",
         }
     }
 
@@ -39,6 +53,8 @@ impl Protocol {
             Protocol::Smtp => "smtp",
             Protocol::Lmtp => "lmtp",
             Protocol::Ldap => "ldap",
+            Protocol::Postgres => "postgres",
+            Protocol::Mysql => "mysql",
         }
     }
 
@@ -48,6 +64,8 @@ impl Protocol {
             Protocol::Smtp => "SMTP STARTTLS (EHLO)",
             Protocol::Lmtp => "LMTP STARTTLS (LHLO)",
             Protocol::Ldap => "LDAP StartTLS extended operation",
+            Protocol::Postgres => "PostgreSQL SSLRequest",
+            Protocol::Mysql => "MySQL/MariaDB SSLRequest after the server handshake",
         }
     }
 
@@ -66,6 +84,8 @@ impl Protocol {
             Protocol::Smtp => 25,
             Protocol::Lmtp => 24,
             Protocol::Ldap => 389,
+            Protocol::Postgres => 5432,
+            Protocol::Mysql => 3306,
         }
     }
 }
@@ -112,17 +132,22 @@ pub struct Limits {
     pub reply_bytes: usize,
     /// Largest LDAP message accepted in the plaintext phase.
     pub ldap_message: usize,
+    /// Largest database packet accepted in the plaintext phase: a
+    /// PostgreSQL ErrorResponse or a MySQL handshake or ERR packet.
+    pub db_packet: usize,
 }
 
 impl Limits {
     /// The smallest value [`Config::with_limits`] accepts for each field:
     /// a 512-byte line (RFC 5321 section 4.5.3.1.5), one line, one line's
-    /// bytes and a 64-byte LDAP message.
+    /// bytes, a 64-byte LDAP message and a 128-byte database packet (a MySQL
+    /// handshake packet is about 80 to 120 bytes).
     pub const MIN: Limits = Limits {
         reply_line: 512,
         reply_lines: 1,
         reply_bytes: 512,
         ldap_message: 64,
+        db_packet: 128,
     };
 
     /// The largest value [`Config::with_limits`] accepts for each field, so
@@ -132,6 +157,7 @@ impl Limits {
         reply_lines: 10_000,
         reply_bytes: 1024 * 1024,
         ldap_message: 1024 * 1024,
+        db_packet: 1024 * 1024,
     };
 
     fn validate(&self) -> Result<(), ConfigError> {
@@ -160,6 +186,12 @@ impl Limits {
                 Self::MIN.ldap_message,
                 Self::MAX.ldap_message,
             ),
+            (
+                "db_packet",
+                self.db_packet,
+                Self::MIN.db_packet,
+                Self::MAX.db_packet,
+            ),
         ];
         for (name, value, min, max) in fields {
             if !(min..=max).contains(&value) {
@@ -177,13 +209,14 @@ impl Limits {
 
 impl Default for Limits {
     /// 1 KiB lines (RFC 5321 allows 512), 128 lines and 16 KiB a reply,
-    /// 16 KiB for an LDAP extended response.
+    /// 16 KiB for an LDAP extended response, 16 KiB for a database packet.
     fn default() -> Self {
         Limits {
             reply_line: 1024,
             reply_lines: 128,
             reply_bytes: 16 * 1024,
             ldap_message: 16 * 1024,
+            db_packet: 16 * 1024,
         }
     }
 }
@@ -396,6 +429,8 @@ mod tests {
             Protocol::Smtp => 0,
             Protocol::Lmtp => 1,
             Protocol::Ldap => 2,
+            Protocol::Postgres => 3,
+            Protocol::Mysql => 4,
         }
     }
 
@@ -404,7 +439,7 @@ mod tests {
         for (i, p) in Protocol::ALL.iter().enumerate() {
             assert_eq!(position(*p), i, "{p} out of place in Protocol::ALL");
         }
-        assert_eq!(Protocol::ALL.len(), 3);
+        assert_eq!(Protocol::ALL.len(), 5);
     }
 
     #[test]

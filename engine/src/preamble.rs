@@ -40,7 +40,9 @@ use crate::closing::GoodbyeAnswer;
 use crate::config::{Config, Protocol};
 use crate::error::{Arrived, ProbeError};
 use crate::ldap::LdapPreamble;
+use crate::mysql::MysqlPreamble;
 use crate::phase::Phase;
+use crate::postgres::PostgresPreamble;
 use crate::smtp::SmtpPreamble;
 
 /// What a preamble wants after taking in bytes.
@@ -63,6 +65,10 @@ pub(crate) enum Preamble {
     Smtp(SmtpPreamble),
     /// LDAP StartTLS extended operation.
     Ldap(LdapPreamble),
+    /// PostgreSQL SSLRequest.
+    Postgres(PostgresPreamble),
+    /// MySQL/MariaDB handshake packet and SSLRequest.
+    Mysql(MysqlPreamble),
 }
 
 impl Preamble {
@@ -73,6 +79,8 @@ impl Preamble {
         match config.protocol() {
             Protocol::Smtp | Protocol::Lmtp => Preamble::Smtp(SmtpPreamble::new(config)),
             Protocol::Ldap => Preamble::Ldap(LdapPreamble::start(config, out)),
+            Protocol::Postgres => Preamble::Postgres(PostgresPreamble::start(config, out)),
+            Protocol::Mysql => Preamble::Mysql(MysqlPreamble::new(config)),
         }
     }
 
@@ -81,6 +89,8 @@ impl Preamble {
         match self {
             Preamble::Smtp(p) => p.phase(),
             Preamble::Ldap(p) => p.phase(),
+            Preamble::Postgres(p) => p.phase(),
+            Preamble::Mysql(p) => p.phase(),
         }
     }
 
@@ -89,6 +99,8 @@ impl Preamble {
         match self {
             Preamble::Smtp(p) => p.receive(data, out),
             Preamble::Ldap(p) => p.receive(data),
+            Preamble::Postgres(p) => p.receive(data),
+            Preamble::Mysql(p) => p.receive(data, out),
         }
     }
 
@@ -97,6 +109,11 @@ impl Preamble {
         match self {
             Preamble::Smtp(p) => p.goodbye().to_vec(),
             Preamble::Ldap(p) => p.goodbye(),
+            // PostgreSQL before a startup packet and MySQL before the
+            // handshake response have no goodbye message: close_notify and
+            // close (a Terminate here is logged by PostgreSQL as "invalid
+            // length of startup packet").
+            Preamble::Postgres(_) | Preamble::Mysql(_) => Vec::new(),
         }
     }
 
@@ -105,15 +122,18 @@ impl Preamble {
         match self {
             Preamble::Smtp(p) => p.arrived(),
             Preamble::Ldap(p) => p.arrived(),
+            Preamble::Postgres(p) => p.arrived(),
+            Preamble::Mysql(p) => p.arrived(),
         }
     }
 
     /// How the server acknowledges the goodbye: SMTP/LMTP reply to `QUIT`;
-    /// an LDAP unbind has no response (RFC 4511 section 4.3).
+    /// an LDAP unbind has no response (RFC 4511 section 4.3); PostgreSQL and
+    /// MySQL send close_notify alone.
     pub(crate) fn goodbye_answer(&self) -> GoodbyeAnswer {
         match self {
             Preamble::Smtp(p) => GoodbyeAnswer::Reply(p.goodbye_reader()),
-            Preamble::Ldap(_) => GoodbyeAnswer::None,
+            Preamble::Ldap(_) | Preamble::Postgres(_) | Preamble::Mysql(_) => GoodbyeAnswer::None,
         }
     }
 
@@ -122,14 +142,18 @@ impl Preamble {
         match self {
             Preamble::Smtp(p) => p.buffered(),
             Preamble::Ldap(p) => p.buffered(),
+            Preamble::Postgres(p) => p.buffered(),
+            Preamble::Mysql(p) => p.buffered(),
         }
     }
 
-    /// The greeting's first line and the advertised capabilities.
+    /// The greeting's first line (for MySQL the server version) and the
+    /// advertised capabilities.
     pub(crate) fn facts(&self) -> (Option<String>, Vec<String>) {
         match self {
             Preamble::Smtp(p) => (p.greeting().map(str::to_owned), p.capabilities().to_vec()),
-            Preamble::Ldap(_) => (None, Vec::new()),
+            Preamble::Ldap(_) | Preamble::Postgres(_) => (None, Vec::new()),
+            Preamble::Mysql(p) => (p.handshake().map(|h| h.server_version.clone()), Vec::new()),
         }
     }
 }

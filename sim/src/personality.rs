@@ -1,14 +1,17 @@
 //! Who the simulated server pretends to be: real implementations with their
 //! exact plaintext bytes, and broken ones that must fail in a specific way.
 //!
-//! The bytes themselves live in [`crate::smtp_dialogue`] and
-//! [`crate::ldap_dialogue`], each with its sources.
+//! The bytes themselves live in [`crate::smtp_dialogue`],
+//! [`crate::ldap_dialogue`] and [`crate::db_dialogue`], each with its
+//! sources.
 
 use std::fmt;
 
 use crate::legacy_tls::{LegacyTls, ECDHE_RSA_GCM, RSA_CBC_ONLY, SCHANNEL_2008R2_RSA};
 use crate::odd_keys::OddKey;
 use starttls_engine::ldap::LdapError;
+use starttls_engine::mysql::MysqlError;
+use starttls_engine::postgres::PostgresError;
 use starttls_engine::{Phase, ProbeError, Protocol};
 
 /// A server implementation (or a specific misbehaviour) to simulate.
@@ -61,6 +64,19 @@ pub enum Personality {
     RsaPssTls13,
     /// A TLS 1.3 SMTP server with an Ed448 certificate.
     Ed448Tls13,
+    /// PostgreSQL 15 with `ssl = on`: answers SSLRequest with `S`.
+    Postgres15,
+    /// PostgreSQL with `ssl = off`: answers SSLRequest with `N`.
+    PostgresSslOff,
+    /// MariaDB 10.11 with TLS: handshake packet with `CLIENT_SSL`.
+    MariaDb,
+    /// MySQL 8.0: its own capability bits, `caching_sha2_password`.
+    Mysql8,
+    /// MariaDB without `ssl_cert`: no `CLIENT_SSL` in its handshake.
+    MariaDbNoSsl,
+    /// MariaDB refusing the client's host: ERR packet 1130 instead of the
+    /// handshake, then close.
+    MariaDbHostNotAllowed,
 }
 
 /// How a personality's TLS side is made.
@@ -100,6 +116,15 @@ pub enum ExpectedFailure {
     LdapNoticeOfDisconnection {
         /// The server's diagnosticMessage.
         diagnostic: &'static str,
+    },
+    /// PostgreSQL answered SSLRequest with `N`.
+    PostgresSslOff,
+    /// The MySQL handshake packet lacks `CLIENT_SSL`.
+    MysqlNoSsl,
+    /// The MySQL server sent an ERR packet with this code.
+    MysqlRefused {
+        /// The error number, e.g. 1130.
+        code: u16,
     },
 }
 
@@ -145,6 +170,12 @@ impl ExpectedFailure {
                     diagnostic: said, ..
                 }),
             ) => said == diagnostic,
+            (ExpectedFailure::PostgresSslOff, ProbeError::Postgres(PostgresError::SslOff)) => true,
+            (ExpectedFailure::MysqlNoSsl, ProbeError::Mysql(MysqlError::NoSsl { .. })) => true,
+            (
+                ExpectedFailure::MysqlRefused { code },
+                ProbeError::Mysql(MysqlError::Refused { code: said, .. }),
+            ) => said == code,
             _ => false,
         }
     }
@@ -162,12 +193,18 @@ impl Personality {
             Personality::OpenLdap,
             Personality::ActiveDirectory,
             Personality::Ds389,
+            Personality::Postgres15,
+            Personality::MariaDb,
+            Personality::Mysql8,
             Personality::NoStartTls,
             Personality::TlsNotAvailable,
             Personality::GreetingRefused,
             Personality::LdapProtocolError,
             Personality::LdapUnavailable,
             Personality::LdapNoticeOfDisconnection,
+            Personality::PostgresSslOff,
+            Personality::MariaDbNoSsl,
+            Personality::MariaDbHostNotAllowed,
             Personality::Exchange2010,
             Personality::DomainController2008R2,
             Personality::RsaCbcOnly,
@@ -255,6 +292,11 @@ impl Personality {
             | Personality::LdapProtocolError
             | Personality::LdapUnavailable
             | Personality::LdapNoticeOfDisconnection => Protocol::Ldap,
+            Personality::Postgres15 | Personality::PostgresSslOff => Protocol::Postgres,
+            Personality::MariaDb
+            | Personality::Mysql8
+            | Personality::MariaDbNoSsl
+            | Personality::MariaDbHostNotAllowed => Protocol::Mysql,
             _ => Protocol::Smtp,
         }
     }
@@ -283,6 +325,12 @@ impl Personality {
             Personality::OpenSmtpdAbort => "opensmtpd-abort",
             Personality::RsaPssTls13 => "rsa-pss-tls13",
             Personality::Ed448Tls13 => "ed448-tls13",
+            Personality::Postgres15 => "postgres15",
+            Personality::PostgresSslOff => "postgres-ssl-off",
+            Personality::MariaDb => "mariadb",
+            Personality::Mysql8 => "mysql8",
+            Personality::MariaDbNoSsl => "mariadb-no-ssl",
+            Personality::MariaDbHostNotAllowed => "mariadb-host-not-allowed",
         }
     }
 
@@ -312,6 +360,11 @@ impl Personality {
                 Some(ExpectedFailure::LdapNoticeOfDisconnection {
                     diagnostic: NOTICE_DIAGNOSTIC,
                 })
+            }
+            Personality::PostgresSslOff => Some(ExpectedFailure::PostgresSslOff),
+            Personality::MariaDbNoSsl => Some(ExpectedFailure::MysqlNoSsl),
+            Personality::MariaDbHostNotAllowed => {
+                Some(ExpectedFailure::MysqlRefused { code: 1130 })
             }
             _ => None,
         }
@@ -343,7 +396,7 @@ mod tests {
         for &p in Personality::all() {
             assert_eq!(Personality::from_name(p.name()), Some(p));
         }
-        assert_eq!(Personality::working().count(), 14);
-        assert_eq!(Personality::failing().count(), 6);
+        assert_eq!(Personality::working().count(), 17);
+        assert_eq!(Personality::failing().count(), 9);
     }
 }
