@@ -535,6 +535,10 @@ fn demo_checks_every_simulated_server() {
         "454 4.7.0",
         "protocolError (2)",
         "intermediate 'starttls-sim Expired Intermediate CA' expired",
+        "postgres15",
+        "mariadb",
+        "mysql8",
+        "does not offer TLS (no CLIENT_SSL capability",
     ] {
         assert!(
             r.stdout.contains(expected),
@@ -542,7 +546,7 @@ fn demo_checks_every_simulated_server() {
             r.stdout
         );
     }
-    assert_eq!(r.stdout.matches(" OK ").count(), 7, "{}", r.stdout);
+    assert_eq!(r.stdout.matches(" OK ").count(), 10, "{}", r.stdout);
 }
 
 /// Servers only a legacy capture reads: every format reports the
