@@ -276,7 +276,8 @@ mod tests {
         );
         let text = text_of(&run(&["starttls-cert", "mx", "25", "gopher"]));
         assert!(
-            text.contains("for '[PROTOCOL]' [possible values: smtp, lmtp, ldap, postgres, mysql]"),
+            text.contains("for '[PROTOCOL]' [possible values: smtp, lmtp, ldap, ")
+                && text.contains("postgres-direct"),
             "{text}"
         );
         assert!(!text.contains("Usage:"));

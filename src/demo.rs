@@ -22,7 +22,7 @@ use crate::trust::TrustSources;
 const SIM_NAME: &str = "mail.sim.test";
 
 /// What the demo runs: each a personality with a certificate and key.
-const LINEUP: [(Personality, CertKind, KeyKind); 17] = [
+const LINEUP: [(Personality, CertKind, KeyKind); 18] = [
     (Personality::Postfix, CertKind::Good, KeyKind::EcdsaP256),
     (Personality::Exim, CertKind::Good, KeyKind::Rsa2048),
     (Personality::Exchange, CertKind::Wildcard, KeyKind::Rsa2048),
@@ -37,6 +37,11 @@ const LINEUP: [(Personality, CertKind, KeyKind); 17] = [
     (Personality::Postgres15, CertKind::Good, KeyKind::EcdsaP256),
     (Personality::MariaDb, CertKind::Good, KeyKind::Rsa2048),
     (Personality::Mysql8, CertKind::Good, KeyKind::EcdsaP256),
+    (
+        Personality::Postgres17Direct,
+        CertKind::Good,
+        KeyKind::EcdsaP256,
+    ),
     (
         Personality::Postfix,
         CertKind::SelfSigned,

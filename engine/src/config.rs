@@ -20,6 +20,10 @@ pub enum Protocol {
     /// MySQL and MariaDB: the server's handshake packet, then the client's
     /// SSLRequest packet (MySQL client/server protocol, `CLIENT_SSL`).
     Mysql,
+    /// PostgreSQL 17 direct TLS: no SSLRequest, the ClientHello goes out at
+    /// once with ALPN `postgresql` (which PostgreSQL 17 requires on such
+    /// connections). Same default port as [`Protocol::Postgres`].
+    PostgresDirect,
 }
 
 impl Protocol {
@@ -33,6 +37,7 @@ impl Protocol {
         Protocol::Ldap,
         Protocol::Postgres,
         Protocol::Mysql,
+        Protocol::PostgresDirect,
     ];
 
     /// The protocol's name as users write it (`SMTP`, `LMTP`, `LDAP`).
@@ -43,6 +48,7 @@ impl Protocol {
             Protocol::Ldap => "LDAP",
             Protocol::Postgres => "PostgreSQL",
             Protocol::Mysql => "MySQL",
+            Protocol::PostgresDirect => "PostgreSQL direct TLS",
         }
     }
 
@@ -55,6 +61,7 @@ impl Protocol {
             Protocol::Ldap => "ldap",
             Protocol::Postgres => "postgres",
             Protocol::Mysql => "mysql",
+            Protocol::PostgresDirect => "postgres-direct",
         }
     }
 
@@ -66,6 +73,7 @@ impl Protocol {
             Protocol::Ldap => "LDAP StartTLS extended operation",
             Protocol::Postgres => "PostgreSQL SSLRequest",
             Protocol::Mysql => "MySQL/MariaDB SSLRequest after the server handshake",
+            Protocol::PostgresDirect => "PostgreSQL 17 direct TLS (ALPN postgresql, no SSLRequest)",
         }
     }
 
@@ -78,6 +86,15 @@ impl Protocol {
             .find(|p| p.keyword().eq_ignore_ascii_case(text))
     }
 
+    /// The ALPN protocol names a check offers by default: `postgresql` for
+    /// [`Protocol::PostgresDirect`], none for the rest.
+    pub fn default_alpn(self) -> &'static [&'static [u8]] {
+        match self {
+            Protocol::PostgresDirect => &[b"postgresql"],
+            _ => &[],
+        }
+    }
+
     /// The well-known port a server of this protocol listens on for STARTTLS.
     pub fn default_port(self) -> u16 {
         match self {
@@ -86,6 +103,7 @@ impl Protocol {
             Protocol::Ldap => 389,
             Protocol::Postgres => 5432,
             Protocol::Mysql => 3306,
+            Protocol::PostgresDirect => 5432,
         }
     }
 }
@@ -248,6 +266,7 @@ pub struct Config {
     timeouts: Timeouts,
     limits: Limits,
     deadline: Option<Deadline>,
+    alpn: Vec<Vec<u8>>,
 }
 
 /// An absolute end for the whole check, set by a driver whose own limit
@@ -273,7 +292,35 @@ impl Config {
             timeouts: Timeouts::default(),
             limits: Limits::default(),
             deadline: None,
+            alpn: protocol.default_alpn().iter().map(|p| p.to_vec()).collect(),
         }
+    }
+
+    /// Sets the ALPN protocol names offered in the ClientHello, in order of
+    /// preference (RFC 7301); an empty list sends no ALPN extension. Each
+    /// name must be 1 to 255 bytes, and at most 16 names are accepted. The
+    /// default is [`Protocol::default_alpn`]. The legacy capture's own
+    /// TLS 1.0-1.2 ClientHello sends no ALPN.
+    pub fn with_alpn(mut self, protocols: &[&[u8]]) -> Result<Self, ConfigError> {
+        if protocols.len() > 16 {
+            return Err(ConfigError::InvalidAlpn(format!(
+                "{} names (at most 16)",
+                protocols.len()
+            )));
+        }
+        if let Some(bad) = protocols.iter().find(|p| p.is_empty() || p.len() > 255) {
+            return Err(ConfigError::InvalidAlpn(format!(
+                "a name of {} bytes (1 to 255)",
+                bad.len()
+            )));
+        }
+        self.alpn = protocols.iter().map(|p| p.to_vec()).collect();
+        Ok(self)
+    }
+
+    /// The ALPN protocol names offered, in order.
+    pub fn alpn(&self) -> &[Vec<u8>] {
+        &self.alpn
     }
 
     /// Sets the SNI name from text: a DNS name or an IP address (which sends
@@ -388,6 +435,8 @@ pub enum ConfigError {
         /// The largest value accepted.
         max: usize,
     },
+    /// The ALPN list has too many names or a name of a wrong length.
+    InvalidAlpn(String),
 }
 
 impl fmt::Display for ConfigError {
@@ -412,6 +461,7 @@ impl fmt::Display for ConfigError {
                 min,
                 max,
             } => write!(f, "limit {name} = {value} must be between {min} and {max}"),
+            ConfigError::InvalidAlpn(what) => write!(f, "ALPN list refused: {what}"),
         }
     }
 }
@@ -431,6 +481,7 @@ mod tests {
             Protocol::Ldap => 2,
             Protocol::Postgres => 3,
             Protocol::Mysql => 4,
+            Protocol::PostgresDirect => 5,
         }
     }
 
@@ -439,7 +490,32 @@ mod tests {
         for (i, p) in Protocol::ALL.iter().enumerate() {
             assert_eq!(position(*p), i, "{p} out of place in Protocol::ALL");
         }
-        assert_eq!(Protocol::ALL.len(), 5);
+        assert_eq!(Protocol::ALL.len(), 6);
+    }
+
+    #[test]
+    fn alpn_defaults_per_protocol_and_is_validated() {
+        assert_eq!(
+            Config::new(Protocol::PostgresDirect).alpn(),
+            [b"postgresql".to_vec()]
+        );
+        assert!(Config::new(Protocol::Postgres).alpn().is_empty());
+        let c = Config::new(Protocol::Smtp)
+            .with_alpn(&[b"smtp", b"x"])
+            .unwrap();
+        assert_eq!(c.alpn(), [b"smtp".to_vec(), b"x".to_vec()]);
+        assert!(Config::new(Protocol::Smtp).with_alpn(&[b""]).is_err());
+        assert!(Config::new(Protocol::Smtp)
+            .with_alpn(&[&[b'a'; 256][..]])
+            .is_err());
+        assert!(Config::new(Protocol::Smtp)
+            .with_alpn(&[&b"a"[..]; 17])
+            .is_err());
+        assert!(Config::new(Protocol::PostgresDirect)
+            .with_alpn(&[])
+            .unwrap()
+            .alpn()
+            .is_empty());
     }
 
     #[test]

@@ -69,6 +69,9 @@ pub(crate) enum Preamble {
     Postgres(PostgresPreamble),
     /// MySQL/MariaDB handshake packet and SSLRequest.
     Mysql(MysqlPreamble),
+    /// No plaintext at all (PostgreSQL 17 direct TLS): the probe starts TLS
+    /// as soon as it exists, and any byte received here is fed to TLS.
+    Direct,
 }
 
 impl Preamble {
@@ -81,7 +84,13 @@ impl Preamble {
             Protocol::Ldap => Preamble::Ldap(LdapPreamble::start(config, out)),
             Protocol::Postgres => Preamble::Postgres(PostgresPreamble::start(config, out)),
             Protocol::Mysql => Preamble::Mysql(MysqlPreamble::new(config)),
+            Protocol::PostgresDirect => Preamble::Direct,
         }
+    }
+
+    /// True when TLS starts at once, with no plaintext exchange.
+    pub(crate) fn is_direct(&self) -> bool {
+        matches!(self, Preamble::Direct)
     }
 
     /// The phase the conversation is in.
@@ -91,6 +100,7 @@ impl Preamble {
             Preamble::Ldap(p) => p.phase(),
             Preamble::Postgres(p) => p.phase(),
             Preamble::Mysql(p) => p.phase(),
+            Preamble::Direct => Phase::TlsHandshake,
         }
     }
 
@@ -101,6 +111,10 @@ impl Preamble {
             Preamble::Ldap(p) => p.receive(data),
             Preamble::Postgres(p) => p.receive(data),
             Preamble::Mysql(p) => p.receive(data, out),
+            // Called once, with no data, right after `start`.
+            Preamble::Direct => Ok(Step::StartTls {
+                leftover: data.len(),
+            }),
         }
     }
 
@@ -113,7 +127,7 @@ impl Preamble {
             // handshake response have no goodbye message: close_notify and
             // close (a Terminate here is logged by PostgreSQL as "invalid
             // length of startup packet").
-            Preamble::Postgres(_) | Preamble::Mysql(_) => Vec::new(),
+            Preamble::Postgres(_) | Preamble::Mysql(_) | Preamble::Direct => Vec::new(),
         }
     }
 
@@ -124,6 +138,7 @@ impl Preamble {
             Preamble::Ldap(p) => p.arrived(),
             Preamble::Postgres(p) => p.arrived(),
             Preamble::Mysql(p) => p.arrived(),
+            Preamble::Direct => Arrived::Nothing,
         }
     }
 
@@ -133,7 +148,9 @@ impl Preamble {
     pub(crate) fn goodbye_answer(&self) -> GoodbyeAnswer {
         match self {
             Preamble::Smtp(p) => GoodbyeAnswer::Reply(p.goodbye_reader()),
-            Preamble::Ldap(_) | Preamble::Postgres(_) | Preamble::Mysql(_) => GoodbyeAnswer::None,
+            Preamble::Ldap(_) | Preamble::Postgres(_) | Preamble::Mysql(_) | Preamble::Direct => {
+                GoodbyeAnswer::None
+            }
         }
     }
 
@@ -144,6 +161,7 @@ impl Preamble {
             Preamble::Ldap(p) => p.buffered(),
             Preamble::Postgres(p) => p.buffered(),
             Preamble::Mysql(p) => p.buffered(),
+            Preamble::Direct => 0,
         }
     }
 
@@ -152,7 +170,7 @@ impl Preamble {
     pub(crate) fn facts(&self) -> (Option<String>, Vec<String>) {
         match self {
             Preamble::Smtp(p) => (p.greeting().map(str::to_owned), p.capabilities().to_vec()),
-            Preamble::Ldap(_) | Preamble::Postgres(_) => (None, Vec::new()),
+            Preamble::Ldap(_) | Preamble::Postgres(_) | Preamble::Direct => (None, Vec::new()),
             Preamble::Mysql(p) => (p.handshake().map(|h| h.server_version.clone()), Vec::new()),
         }
     }

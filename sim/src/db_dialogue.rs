@@ -6,6 +6,10 @@
 //!   ("SSL Session Encryption" in the protocol documentation); PostgreSQL
 //!   15.18 on Debian 12 answered `S` and `N` exactly so on loopback
 //!   (tests/interop). After `N` it waits for a startup packet in plaintext.
+//! - PostgreSQL 17 direct TLS (`sslnegotiation=direct`): no SSLRequest;
+//!   the server expects a ClientHello at once and refuses one without ALPN
+//!   `postgresql` (PostgreSQL 17 release notes; `be-secure-openssl.c`).
+//!   The simulator's personality does exactly that (see `server.rs`).
 //! - MariaDB 10.11: the handshake packet below was captured byte for byte
 //!   from Debian 12's `mariadbd` 10.11.14 on loopback (with and without
 //!   `ssl_cert`: capability flags 0xfffe / 0xf7fe, upper 0x81ff, character

@@ -77,6 +77,9 @@ pub enum Personality {
     /// MariaDB refusing the client's host: ERR packet 1130 instead of the
     /// handshake, then close.
     MariaDbHostNotAllowed,
+    /// PostgreSQL 17 with direct TLS: TLS from the first byte, ALPN
+    /// `postgresql` required (a ClientHello without it is refused).
+    Postgres17Direct,
 }
 
 /// How a personality's TLS side is made.
@@ -196,6 +199,7 @@ impl Personality {
             Personality::Postgres15,
             Personality::MariaDb,
             Personality::Mysql8,
+            Personality::Postgres17Direct,
             Personality::NoStartTls,
             Personality::TlsNotAvailable,
             Personality::GreetingRefused,
@@ -293,6 +297,7 @@ impl Personality {
             | Personality::LdapUnavailable
             | Personality::LdapNoticeOfDisconnection => Protocol::Ldap,
             Personality::Postgres15 | Personality::PostgresSslOff => Protocol::Postgres,
+            Personality::Postgres17Direct => Protocol::PostgresDirect,
             Personality::MariaDb
             | Personality::Mysql8
             | Personality::MariaDbNoSsl
@@ -331,6 +336,7 @@ impl Personality {
             Personality::Mysql8 => "mysql8",
             Personality::MariaDbNoSsl => "mariadb-no-ssl",
             Personality::MariaDbHostNotAllowed => "mariadb-host-not-allowed",
+            Personality::Postgres17Direct => "postgres17-direct",
         }
     }
 
@@ -396,7 +402,7 @@ mod tests {
         for &p in Personality::all() {
             assert_eq!(Personality::from_name(p.name()), Some(p));
         }
-        assert_eq!(Personality::working().count(), 17);
+        assert_eq!(Personality::working().count(), 18);
         assert_eq!(Personality::failing().count(), 9);
     }
 }

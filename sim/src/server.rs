@@ -76,6 +76,12 @@ enum Stage {
     Closed,
 }
 
+/// The ALPN name a direct-TLS personality requires (PostgreSQL 17:
+/// `postgresql`, `src/backend/libpq/be-secure-openssl.c`).
+fn direct_tls_alpn(personality: Personality) -> Option<&'static [u8]> {
+    (personality.protocol() == Protocol::PostgresDirect).then_some(b"postgresql")
+}
+
 /// The bytes of an endless reply.
 struct EndlessStream {
     first: Vec<u8>,
@@ -127,7 +133,7 @@ impl EndlessStream {
     /// in pieces and never NUL-terminating its version.
     fn database(kind: Endless, protocol: Protocol) -> Option<Self> {
         let first = match protocol {
-            Protocol::Postgres => b"EFATAL:  ".to_vec(),
+            Protocol::Postgres | Protocol::PostgresDirect => b"EFATAL:  ".to_vec(),
             Protocol::Mysql => vec![0x80, 0x3e, 0x00, 0x00, 0x0a, b'1', b'0'],
             _ => return None,
         };
@@ -200,16 +206,22 @@ impl SimServer {
     /// protocol has one) is ready in [`SimServer::poll_output`].
     pub fn new(personality: Personality, identity: &ServerIdentity, faults: &Faults) -> Self {
         let protocol = personality.protocol();
-        let config = match personality.tls() {
+        let mut config = match personality.tls() {
             TlsStyle::Rustls | TlsStyle::Legacy(_) => identity.server_config(),
             TlsStyle::OddKey(key) => key.server_config(),
         };
+        if let Some(alpn) = direct_tls_alpn(personality) {
+            let mut with_alpn = (*config).clone();
+            with_alpn.alpn_protocols = vec![alpn.to_vec()];
+            config = Arc::new(with_alpn);
+        }
         let mut server = SimServer {
             personality,
             config,
             chain: identity.chain.iter().map(|c| c.to_vec()).collect(),
             stage: match protocol {
                 Protocol::Ldap => Stage::Ldap,
+                Protocol::PostgresDirect => Stage::Plaintext,
                 Protocol::Postgres => Stage::Postgres,
                 Protocol::Mysql => Stage::Mysql,
                 _ => Stage::Smtp,
@@ -226,7 +238,15 @@ impl SimServer {
             stream_after_handshake: faults.stream_after_handshake,
             streaming: false,
         };
-        if protocol == Protocol::Mysql {
+        if protocol == Protocol::PostgresDirect {
+            if let Some(kind) = faults.endless {
+                server.start_endless(kind, 1);
+            } else {
+                // Nothing precedes TLS; injected plaintext comes first.
+                server.send_agreement(Vec::new());
+                server.enter_tls();
+            }
+        } else if protocol == Protocol::Mysql {
             if let Some(kind) = faults.endless {
                 server.start_endless(kind, 1);
             } else {
@@ -541,6 +561,13 @@ impl SimServer {
                 }
             }
         }
+        if let Some(alpn) = direct_tls_alpn(self.personality) {
+            if !failed && !conn.is_handshaking() && conn.alpn_protocol() != Some(alpn) {
+                // PostgreSQL 17: "received direct SSL connection request
+                // without ALPN protocol negotiation extension".
+                failed = true;
+            }
+        }
         if self.stream_after_handshake && !failed && !conn.is_handshaking() {
             // Flush the handshake's last flight; the stream is pulled by
             // the driver like an endless reply. The goodbye is ignored.
@@ -569,7 +596,7 @@ impl SimServer {
             && !failed
             && matches!(
                 self.personality.protocol(),
-                Protocol::Postgres | Protocol::Mysql
+                Protocol::Postgres | Protocol::Mysql | Protocol::PostgresDirect
             )
         {
             self.goodbye_seen = true;
@@ -612,7 +639,7 @@ impl SimServer {
     fn goodbye_in_app_data(&mut self) -> Option<Vec<u8>> {
         if matches!(
             self.personality.protocol(),
-            Protocol::Postgres | Protocol::Mysql
+            Protocol::Postgres | Protocol::Mysql | Protocol::PostgresDirect
         ) {
             // No goodbye message before authentication: close_notify is
             // the goodbye (seen in `tls_receive`).

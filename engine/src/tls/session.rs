@@ -46,8 +46,12 @@ pub(crate) enum Closing {
 }
 
 impl TlsSession {
-    /// Starts a client session; the ClientHello is ready to be written.
-    pub(crate) fn start(server_name: Option<ServerName<'static>>) -> Result<Self, ProbeError> {
+    /// Starts a client session offering `alpn` (possibly none); the
+    /// ClientHello is ready to be written.
+    pub(crate) fn start(
+        server_name: Option<ServerName<'static>>,
+        alpn: &[Vec<u8>],
+    ) -> Result<Self, ProbeError> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let verifier = RecordingVerifier::new(provider.signature_verification_algorithms);
         let mut tls = ClientConfig::builder_with_provider(provider)
@@ -58,6 +62,7 @@ impl TlsSession {
             .with_no_client_auth();
         // Every check must see the certificate: a resumed session has none.
         tls.resumption = Resumption::disabled();
+        tls.alpn_protocols = alpn.to_vec();
         // Without a DNS name no SNI is sent; rustls needs some name, and an
         // IP address is never sent on the wire.
         let name = server_name.unwrap_or(ServerName::IpAddress(
