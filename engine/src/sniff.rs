@@ -4,8 +4,11 @@
 use crate::text::printable;
 
 /// The first line of `buf` (up to 160 bytes), made printable and cut to 80
-/// characters.
+/// characters; for a MySQL/MariaDB greeting, its version string.
 pub(crate) fn excerpt(buf: &[u8]) -> String {
+    if let Some(version) = mysql_version(buf) {
+        return printable(version, 80);
+    }
     let line_end = buf
         .iter()
         .position(|&b| b == b'\r' || b == b'\n')
@@ -37,14 +40,28 @@ pub(crate) fn looks_like(buf: &[u8]) -> Option<&'static str> {
             return Some(if mentions_smtp { "SMTP" } else { "SMTP or FTP" });
         }
     }
-    // A MySQL/MariaDB server greets with a packet of sequence 0 holding
-    // protocol version 10 and a printable version string.
-    if let [_, _, 0, 0, 0x0a, v, ..] = buf {
-        if v.is_ascii_digit() {
-            return Some("MySQL/MariaDB");
-        }
+    if mysql_version(buf).is_some() {
+        return Some("MySQL/MariaDB");
     }
     None
+}
+
+/// The version string of a MySQL/MariaDB greeting: a packet of sequence 0
+/// (length under 64 KiB) holding protocol version 10 and a version that
+/// starts with a digit, up to its NUL (or the first 80 bytes).
+fn mysql_version(buf: &[u8]) -> Option<&[u8]> {
+    let [_, _, 0, 0, 0x0a, rest @ ..] = buf else {
+        return None;
+    };
+    if !rest.first().is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    let end = rest
+        .iter()
+        .position(|&b| b == 0)
+        .unwrap_or(rest.len())
+        .min(80);
+    Some(&rest[..end])
 }
 
 #[cfg(test)]
@@ -64,5 +81,9 @@ mod tests {
         );
         assert_eq!(looks_like(b"\x30\x0c\x02\x01"), None);
         assert_eq!(excerpt(b"220 mx\r\nmore"), "220 mx");
+        assert_eq!(
+            excerpt(b"\x64\0\0\0\x0a5.5.5-10.11.14-MariaDB\0\x03\0"),
+            "5.5.5-10.11.14-MariaDB"
+        );
     }
 }
