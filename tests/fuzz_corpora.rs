@@ -141,6 +141,7 @@ fn write_db_seed_corpora() {
         let db = [
             "Postgres15",
             "PostgresSslOff",
+            "PostgresForkFailure",
             "MariaDb",
             "Mysql8",
             "MariaDbNoSsl",

@@ -6,6 +6,9 @@
 //!   ("SSL Session Encryption" in the protocol documentation); PostgreSQL
 //!   15.18 on Debian 12 answered `S` and `N` exactly so on loopback
 //!   (tests/interop). After `N` it waits for a startup packet in plaintext.
+//!   A postmaster that cannot fork answers with a protocol 2 error
+//!   (`report_fork_failure_to_client` in `postmaster.c`), which libpq
+//!   accepts after SSLRequest (`fe-connect.c`, the `SSLok == 'E'` case).
 //! - PostgreSQL 17 direct TLS (`sslnegotiation=direct`): no SSLRequest;
 //!   the server expects a ClientHello at once and refuses one without ALPN
 //!   `postgresql` (PostgreSQL 17 release notes; `be-secure-openssl.c`).
@@ -30,12 +33,33 @@
 
 use crate::personality::Personality;
 
-/// What the PostgreSQL personality answers to SSLRequest, and whether TLS
-/// follows.
-pub fn postgres_answer(personality: Personality) -> (Vec<u8>, bool) {
+/// What the postmaster sends when it cannot fork a backend:
+/// `report_fork_failure_to_client` in `postmaster.c` writes `E`, the text
+/// and a NUL in the protocol 2 form (no length), then closes.
+pub const FORK_FAILURE: &[u8] =
+    b"Ecould not fork new process for connection: Resource temporarily unavailable\n\0";
+
+/// The message of [`FORK_FAILURE`] as the check reports it.
+pub const FORK_FAILURE_MESSAGE: &str =
+    "could not fork new process for connection: Resource temporarily unavailable";
+
+/// What the PostgreSQL personality does after SSLRequest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PostgresAfter {
+    /// TLS follows.
+    Tls,
+    /// Waits for a startup packet in plaintext.
+    Stay,
+    /// Closes the connection.
+    Close,
+}
+
+/// What the PostgreSQL personality answers to SSLRequest, and what follows.
+pub fn postgres_answer(personality: Personality) -> (Vec<u8>, PostgresAfter) {
     match personality {
-        Personality::PostgresSslOff => (b"N".to_vec(), false),
-        _ => (b"S".to_vec(), true),
+        Personality::PostgresSslOff => (b"N".to_vec(), PostgresAfter::Stay),
+        Personality::PostgresForkFailure => (FORK_FAILURE.to_vec(), PostgresAfter::Close),
+        _ => (b"S".to_vec(), PostgresAfter::Tls),
     }
 }
 

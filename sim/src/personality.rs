@@ -77,6 +77,9 @@ pub enum Personality {
     /// MariaDB refusing the client's host: ERR packet 1130 instead of the
     /// handshake, then close.
     MariaDbHostNotAllowed,
+    /// A PostgreSQL postmaster that cannot fork a backend: a protocol 2
+    /// error instead of the answer to SSLRequest, then close.
+    PostgresForkFailure,
     /// PostgreSQL 17 with direct TLS: TLS from the first byte, ALPN
     /// `postgresql` required (a ClientHello without it is refused).
     Postgres17Direct,
@@ -122,6 +125,11 @@ pub enum ExpectedFailure {
     },
     /// PostgreSQL answered SSLRequest with `N`.
     PostgresSslOff,
+    /// PostgreSQL answered SSLRequest with an error with this message.
+    PostgresRefused {
+        /// The message text.
+        message: &'static str,
+    },
     /// The MySQL handshake packet lacks `CLIENT_SSL`.
     MysqlNoSsl,
     /// The MySQL server sent an ERR packet with this code.
@@ -174,6 +182,10 @@ impl ExpectedFailure {
                 }),
             ) => said == diagnostic,
             (ExpectedFailure::PostgresSslOff, ProbeError::Postgres(PostgresError::SslOff)) => true,
+            (
+                ExpectedFailure::PostgresRefused { message },
+                ProbeError::Postgres(PostgresError::Refused(fields)),
+            ) => fields.message == *message,
             (ExpectedFailure::MysqlNoSsl, ProbeError::Mysql(MysqlError::NoSsl { .. })) => true,
             (
                 ExpectedFailure::MysqlRefused { code },
@@ -207,6 +219,7 @@ impl Personality {
             Personality::LdapUnavailable,
             Personality::LdapNoticeOfDisconnection,
             Personality::PostgresSslOff,
+            Personality::PostgresForkFailure,
             Personality::MariaDbNoSsl,
             Personality::MariaDbHostNotAllowed,
             Personality::Exchange2010,
@@ -296,7 +309,9 @@ impl Personality {
             | Personality::LdapProtocolError
             | Personality::LdapUnavailable
             | Personality::LdapNoticeOfDisconnection => Protocol::Ldap,
-            Personality::Postgres15 | Personality::PostgresSslOff => Protocol::Postgres,
+            Personality::Postgres15
+            | Personality::PostgresSslOff
+            | Personality::PostgresForkFailure => Protocol::Postgres,
             Personality::Postgres17Direct => Protocol::PostgresDirect,
             Personality::MariaDb
             | Personality::Mysql8
@@ -337,6 +352,7 @@ impl Personality {
             Personality::MariaDbNoSsl => "mariadb-no-ssl",
             Personality::MariaDbHostNotAllowed => "mariadb-host-not-allowed",
             Personality::Postgres17Direct => "postgres17-direct",
+            Personality::PostgresForkFailure => "postgres-fork-failure",
         }
     }
 
@@ -368,6 +384,9 @@ impl Personality {
                 })
             }
             Personality::PostgresSslOff => Some(ExpectedFailure::PostgresSslOff),
+            Personality::PostgresForkFailure => Some(ExpectedFailure::PostgresRefused {
+                message: crate::db_dialogue::FORK_FAILURE_MESSAGE,
+            }),
             Personality::MariaDbNoSsl => Some(ExpectedFailure::MysqlNoSsl),
             Personality::MariaDbHostNotAllowed => {
                 Some(ExpectedFailure::MysqlRefused { code: 1130 })
@@ -403,6 +422,6 @@ mod tests {
             assert_eq!(Personality::from_name(p.name()), Some(p));
         }
         assert_eq!(Personality::working().count(), 18);
-        assert_eq!(Personality::failing().count(), 9);
+        assert_eq!(Personality::failing().count(), 10);
     }
 }

@@ -20,7 +20,7 @@ use rustls::{ServerConfig, ServerConnection};
 use crate::ber::element_size;
 use crate::certs::ServerIdentity;
 use crate::db_dialogue::{
-    is_mysql_ssl_request, mysql_greeting, postgres_answer, MYSQL_SSL_REQUEST_LEN,
+    is_mysql_ssl_request, mysql_greeting, postgres_answer, PostgresAfter, MYSQL_SSL_REQUEST_LEN,
     POSTGRES_SSL_REQUEST,
 };
 use crate::faults::{Endless, Faults};
@@ -455,15 +455,22 @@ impl SimServer {
         if let Some(kind) = self.endless_kind {
             return self.start_endless(kind, 1);
         }
-        let (answer, tls) = postgres_answer(self.personality);
-        if tls {
-            self.agree_to_tls(answer);
-            let rest = std::mem::take(&mut self.input);
-            self.receive(&rest);
-        } else {
-            // PostgreSQL now waits for a startup packet in plaintext.
-            self.send(answer);
-            self.stage = Stage::Plaintext;
+        let (answer, after) = postgres_answer(self.personality);
+        match after {
+            PostgresAfter::Tls => {
+                self.agree_to_tls(answer);
+                let rest = std::mem::take(&mut self.input);
+                self.receive(&rest);
+            }
+            PostgresAfter::Stay => {
+                // PostgreSQL now waits for a startup packet in plaintext.
+                self.send(answer);
+                self.stage = Stage::Plaintext;
+            }
+            PostgresAfter::Close => {
+                self.send(answer);
+                self.close();
+            }
         }
     }
 
