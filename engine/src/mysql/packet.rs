@@ -21,11 +21,8 @@ pub(crate) fn first_packet(buf: &[u8], limit: usize) -> Result<Option<(&[u8], us
     if *seq != 0 {
         return Err(not_mysql(buf, None));
     }
-    if let [first, ..] = rest {
-        if !matches!(first, 0x0a | 0xff | 0x09) {
-            return Err(not_mysql(buf, None));
-        }
-    }
+    // The length before the first payload byte, so a verdict given on the
+    // header alone never changes when more bytes arrive.
     let len = usize::from(*l0) | (usize::from(*l1) << 8) | (usize::from(*l2) << 16);
     let total = len + 4;
     if total > limit {
@@ -33,6 +30,11 @@ pub(crate) fn first_packet(buf: &[u8], limit: usize) -> Result<Option<(&[u8], us
             claimed: total as u64,
             limit,
         });
+    }
+    if let [first, ..] = rest {
+        if !matches!(first, 0x0a | 0xff | 0x09) {
+            return Err(not_mysql(buf, None));
+        }
     }
     Ok(rest.get(..len).map(|payload| (payload, total)))
 }
@@ -79,5 +81,12 @@ mod tests {
             first_packet(&[5, 0, 0, 0, 0x41], 1024),
             Err(MysqlError::NotMysql { .. })
         ));
+        // Found by the mysql_handshake fuzz target: the header's verdict
+        // (too large) must not turn into another once the payload starts.
+        let header_first = [0x06, 0xf6, 0xff, 0x00, b'2', b'0', 0];
+        assert_eq!(
+            first_packet(&header_first[..4], 16384),
+            first_packet(&header_first, 16384)
+        );
     }
 }
