@@ -31,6 +31,11 @@ pub(crate) fn first_packet(buf: &[u8], limit: usize) -> Result<Option<(&[u8], us
             limit,
         });
     }
+    if len == 0 {
+        return Err(MysqlError::Malformed {
+            detail: "the server's first packet is empty".into(),
+        });
+    }
     if let [first, ..] = rest {
         if !matches!(first, 0x0a | 0xff | 0x09) {
             return Err(not_mysql(buf, None));
@@ -87,6 +92,17 @@ mod tests {
         assert_eq!(
             first_packet(&header_first[..4], 16384),
             first_packet(&header_first, 16384)
+        );
+        // Also found by it: an empty packet is judged on its header, not
+        // on the byte after it.
+        let empty = [0u8; 8];
+        assert!(matches!(
+            first_packet(&empty[..4], 16384),
+            Err(MysqlError::Malformed { .. })
+        ));
+        assert_eq!(
+            first_packet(&empty[..4], 16384),
+            first_packet(&empty, 16384)
         );
     }
 }
