@@ -274,9 +274,10 @@ mod tests {
             text.contains("'--sni-doman' found; tip: a similar argument exists: '--sni-domain'"),
             "{text}"
         );
-        let text = text_of(&run(&["starttls-cert", "mx", "25", "imap"]));
+        let text = text_of(&run(&["starttls-cert", "mx", "25", "gopher"]));
         assert!(
-            text.contains("for '[PROTOCOL]' [possible values: smtp, lmtp, ldap]"),
+            text.contains("for '[PROTOCOL]' [possible values: smtp, lmtp, ldap, ")
+                && text.contains("postgres-direct"),
             "{text}"
         );
         assert!(!text.contains("Usage:"));

@@ -22,7 +22,7 @@ use crate::trust::TrustSources;
 const SIM_NAME: &str = "mail.sim.test";
 
 /// What the demo runs: each a personality with a certificate and key.
-const LINEUP: [(Personality, CertKind, KeyKind); 13] = [
+const LINEUP: [(Personality, CertKind, KeyKind); 18] = [
     (Personality::Postfix, CertKind::Good, KeyKind::EcdsaP256),
     (Personality::Exim, CertKind::Good, KeyKind::Rsa2048),
     (Personality::Exchange, CertKind::Wildcard, KeyKind::Rsa2048),
@@ -34,6 +34,14 @@ const LINEUP: [(Personality, CertKind, KeyKind); 13] = [
         KeyKind::Rsa2048,
     ),
     (Personality::Ds389, CertKind::Expired, KeyKind::EcdsaP256),
+    (Personality::Postgres15, CertKind::Good, KeyKind::EcdsaP256),
+    (Personality::MariaDb, CertKind::Good, KeyKind::Rsa2048),
+    (Personality::Mysql8, CertKind::Good, KeyKind::EcdsaP256),
+    (
+        Personality::Postgres17Direct,
+        CertKind::Good,
+        KeyKind::EcdsaP256,
+    ),
     (
         Personality::Postfix,
         CertKind::SelfSigned,
@@ -60,6 +68,11 @@ const LINEUP: [(Personality, CertKind, KeyKind); 13] = [
         CertKind::Good,
         KeyKind::EcdsaP256,
     ),
+    (
+        Personality::MariaDbNoSsl,
+        CertKind::Good,
+        KeyKind::EcdsaP256,
+    ),
 ];
 
 /// Runs the demo. It takes no options but `--help`.
@@ -68,7 +81,7 @@ pub fn main(args: &[String]) -> Rendered {
         let help = matches!(arg.as_str(), "--help" | "-h");
         return Rendered {
             stdout: format!(
-                "{}starttls-cert demo: starts simulated SMTP, LMTP and LDAP servers on loopback ports \
+                "{}starttls-cert demo: starts simulated SMTP, LMTP, LDAP, PostgreSQL and MySQL servers on loopback ports \
                  and checks each through the real driver. It takes no options.\n",
                 if help { "" } else { "unexpected argument for demo; " }
             ),

@@ -204,10 +204,84 @@ pub fn ldap_response(data: &[u8]) {
     }
 }
 
+/// The MySQL/MariaDB server's first packet (handshake or ERR). Layout: all
+/// bytes are the server's.
+///
+/// Besides not panicking: a packet is decoded exactly when its last byte
+/// arrives, and a prefix answers "need more" or the same verdict as the
+/// whole (the excerpt of a foreign protocol may show fewer bytes).
+pub fn mysql_handshake(data: &[u8]) {
+    use starttls_engine::mysql::{decode_server_packet, MysqlError};
+    let limit = Limits::default().db_packet;
+    let whole = decode_server_packet(data, limit);
+    match &whole {
+        Ok(Some((handshake, used))) => {
+            assert!(*used >= 4 && *used <= data.len());
+            assert_eq!(decode_server_packet(&data[..*used], limit), whole);
+            assert_eq!(decode_server_packet(&data[..used - 1], limit), Ok(None));
+            assert!(!handshake.server_version.chars().any(char::is_control));
+        }
+        Ok(None) => {}
+        Err(e) => {
+            let text = e.to_string();
+            assert!(!text.chars().any(char::is_control), "{text:?}");
+        }
+    }
+    for cut in [1, 4, data.len() / 2, data.len().saturating_sub(1)] {
+        if cut < data.len() {
+            let prefix = decode_server_packet(&data[..cut], limit);
+            let agrees = match (&prefix, &whole) {
+                (Ok(None), _) => true,
+                (Err(MysqlError::NotMysql { .. }), Err(MysqlError::NotMysql { .. })) => true,
+                (prefix, whole) => prefix == whole,
+            };
+            assert!(
+                agrees,
+                "prefix of {cut} bytes answered {prefix:?}, the whole {whole:?}"
+            );
+        }
+    }
+}
+
+/// The PostgreSQL ErrorResponse reader (protocol 2 and 3 forms). Layout:
+/// `E` is prepended, the rest are the server's bytes after it.
+///
+/// Besides not panicking: a message is decoded exactly when its last byte
+/// arrives, never past the bound, and prefixes agree with the whole.
+pub fn postgres_error(data: &[u8]) {
+    use starttls_engine::postgres::decode_error_response;
+    let limit = Limits::default().db_packet;
+    let mut msg = Vec::with_capacity(data.len() + 1);
+    msg.push(b'E');
+    msg.extend_from_slice(data);
+    let whole = decode_error_response(&msg, limit);
+    match &whole {
+        Ok(Some((fields, used))) => {
+            assert!(*used >= 2 && *used <= msg.len() && *used <= limit);
+            assert_eq!(decode_error_response(&msg[..*used], limit), whole);
+            assert_eq!(decode_error_response(&msg[..used - 1], limit), Ok(None));
+            assert!(!fields.message.chars().any(char::is_control));
+        }
+        Ok(None) => assert!(msg.len() < limit),
+        Err(e) => {
+            let _ = e.to_string();
+        }
+    }
+    for cut in [1, 2, 5, msg.len() / 2, msg.len().saturating_sub(1)] {
+        if cut < msg.len() {
+            let prefix = decode_error_response(&msg[..cut], limit);
+            assert!(
+                prefix == Ok(None) || prefix == whole,
+                "prefix of {cut} bytes answered {prefix:?}, the whole {whole:?}"
+            );
+        }
+    }
+}
+
 /// The whole probe against a server that sends arbitrary bytes.
 /// Layout: `[protocol byte] [driver byte] ([len u16 BE] [turn])...`.
 ///
-/// The protocol byte picks SMTP, LMTP or LDAP (modulo 3). The server's bytes
+/// The protocol byte picks a protocol of [`Protocol::ALL`] (modulo its length). The server's bytes
 /// come in turns, as a server answers one request at a time; a piece never
 /// spans two turns, so a turn ending with `220 Ready to start TLS` lets the
 /// TLS bytes of the next turn reach the handshake. A last turn shorter than

@@ -202,8 +202,11 @@ mod tests {
             "parameter port has value \"70000\", expected a number from 1 to 65535"
         );
         assert_eq!(
-            msg("protocol: imap"),
-            "parameter protocol has value \"imap\", expected smtp, lmtp or ldap"
+            msg("protocol: gopher"),
+            format!(
+                "parameter protocol has value \"gopher\", expected {}",
+                crate::args::protocol_list()
+            )
         );
         assert_eq!(
             msg("port: 25, port: 26"),

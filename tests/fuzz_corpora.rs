@@ -51,6 +51,16 @@ fn ldap_response_corpus_replays() {
 }
 
 #[test]
+fn mysql_handshake_corpus_replays() {
+    replay("mysql_handshake", fuzzing::mysql_handshake);
+}
+
+#[test]
+fn postgres_error_corpus_replays() {
+    replay("postgres_error", fuzzing::postgres_error);
+}
+
+#[test]
 fn probe_stream_corpus_replays() {
     replay("probe_stream", fuzzing::probe_stream);
 }
@@ -111,8 +121,36 @@ fn write_seed_corpora() {
         ("params", seeds::params()),
         ("shell_words", seeds::shell_words()),
         ("legacy_flight", seeds::legacy_flight()),
+        ("mysql_handshake", seeds::mysql_handshake()),
+        ("postgres_error", seeds::postgres_error()),
     ] {
         write_seeds(target, seeds);
+    }
+}
+
+/// Writes only the database protocols' seeds: the `mysql_handshake` and
+/// `postgres_error` corpora and the `probe_stream` seeds of the
+/// simulator's PostgreSQL and MySQL personalities.
+#[test]
+#[ignore = "writes fuzz/corpus/{mysql_handshake,postgres_error}/seed-*; run by hand"]
+fn write_db_seed_corpora() {
+    write_seeds("mysql_handshake", seeds::mysql_handshake());
+    write_seeds("postgres_error", seeds::postgres_error());
+    let dir = corpus_dir("probe_stream");
+    for (name, data) in seeds::probe_stream() {
+        let db = [
+            "Postgres15",
+            "PostgresSslOff",
+            "PostgresForkFailure",
+            "MariaDb",
+            "Mysql8",
+            "MariaDbNoSsl",
+            "MariaDbHostNotAllowed",
+            "Postgres17Direct",
+        ];
+        if db.iter().any(|p| name == format!("sim-{p}")) {
+            fs::write(dir.join(format!("seed-{name}")), data).expect("seed file");
+        }
     }
 }
 
@@ -342,6 +380,74 @@ mod seeds {
 
     pub fn ldap_response() -> Seeds {
         ldap_replies()
+    }
+
+    /// The simulator's MariaDB/MySQL first packets (db_dialogue cites
+    /// their sources), a `Too many connections` ERR with SQLSTATE, the
+    /// obsolete protocol 9, cut packets and foreign bytes.
+    pub fn mysql_handshake() -> Seeds {
+        use starttls_sim::db_dialogue::mysql_greeting;
+        let mut seeds = Seeds::new();
+        for p in [
+            Personality::MariaDb,
+            Personality::Mysql8,
+            Personality::MariaDbNoSsl,
+            Personality::MariaDbHostNotAllowed,
+        ] {
+            let (packet, _) = mysql_greeting(p);
+            seeds.push((format!("{p:?}-cut"), packet[..packet.len() / 2].to_vec()));
+            seeds.push((format!("{p:?}"), packet));
+        }
+        let mut too_many = vec![0x1b, 0, 0, 0, 0xff, 0x10, 0x04, b'#'];
+        too_many.extend_from_slice(b"08004Too many connections");
+        seeds.push(("err-1040-sqlstate".into(), too_many));
+        seeds.push((
+            "protocol-9".into(),
+            vec![6, 0, 0, 0, 9, b'3', b'.', b'2', b'0', 0],
+        ));
+        seeds.push(("smtp-banner".into(), b"220 mx ESMTP Postfix\r\n".to_vec()));
+        seeds.push(("huge-length".into(), vec![0xff, 0xff, 0xff, 0, 0x0a]));
+        seeds
+    }
+
+    /// PostgreSQL ErrorResponses after the `E` the harness prepends: the
+    /// protocol 3 form with severity, SQLSTATE and message, the protocol 2
+    /// form (`FATAL:  text`), a huge length and a field without its NUL.
+    pub fn postgres_error() -> Seeds {
+        let v3 = |fields: &[(u8, &str)]| {
+            let mut body = Vec::new();
+            for (kind, value) in fields {
+                body.push(*kind);
+                body.extend_from_slice(value.as_bytes());
+                body.push(0);
+            }
+            body.push(0);
+            let mut msg = (u32::try_from(body.len()).unwrap() + 4)
+                .to_be_bytes()
+                .to_vec();
+            msg.extend(body);
+            msg
+        };
+        vec![
+            (
+                "v3-too-many-clients".into(),
+                v3(&[
+                    (b'S', "FATAL"),
+                    (b'V', "FATAL"),
+                    (b'C', "53300"),
+                    (b'M', "sorry, too many clients already"),
+                    (b'F', "proc.c"),
+                    (b'L', "363"),
+                    (b'R', "InitProcess"),
+                ]),
+            ),
+            (
+                "v2-fatal".into(),
+                b"FATAL:  the database system is starting up\n\0".to_vec(),
+            ),
+            ("v3-huge".into(), vec![0, 0x7f, 0xff, 0xff]),
+            ("v3-unterminated".into(), vec![0, 0, 0, 7, b'M', b'a', b'b']),
+        ]
     }
 
     /// The simulator's good chain (leaf for `mail.sim.test` and
@@ -731,11 +837,11 @@ mod seeds {
                     _ => None,
                 })
                 .collect();
-            let protocol = match personality.protocol() {
-                Protocol::Smtp => 0,
-                Protocol::Lmtp => 1,
-                Protocol::Ldap => 2,
-            };
+            let protocol = Protocol::ALL
+                .iter()
+                .position(|&p| p == personality.protocol())
+                .and_then(|i| u8::try_from(i).ok())
+                .expect("every protocol is in Protocol::ALL");
             // Whole turns, then single bytes and short pieces.
             for driver in [0u8, 0b0001 | (i as u8) << 4, 0b0110] {
                 seeds.push((

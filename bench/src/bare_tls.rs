@@ -49,6 +49,17 @@ impl BarePlan {
                     b"QUIT\r\n".to_vec(),
                 )
             }
+            // No goodbye before authentication: close_notify alone. MySQL's
+            // SSLRequest has no answer, so its transcript round is 0 bytes.
+            Protocol::Postgres => (
+                vec![starttls_engine::postgres::ssl_request().to_vec()],
+                Vec::new(),
+            ),
+            Protocol::Mysql => (
+                vec![starttls_engine::mysql::ssl_request().to_vec()],
+                Vec::new(),
+            ),
+            Protocol::PostgresDirect => (Vec::new(), Vec::new()),
         };
         if transcript.rounds.len() <= commands.len() {
             return Err(format!(

@@ -16,6 +16,16 @@ pub enum Protocol {
     Lmtp,
     /// LDAP with the StartTLS extended operation (RFC 4511 section 4.14).
     Ldap,
+    /// PostgreSQL with the SSLRequest message (PostgreSQL protocol 3,
+    /// "SSL Session Encryption").
+    Postgres,
+    /// MySQL and MariaDB: the server's handshake packet, then the client's
+    /// SSLRequest packet (MySQL client/server protocol, `CLIENT_SSL`).
+    Mysql,
+    /// PostgreSQL 17 direct TLS: no SSLRequest, the ClientHello goes out at
+    /// once with ALPN `postgresql` (which PostgreSQL 17 requires on such
+    /// connections). Same default port as [`Protocol::Postgres`].
+    PostgresDirect,
 }
 
 impl Protocol {
@@ -23,7 +33,14 @@ impl Protocol {
     /// them. The CLI's protocol names, the simulator's personalities, the
     /// fuzz harness and its seed corpora are all driven by this list, and a
     /// test fails when one of them misses a protocol.
-    pub const ALL: &'static [Protocol] = &[Protocol::Smtp, Protocol::Lmtp, Protocol::Ldap];
+    pub const ALL: &'static [Protocol] = &[
+        Protocol::Smtp,
+        Protocol::Lmtp,
+        Protocol::Ldap,
+        Protocol::Postgres,
+        Protocol::Mysql,
+        Protocol::PostgresDirect,
+    ];
 
     /// The protocol's name as users write it (`SMTP`, `LMTP`, `LDAP`).
     pub fn name(self) -> &'static str {
@@ -31,6 +48,9 @@ impl Protocol {
             Protocol::Smtp => "SMTP",
             Protocol::Lmtp => "LMTP",
             Protocol::Ldap => "LDAP",
+            Protocol::Postgres => "PostgreSQL",
+            Protocol::Mysql => "MySQL",
+            Protocol::PostgresDirect => "PostgreSQL direct TLS",
         }
     }
 
@@ -41,6 +61,9 @@ impl Protocol {
             Protocol::Smtp => "smtp",
             Protocol::Lmtp => "lmtp",
             Protocol::Ldap => "ldap",
+            Protocol::Postgres => "postgres",
+            Protocol::Mysql => "mysql",
+            Protocol::PostgresDirect => "postgres-direct",
         }
     }
 
@@ -50,6 +73,9 @@ impl Protocol {
             Protocol::Smtp => "SMTP STARTTLS (EHLO)",
             Protocol::Lmtp => "LMTP STARTTLS (LHLO)",
             Protocol::Ldap => "LDAP StartTLS extended operation",
+            Protocol::Postgres => "PostgreSQL SSLRequest",
+            Protocol::Mysql => "MySQL/MariaDB SSLRequest after the server handshake",
+            Protocol::PostgresDirect => "PostgreSQL 17 direct TLS (ALPN postgresql, no SSLRequest)",
         }
     }
 
@@ -62,12 +88,24 @@ impl Protocol {
             .find(|p| p.keyword().eq_ignore_ascii_case(text))
     }
 
+    /// The ALPN protocol names a check offers by default: `postgresql` for
+    /// [`Protocol::PostgresDirect`], none for the rest.
+    pub fn default_alpn(self) -> &'static [&'static [u8]] {
+        match self {
+            Protocol::PostgresDirect => &[b"postgresql"],
+            _ => &[],
+        }
+    }
+
     /// The well-known port a server of this protocol listens on for STARTTLS.
     pub fn default_port(self) -> u16 {
         match self {
             Protocol::Smtp => 25,
             Protocol::Lmtp => 24,
             Protocol::Ldap => 389,
+            Protocol::Postgres => 5432,
+            Protocol::Mysql => 3306,
+            Protocol::PostgresDirect => 5432,
         }
     }
 }
@@ -114,17 +152,22 @@ pub struct Limits {
     pub reply_bytes: usize,
     /// Largest LDAP message accepted in the plaintext phase.
     pub ldap_message: usize,
+    /// Largest database packet accepted in the plaintext phase: a
+    /// PostgreSQL ErrorResponse or a MySQL handshake or ERR packet.
+    pub db_packet: usize,
 }
 
 impl Limits {
     /// The smallest value [`Config::with_limits`] accepts for each field:
     /// a 512-byte line (RFC 5321 section 4.5.3.1.5), one line, one line's
-    /// bytes and a 64-byte LDAP message.
+    /// bytes, a 64-byte LDAP message and a 128-byte database packet (a MySQL
+    /// handshake packet is about 80 to 120 bytes).
     pub const MIN: Limits = Limits {
         reply_line: 512,
         reply_lines: 1,
         reply_bytes: 512,
         ldap_message: 64,
+        db_packet: 128,
     };
 
     /// The largest value [`Config::with_limits`] accepts for each field, so
@@ -134,6 +177,7 @@ impl Limits {
         reply_lines: 10_000,
         reply_bytes: 1024 * 1024,
         ldap_message: 1024 * 1024,
+        db_packet: 1024 * 1024,
     };
 
     fn validate(&self) -> Result<(), ConfigError> {
@@ -162,6 +206,12 @@ impl Limits {
                 Self::MIN.ldap_message,
                 Self::MAX.ldap_message,
             ),
+            (
+                "db_packet",
+                self.db_packet,
+                Self::MIN.db_packet,
+                Self::MAX.db_packet,
+            ),
         ];
         for (name, value, min, max) in fields {
             if !(min..=max).contains(&value) {
@@ -179,13 +229,14 @@ impl Limits {
 
 impl Default for Limits {
     /// 1 KiB lines (RFC 5321 allows 512), 128 lines and 16 KiB a reply,
-    /// 16 KiB for an LDAP extended response.
+    /// 16 KiB for an LDAP extended response, 16 KiB for a database packet.
     fn default() -> Self {
         Limits {
             reply_line: 1024,
             reply_lines: 128,
             reply_bytes: 16 * 1024,
             ldap_message: 16 * 1024,
+            db_packet: 16 * 1024,
         }
     }
 }
@@ -218,6 +269,7 @@ pub struct Config {
     limits: Limits,
     deadline: Option<Deadline>,
     crypto: Crypto,
+    alpn: Vec<Vec<u8>>,
 }
 
 /// An absolute end for the whole check, set by a driver whose own limit
@@ -245,7 +297,35 @@ impl Config {
             limits: Limits::default(),
             deadline: None,
             crypto: Crypto::ring(),
+            alpn: protocol.default_alpn().iter().map(|p| p.to_vec()).collect(),
         }
+    }
+
+    /// Sets the ALPN protocol names offered in the ClientHello, in order of
+    /// preference (RFC 7301); an empty list sends no ALPN extension. Each
+    /// name must be 1 to 255 bytes, and at most 16 names are accepted. The
+    /// default is [`Protocol::default_alpn`]. The legacy capture's own
+    /// TLS 1.0-1.2 ClientHello sends no ALPN.
+    pub fn with_alpn(mut self, protocols: &[&[u8]]) -> Result<Self, ConfigError> {
+        if protocols.len() > 16 {
+            return Err(ConfigError::InvalidAlpn(format!(
+                "{} names (at most 16)",
+                protocols.len()
+            )));
+        }
+        if let Some(bad) = protocols.iter().find(|p| p.is_empty() || p.len() > 255) {
+            return Err(ConfigError::InvalidAlpn(format!(
+                "a name of {} bytes (1 to 255)",
+                bad.len()
+            )));
+        }
+        self.alpn = protocols.iter().map(|p| p.to_vec()).collect();
+        Ok(self)
+    }
+
+    /// The ALPN protocol names offered, in order.
+    pub fn alpn(&self) -> &[Vec<u8>] {
+        &self.alpn
     }
 
     /// Sets the SNI name from text: a DNS name or an IP address (which sends
@@ -372,6 +452,8 @@ pub enum ConfigError {
         /// The largest value accepted.
         max: usize,
     },
+    /// The ALPN list has too many names or a name of a wrong length.
+    InvalidAlpn(String),
 }
 
 impl fmt::Display for ConfigError {
@@ -396,6 +478,7 @@ impl fmt::Display for ConfigError {
                 min,
                 max,
             } => write!(f, "limit {name} = {value} must be between {min} and {max}"),
+            ConfigError::InvalidAlpn(what) => write!(f, "ALPN list refused: {what}"),
         }
     }
 }
@@ -413,6 +496,9 @@ mod tests {
             Protocol::Smtp => 0,
             Protocol::Lmtp => 1,
             Protocol::Ldap => 2,
+            Protocol::Postgres => 3,
+            Protocol::Mysql => 4,
+            Protocol::PostgresDirect => 5,
         }
     }
 
@@ -421,7 +507,32 @@ mod tests {
         for (i, p) in Protocol::ALL.iter().enumerate() {
             assert_eq!(position(*p), i, "{p} out of place in Protocol::ALL");
         }
-        assert_eq!(Protocol::ALL.len(), 3);
+        assert_eq!(Protocol::ALL.len(), 6);
+    }
+
+    #[test]
+    fn alpn_defaults_per_protocol_and_is_validated() {
+        assert_eq!(
+            Config::new(Protocol::PostgresDirect).alpn(),
+            [b"postgresql".to_vec()]
+        );
+        assert!(Config::new(Protocol::Postgres).alpn().is_empty());
+        let c = Config::new(Protocol::Smtp)
+            .with_alpn(&[b"smtp", b"x"])
+            .unwrap();
+        assert_eq!(c.alpn(), [b"smtp".to_vec(), b"x".to_vec()]);
+        assert!(Config::new(Protocol::Smtp).with_alpn(&[b""]).is_err());
+        assert!(Config::new(Protocol::Smtp)
+            .with_alpn(&[&[b'a'; 256][..]])
+            .is_err());
+        assert!(Config::new(Protocol::Smtp)
+            .with_alpn(&[&b"a"[..]; 17])
+            .is_err());
+        assert!(Config::new(Protocol::PostgresDirect)
+            .with_alpn(&[])
+            .unwrap()
+            .alpn()
+            .is_empty());
     }
 
     #[test]

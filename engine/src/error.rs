@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use crate::ldap::LdapError;
 use crate::legacy::LegacyFailure;
+use crate::mysql::MysqlError;
 use crate::phase::Phase;
+use crate::postgres::PostgresError;
 use crate::smtp::SmtpError;
 
 /// What had arrived of the answer a probe was waiting for when a time limit
@@ -83,6 +85,12 @@ pub enum ProbeError {
     /// notice of disconnection, an unexpected or malformed reply, or a
     /// server that does not speak LDAP.
     Ldap(LdapError),
+    /// The PostgreSQL SSLRequest was refused (`N`, an ErrorResponse) or
+    /// answered with something that is not PostgreSQL.
+    Postgres(PostgresError),
+    /// The MySQL/MariaDB server refused (ERR packet), offers no TLS, or
+    /// sent something that is not a MySQL handshake.
+    Mysql(MysqlError),
     /// The TLS handshake failed, and so did the second attempt that reads
     /// the certificate in the clear with a TLS 1.0-1.2 ClientHello.
     Legacy {
@@ -120,6 +128,8 @@ impl fmt::Display for ProbeError {
             ),
             ProbeError::Tls { error } => write!(f, "TLS handshake failed: {error}"),
             ProbeError::Ldap(error) => error.fmt(f),
+            ProbeError::Postgres(error) => error.fmt(f),
+            ProbeError::Mysql(error) => error.fmt(f),
             ProbeError::Legacy { first, second } => write!(
                 f,
                 "{first}; reading the certificate with a TLS 1.0-1.2 ClientHello on a second connection failed too: {second}"
@@ -224,7 +234,8 @@ impl ProbeError {
         match self {
             ProbeError::ConnectionClosed { phase } | ProbeError::Timeout { phase, .. } => *phase,
             ProbeError::Smtp(error) => error.phase(),
-            ProbeError::Ldap(_) => Phase::StartTls,
+            ProbeError::Ldap(_) | ProbeError::Postgres(_) => Phase::StartTls,
+            ProbeError::Mysql(_) => Phase::Greeting,
             ProbeError::Legacy { first, .. } => first.phase(),
             ProbeError::PlaintextAfterStartTls { .. }
             | ProbeError::TlsAlert { .. }

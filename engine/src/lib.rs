@@ -1,8 +1,9 @@
 //! # starttls-engine
 //!
 //! A sans-IO probe that checks the TLS certificate of servers spoken to in
-//! plaintext before TLS starts: SMTP and LMTP `STARTTLS` and the LDAP StartTLS
-//! extended operation. It walks the plaintext preamble, drives a rustls
+//! plaintext before TLS starts: SMTP and LMTP `STARTTLS`, the LDAP StartTLS
+//! extended operation, PostgreSQL's SSLRequest and MySQL/MariaDB's
+//! SSLRequest packet. It walks the plaintext preamble, drives a rustls
 //! handshake from memory, captures the certificate chain exactly as the
 //! server sent it, and says goodbye politely.
 //!
@@ -162,6 +163,10 @@
 //! - [`analysis`]: the certificate report (PRTG's SSL sensor channels and more)
 //!   as a pure function of the chain, the options and the time.
 //! - [`ldap`]: the LDAP StartTLS request, reply decoder and [`ldap::LdapError`].
+//! - [`postgres`]: the PostgreSQL SSLRequest, its ErrorResponse reader and
+//!   [`postgres::PostgresError`].
+//! - [`mysql`]: the MySQL/MariaDB handshake packet reader, the SSLRequest
+//!   packet and [`mysql::MysqlError`].
 //! - [`legacy`]: reading the certificate in the clear from servers rustls
 //!   cannot finish a handshake with (TLS 1.0/1.1, obsolete suites, servers
 //!   that abort after their certificate), on a second connection.
@@ -189,11 +194,14 @@ pub mod internals;
 mod io;
 pub mod ldap;
 pub mod legacy;
+pub mod mysql;
 mod phase;
+pub mod postgres;
 mod preamble;
 mod probe;
 mod report;
 pub mod smtp;
+mod sniff;
 mod text;
 mod tls;
 

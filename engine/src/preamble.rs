@@ -40,7 +40,9 @@ use crate::closing::GoodbyeAnswer;
 use crate::config::{Config, Protocol};
 use crate::error::{Arrived, ProbeError};
 use crate::ldap::LdapPreamble;
+use crate::mysql::MysqlPreamble;
 use crate::phase::Phase;
+use crate::postgres::PostgresPreamble;
 use crate::smtp::SmtpPreamble;
 
 /// What a preamble wants after taking in bytes.
@@ -63,6 +65,13 @@ pub(crate) enum Preamble {
     Smtp(SmtpPreamble),
     /// LDAP StartTLS extended operation.
     Ldap(LdapPreamble),
+    /// PostgreSQL SSLRequest.
+    Postgres(PostgresPreamble),
+    /// MySQL/MariaDB handshake packet and SSLRequest.
+    Mysql(MysqlPreamble),
+    /// No plaintext at all (PostgreSQL 17 direct TLS): the probe starts TLS
+    /// as soon as it exists, and any byte received here is fed to TLS.
+    Direct,
 }
 
 impl Preamble {
@@ -73,7 +82,15 @@ impl Preamble {
         match config.protocol() {
             Protocol::Smtp | Protocol::Lmtp => Preamble::Smtp(SmtpPreamble::new(config)),
             Protocol::Ldap => Preamble::Ldap(LdapPreamble::start(config, out)),
+            Protocol::Postgres => Preamble::Postgres(PostgresPreamble::start(config, out)),
+            Protocol::Mysql => Preamble::Mysql(MysqlPreamble::new(config)),
+            Protocol::PostgresDirect => Preamble::Direct,
         }
+    }
+
+    /// True when TLS starts at once, with no plaintext exchange.
+    pub(crate) fn is_direct(&self) -> bool {
+        matches!(self, Preamble::Direct)
     }
 
     /// The phase the conversation is in.
@@ -81,6 +98,9 @@ impl Preamble {
         match self {
             Preamble::Smtp(p) => p.phase(),
             Preamble::Ldap(p) => p.phase(),
+            Preamble::Postgres(p) => p.phase(),
+            Preamble::Mysql(p) => p.phase(),
+            Preamble::Direct => Phase::TlsHandshake,
         }
     }
 
@@ -89,6 +109,12 @@ impl Preamble {
         match self {
             Preamble::Smtp(p) => p.receive(data, out),
             Preamble::Ldap(p) => p.receive(data),
+            Preamble::Postgres(p) => p.receive(data),
+            Preamble::Mysql(p) => p.receive(data, out),
+            // Called once, with no data, right after `start`.
+            Preamble::Direct => Ok(Step::StartTls {
+                leftover: data.len(),
+            }),
         }
     }
 
@@ -97,6 +123,11 @@ impl Preamble {
         match self {
             Preamble::Smtp(p) => p.goodbye().to_vec(),
             Preamble::Ldap(p) => p.goodbye(),
+            // PostgreSQL before a startup packet and MySQL before the
+            // handshake response have no goodbye message: close_notify and
+            // close (a Terminate here is logged by PostgreSQL as "invalid
+            // length of startup packet").
+            Preamble::Postgres(_) | Preamble::Mysql(_) | Preamble::Direct => Vec::new(),
         }
     }
 
@@ -105,15 +136,21 @@ impl Preamble {
         match self {
             Preamble::Smtp(p) => p.arrived(),
             Preamble::Ldap(p) => p.arrived(),
+            Preamble::Postgres(p) => p.arrived(),
+            Preamble::Mysql(p) => p.arrived(),
+            Preamble::Direct => Arrived::Nothing,
         }
     }
 
     /// How the server acknowledges the goodbye: SMTP/LMTP reply to `QUIT`;
-    /// an LDAP unbind has no response (RFC 4511 section 4.3).
+    /// an LDAP unbind has no response (RFC 4511 section 4.3); PostgreSQL and
+    /// MySQL send close_notify alone.
     pub(crate) fn goodbye_answer(&self) -> GoodbyeAnswer {
         match self {
             Preamble::Smtp(p) => GoodbyeAnswer::Reply(p.goodbye_reader()),
-            Preamble::Ldap(_) => GoodbyeAnswer::None,
+            Preamble::Ldap(_) | Preamble::Postgres(_) | Preamble::Mysql(_) | Preamble::Direct => {
+                GoodbyeAnswer::None
+            }
         }
     }
 
@@ -122,14 +159,19 @@ impl Preamble {
         match self {
             Preamble::Smtp(p) => p.buffered(),
             Preamble::Ldap(p) => p.buffered(),
+            Preamble::Postgres(p) => p.buffered(),
+            Preamble::Mysql(p) => p.buffered(),
+            Preamble::Direct => 0,
         }
     }
 
-    /// The greeting's first line and the advertised capabilities.
+    /// The greeting's first line (for MySQL the server version) and the
+    /// advertised capabilities.
     pub(crate) fn facts(&self) -> (Option<String>, Vec<String>) {
         match self {
             Preamble::Smtp(p) => (p.greeting().map(str::to_owned), p.capabilities().to_vec()),
-            Preamble::Ldap(_) => (None, Vec::new()),
+            Preamble::Ldap(_) | Preamble::Postgres(_) | Preamble::Direct => (None, Vec::new()),
+            Preamble::Mysql(p) => (p.handshake().map(|h| h.server_version.clone()), Vec::new()),
         }
     }
 }

@@ -60,7 +60,8 @@ impl Probe {
     pub fn new(config: Config, now: Instant) -> Self {
         let mut out = BytesMut::new();
         let preamble = Preamble::start(&config, &mut out);
-        Probe {
+        let direct = preamble.is_direct();
+        let mut probe = Probe {
             protocol: config.protocol(),
             server_name: config.server_name().cloned(),
             timeouts: config.timeouts(),
@@ -74,7 +75,12 @@ impl Probe {
             timings: Vec::with_capacity(5),
             first: None,
             config,
+        };
+        if direct {
+            // TLS at once: the ClientHello is the first thing sent.
+            probe.on_plaintext(&[], now);
         }
+        probe
     }
 
     /// The phase the probe is in (the last one, once done).
@@ -248,6 +254,9 @@ impl Probe {
         self.stage = Stage::Preamble;
         let phase = self.preamble.phase();
         self.enter(phase, now);
+        if self.preamble.is_direct() {
+            self.on_plaintext(&[], now);
+        }
     }
 
     fn on_received(&mut self, data: &[u8], now: Instant) {
@@ -304,7 +313,11 @@ impl Probe {
             }
             Ok(Step::StartTls { .. }) => {
                 self.enter(Phase::TlsHandshake, now);
-                match TlsSession::start(self.server_name.clone(), self.config.crypto()) {
+                match TlsSession::start(
+                    self.server_name.clone(),
+                    self.config.crypto(),
+                    self.config.alpn(),
+                ) {
                     Ok(mut tls) => {
                         tls.write_to(&mut self.out);
                         self.stage = Stage::Handshake(Box::new(tls));

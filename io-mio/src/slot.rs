@@ -73,7 +73,7 @@ pub(crate) struct Probing {
 #[derive(Debug)]
 pub(crate) enum State {
     /// Trying addresses until one accepts.
-    Connecting(Connecting),
+    Connecting(Box<Connecting>),
     /// Connected; the engine's probe runs.
     Probing(Probing),
 }

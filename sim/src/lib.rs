@@ -2,7 +2,8 @@
 //!
 //! The test bench starttls-engine is proven on: scripted servers that speak
 //! the plaintext phase byte for byte like Postfix, postscreen, Exim,
-//! Exchange, Dovecot LMTP, OpenLDAP, Active Directory and 389-ds (or fail
+//! Exchange, Dovecot LMTP, OpenLDAP, Active Directory, 389-ds, PostgreSQL,
+//! MariaDB and MySQL (or fail
 //! like broken ones), then hand over to an in-memory rustls server with
 //! certificates from a generated test PKI.
 //!
@@ -34,7 +35,7 @@
 //! ## Modules
 //! - [`certs`]: the test PKI ([`CertKind`](certs::CertKind) × [`KeyKind`](certs::KeyKind)).
 //! - [`personality`]: who the server is, and the failure each broken one must cause.
-//! - [`smtp_dialogue`], [`ldap_dialogue`], [`ber`]: the exact bytes, with sources.
+//! - [`smtp_dialogue`], [`ldap_dialogue`], [`db_dialogue`], [`ber`]: the exact bytes, with sources.
 //! - [`server`]: the sans-IO scripted server.
 //! - [`faults`]: splitting, delays, closing, garbage, endless replies, injection, alerts.
 //! - [`scenario`]: the virtual-time runner; [`clock`], [`rng`]: time and seeds.
@@ -43,6 +44,7 @@
 pub mod ber;
 pub mod certs;
 pub mod clock;
+pub mod db_dialogue;
 pub mod faults;
 pub mod ldap_dialogue;
 pub mod legacy_tls;

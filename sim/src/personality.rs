@@ -1,8 +1,9 @@
 //! Who the simulated server pretends to be: real implementations with their
 //! exact plaintext bytes, and broken ones that must fail in a specific way.
 //!
-//! The bytes themselves live in [`crate::smtp_dialogue`] and
-//! [`crate::ldap_dialogue`], each with its sources.
+//! The bytes themselves live in [`crate::smtp_dialogue`],
+//! [`crate::ldap_dialogue`] and [`crate::db_dialogue`], each with its
+//! sources.
 
 use std::fmt;
 
@@ -10,6 +11,8 @@ use crate::legacy_tls::{LegacyTls, ECDHE_RSA_GCM, RSA_CBC_ONLY, SCHANNEL_2008R2_
 use crate::odd_keys::OddKey;
 use starttls_engine::ldap::LdapError;
 use starttls_engine::smtp::SmtpError;
+use starttls_engine::mysql::MysqlError;
+use starttls_engine::postgres::PostgresError;
 use starttls_engine::{Phase, ProbeError, Protocol};
 
 /// A server implementation (or a specific misbehaviour) to simulate.
@@ -62,6 +65,25 @@ pub enum Personality {
     RsaPssTls13,
     /// A TLS 1.3 SMTP server with an Ed448 certificate.
     Ed448Tls13,
+    /// PostgreSQL 15 with `ssl = on`: answers SSLRequest with `S`.
+    Postgres15,
+    /// PostgreSQL with `ssl = off`: answers SSLRequest with `N`.
+    PostgresSslOff,
+    /// MariaDB 10.11 with TLS: handshake packet with `CLIENT_SSL`.
+    MariaDb,
+    /// MySQL 8.0: its own capability bits, `caching_sha2_password`.
+    Mysql8,
+    /// MariaDB without `ssl_cert`: no `CLIENT_SSL` in its handshake.
+    MariaDbNoSsl,
+    /// MariaDB refusing the client's host: ERR packet 1130 instead of the
+    /// handshake, then close.
+    MariaDbHostNotAllowed,
+    /// A PostgreSQL postmaster that cannot fork a backend: a protocol 2
+    /// error instead of the answer to SSLRequest, then close.
+    PostgresForkFailure,
+    /// PostgreSQL 17 with direct TLS: TLS from the first byte, ALPN
+    /// `postgresql` required (a ClientHello without it is refused).
+    Postgres17Direct,
 }
 
 /// How a personality's TLS side is made.
@@ -101,6 +123,20 @@ pub enum ExpectedFailure {
     LdapNoticeOfDisconnection {
         /// The server's diagnosticMessage.
         diagnostic: &'static str,
+    },
+    /// PostgreSQL answered SSLRequest with `N`.
+    PostgresSslOff,
+    /// PostgreSQL answered SSLRequest with an error with this message.
+    PostgresRefused {
+        /// The message text.
+        message: &'static str,
+    },
+    /// The MySQL handshake packet lacks `CLIENT_SSL`.
+    MysqlNoSsl,
+    /// The MySQL server sent an ERR packet with this code.
+    MysqlRefused {
+        /// The error number, e.g. 1130.
+        code: u16,
     },
 }
 
@@ -147,6 +183,16 @@ impl ExpectedFailure {
                     diagnostic: said, ..
                 }),
             ) => said == diagnostic,
+            (ExpectedFailure::PostgresSslOff, ProbeError::Postgres(PostgresError::SslOff)) => true,
+            (
+                ExpectedFailure::PostgresRefused { message },
+                ProbeError::Postgres(PostgresError::Refused(fields)),
+            ) => fields.message == *message,
+            (ExpectedFailure::MysqlNoSsl, ProbeError::Mysql(MysqlError::NoSsl { .. })) => true,
+            (
+                ExpectedFailure::MysqlRefused { code },
+                ProbeError::Mysql(MysqlError::Refused { code: said, .. }),
+            ) => said == code,
             _ => false,
         }
     }
@@ -164,12 +210,20 @@ impl Personality {
             Personality::OpenLdap,
             Personality::ActiveDirectory,
             Personality::Ds389,
+            Personality::Postgres15,
+            Personality::MariaDb,
+            Personality::Mysql8,
+            Personality::Postgres17Direct,
             Personality::NoStartTls,
             Personality::TlsNotAvailable,
             Personality::GreetingRefused,
             Personality::LdapProtocolError,
             Personality::LdapUnavailable,
             Personality::LdapNoticeOfDisconnection,
+            Personality::PostgresSslOff,
+            Personality::PostgresForkFailure,
+            Personality::MariaDbNoSsl,
+            Personality::MariaDbHostNotAllowed,
             Personality::Exchange2010,
             Personality::DomainController2008R2,
             Personality::RsaCbcOnly,
@@ -257,6 +311,14 @@ impl Personality {
             | Personality::LdapProtocolError
             | Personality::LdapUnavailable
             | Personality::LdapNoticeOfDisconnection => Protocol::Ldap,
+            Personality::Postgres15
+            | Personality::PostgresSslOff
+            | Personality::PostgresForkFailure => Protocol::Postgres,
+            Personality::Postgres17Direct => Protocol::PostgresDirect,
+            Personality::MariaDb
+            | Personality::Mysql8
+            | Personality::MariaDbNoSsl
+            | Personality::MariaDbHostNotAllowed => Protocol::Mysql,
             _ => Protocol::Smtp,
         }
     }
@@ -285,6 +347,14 @@ impl Personality {
             Personality::OpenSmtpdAbort => "opensmtpd-abort",
             Personality::RsaPssTls13 => "rsa-pss-tls13",
             Personality::Ed448Tls13 => "ed448-tls13",
+            Personality::Postgres15 => "postgres15",
+            Personality::PostgresSslOff => "postgres-ssl-off",
+            Personality::MariaDb => "mariadb",
+            Personality::Mysql8 => "mysql8",
+            Personality::MariaDbNoSsl => "mariadb-no-ssl",
+            Personality::MariaDbHostNotAllowed => "mariadb-host-not-allowed",
+            Personality::Postgres17Direct => "postgres17-direct",
+            Personality::PostgresForkFailure => "postgres-fork-failure",
         }
     }
 
@@ -314,6 +384,14 @@ impl Personality {
                 Some(ExpectedFailure::LdapNoticeOfDisconnection {
                     diagnostic: NOTICE_DIAGNOSTIC,
                 })
+            }
+            Personality::PostgresSslOff => Some(ExpectedFailure::PostgresSslOff),
+            Personality::PostgresForkFailure => Some(ExpectedFailure::PostgresRefused {
+                message: crate::db_dialogue::FORK_FAILURE_MESSAGE,
+            }),
+            Personality::MariaDbNoSsl => Some(ExpectedFailure::MysqlNoSsl),
+            Personality::MariaDbHostNotAllowed => {
+                Some(ExpectedFailure::MysqlRefused { code: 1130 })
             }
             _ => None,
         }
@@ -345,7 +423,7 @@ mod tests {
         for &p in Personality::all() {
             assert_eq!(Personality::from_name(p.name()), Some(p));
         }
-        assert_eq!(Personality::working().count(), 14);
-        assert_eq!(Personality::failing().count(), 6);
+        assert_eq!(Personality::working().count(), 18);
+        assert_eq!(Personality::failing().count(), 10);
     }
 }

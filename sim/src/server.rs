@@ -19,6 +19,10 @@ use rustls::{ServerConfig, ServerConnection};
 
 use crate::ber::element_size;
 use crate::certs::ServerIdentity;
+use crate::db_dialogue::{
+    is_mysql_ssl_request, mysql_greeting, postgres_answer, PostgresAfter, MYSQL_SSL_REQUEST_LEN,
+    POSTGRES_SSL_REQUEST,
+};
 use crate::faults::{Endless, Faults};
 use crate::ldap_dialogue::{parse_request, starttls_answer, After, Request};
 use crate::legacy_tls::{Answer, LegacyTls};
@@ -55,6 +59,12 @@ pub enum ServerOutput {
 enum Stage {
     Smtp,
     Ldap,
+    /// Waiting for PostgreSQL's SSLRequest.
+    Postgres,
+    /// Handshake packet sent, waiting for MySQL's SSLRequest.
+    Mysql,
+    /// Answered without TLS; reads and ignores everything.
+    Plaintext,
     /// Agreed to TLS but will answer the ClientHello with an alert.
     AlertPending,
     Tls(Box<ServerConnection>),
@@ -64,6 +74,12 @@ enum Stage {
     /// Sending an endless reply; input is ignored.
     Endless,
     Closed,
+}
+
+/// The ALPN name a direct-TLS personality requires (PostgreSQL 17:
+/// `postgresql`, `src/backend/libpq/be-secure-openssl.c`).
+fn direct_tls_alpn(personality: Personality) -> Option<&'static [u8]> {
+    (personality.protocol() == Protocol::PostgresDirect).then_some(b"postgresql")
 }
 
 /// The bytes of an endless reply.
@@ -76,6 +92,9 @@ struct EndlessStream {
 
 impl EndlessStream {
     fn new(kind: Endless, protocol: Protocol, message_id: u8) -> Self {
+        if let Some(stream) = Self::database(kind, protocol) {
+            return stream;
+        }
         let ldap = protocol == Protocol::Ldap;
         let (first, repeat) = match (kind, ldap) {
             (Endless::MultilineNeverEnds, false) => (
@@ -107,6 +126,23 @@ impl EndlessStream {
             one_byte_per_second: kind == Endless::OneBytePerSecond,
             pos: 0,
         }
+    }
+
+    /// PostgreSQL: an ErrorResponse (protocol 2 form) whose text never
+    /// ends. MySQL: a handshake packet announcing 16,000 bytes, delivered
+    /// in pieces and never NUL-terminating its version.
+    fn database(kind: Endless, protocol: Protocol) -> Option<Self> {
+        let first = match protocol {
+            Protocol::Postgres | Protocol::PostgresDirect => b"EFATAL:  ".to_vec(),
+            Protocol::Mysql => vec![0x80, 0x3e, 0x00, 0x00, 0x0a, b'1', b'0'],
+            _ => return None,
+        };
+        Some(EndlessStream {
+            first,
+            repeat: vec![b'x'; 512],
+            one_byte_per_second: kind == Endless::OneBytePerSecond,
+            pos: 0,
+        })
     }
 
     fn next(&mut self) -> ServerOutput {
@@ -170,18 +206,25 @@ impl SimServer {
     /// protocol has one) is ready in [`SimServer::poll_output`].
     pub fn new(personality: Personality, identity: &ServerIdentity, faults: &Faults) -> Self {
         let protocol = personality.protocol();
-        let config = match personality.tls() {
+        let mut config = match personality.tls() {
             TlsStyle::Rustls | TlsStyle::Legacy(_) => identity.server_config(),
             TlsStyle::OddKey(key) => key.server_config(),
         };
+        if let Some(alpn) = direct_tls_alpn(personality) {
+            let mut with_alpn = (*config).clone();
+            with_alpn.alpn_protocols = vec![alpn.to_vec()];
+            config = Arc::new(with_alpn);
+        }
         let mut server = SimServer {
             personality,
             config,
             chain: identity.chain.iter().map(|c| c.to_vec()).collect(),
-            stage: if protocol == Protocol::Ldap {
-                Stage::Ldap
-            } else {
-                Stage::Smtp
+            stage: match protocol {
+                Protocol::Ldap => Stage::Ldap,
+                Protocol::PostgresDirect => Stage::Plaintext,
+                Protocol::Postgres => Stage::Postgres,
+                Protocol::Mysql => Stage::Mysql,
+                _ => Stage::Smtp,
             },
             pending: VecDeque::new(),
             input: Vec::new(),
@@ -195,7 +238,34 @@ impl SimServer {
             stream_after_handshake: faults.stream_after_handshake,
             streaming: false,
         };
-        if protocol != Protocol::Ldap {
+        if protocol == Protocol::PostgresDirect {
+            if let Some(kind) = faults.endless {
+                server.start_endless(kind, 1);
+            } else {
+                // Nothing precedes TLS; injected plaintext comes first.
+                server.send_agreement(Vec::new());
+                server.enter_tls();
+            }
+        } else if protocol == Protocol::Mysql {
+            if let Some(kind) = faults.endless {
+                server.start_endless(kind, 1);
+            } else {
+                let (packet, offers_tls) = mysql_greeting(personality);
+                if offers_tls {
+                    server.send_agreement(packet);
+                } else {
+                    // An ERR packet ends the connection; a handshake
+                    // without TLS waits for a login in plaintext.
+                    let refused = packet.get(4) == Some(&0xff);
+                    server.send(packet);
+                    if refused {
+                        server.close();
+                    } else {
+                        server.stage = Stage::Plaintext;
+                    }
+                }
+            }
+        } else if matches!(protocol, Protocol::Smtp | Protocol::Lmtp) {
             if let Some(kind) = faults.endless {
                 server.start_endless(kind, 1);
             } else {
@@ -223,7 +293,9 @@ impl SimServer {
         &self.client_plaintext
     }
 
-    /// True once the client's goodbye (`QUIT` or unbind) arrived inside TLS.
+    /// True once the client's goodbye (`QUIT` or unbind; close_notify for
+    /// PostgreSQL and MySQL, which have no goodbye before authentication)
+    /// arrived inside TLS.
     pub fn saw_goodbye(&self) -> bool {
         self.goodbye_seen
     }
@@ -262,6 +334,15 @@ impl SimServer {
                 self.input.extend_from_slice(data);
                 self.ldap_requests();
             }
+            Stage::Postgres => {
+                self.input.extend_from_slice(data);
+                self.postgres_request();
+            }
+            Stage::Mysql => {
+                self.input.extend_from_slice(data);
+                self.mysql_request();
+            }
+            Stage::Plaintext => {}
             Stage::AlertPending => {
                 if !data.is_empty() {
                     self.send(HANDSHAKE_FAILURE_ALERT.to_vec());
@@ -361,11 +442,69 @@ impl SimServer {
         }
     }
 
-    fn agree_to_tls(&mut self, mut reply: Vec<u8>) {
+    /// PostgreSQL: the 8-byte SSLRequest, answered `S` (TLS follows) or `N`.
+    fn postgres_request(&mut self) {
+        if self.input.len() < POSTGRES_SSL_REQUEST.len() {
+            return;
+        }
+        let request: Vec<u8> = self.input.drain(..POSTGRES_SSL_REQUEST.len()).collect();
+        self.client_plaintext.extend_from_slice(&request);
+        if request != POSTGRES_SSL_REQUEST {
+            return self.close();
+        }
+        if let Some(kind) = self.endless_kind {
+            return self.start_endless(kind, 1);
+        }
+        let (answer, after) = postgres_answer(self.personality);
+        match after {
+            PostgresAfter::Tls => {
+                self.agree_to_tls(answer);
+                let rest = std::mem::take(&mut self.input);
+                self.receive(&rest);
+            }
+            PostgresAfter::Stay => {
+                // PostgreSQL now waits for a startup packet in plaintext.
+                self.send(answer);
+                self.stage = Stage::Plaintext;
+            }
+            PostgresAfter::Close => {
+                self.send(answer);
+                self.close();
+            }
+        }
+    }
+
+    /// MySQL: the 36-byte SSLRequest packet; TLS follows with no answer.
+    fn mysql_request(&mut self) {
+        if self.input.len() < MYSQL_SSL_REQUEST_LEN {
+            return;
+        }
+        let request: Vec<u8> = self.input.drain(..MYSQL_SSL_REQUEST_LEN).collect();
+        self.client_plaintext.extend_from_slice(&request);
+        if !is_mysql_ssl_request(&request) {
+            return self.close();
+        }
+        self.enter_tls();
+        let rest = std::mem::take(&mut self.input);
+        self.receive(&rest);
+    }
+
+    /// Sends the bytes after which TLS is agreed, with any injected
+    /// plaintext in the same write.
+    fn send_agreement(&mut self, mut reply: Vec<u8>) {
         if let Some(extra) = self.inject.take() {
             reply.extend_from_slice(&extra);
         }
         self.send(reply);
+    }
+
+    fn agree_to_tls(&mut self, reply: Vec<u8>) {
+        self.send_agreement(reply);
+        self.enter_tls();
+    }
+
+    /// The next client bytes are a ClientHello.
+    fn enter_tls(&mut self) {
         if self.alert {
             self.stage = Stage::AlertPending;
             return;
@@ -429,6 +568,13 @@ impl SimServer {
                 }
             }
         }
+        if let Some(alpn) = direct_tls_alpn(self.personality) {
+            if !failed && !conn.is_handshaking() && conn.alpn_protocol() != Some(alpn) {
+                // PostgreSQL 17: "received direct SSL connection request
+                // without ALPN protocol negotiation extension".
+                failed = true;
+            }
+        }
         if self.stream_after_handshake && !failed && !conn.is_handshaking() {
             // Flush the handshake's last flight; the stream is pulled by
             // the driver like an endless reply. The goodbye is ignored.
@@ -453,6 +599,15 @@ impl SimServer {
         // LDAP servers drop the connection after an unbind without a TLS
         // goodbye; SMTP servers answer QUIT, then send close_notify.
         let hang_up = failed || goodbye.is_some() || peer_closed;
+        if peer_closed
+            && !failed
+            && matches!(
+                self.personality.protocol(),
+                Protocol::Postgres | Protocol::Mysql | Protocol::PostgresDirect
+            )
+        {
+            self.goodbye_seen = true;
+        }
         if hang_up && !failed && !(ldap && goodbye.is_some()) {
             conn.send_close_notify();
         }
@@ -489,6 +644,14 @@ impl SimServer {
     /// The reply to a goodbye found in the decrypted client data: `Some`
     /// (possibly empty, for LDAP unbind) when the client said goodbye.
     fn goodbye_in_app_data(&mut self) -> Option<Vec<u8>> {
+        if matches!(
+            self.personality.protocol(),
+            Protocol::Postgres | Protocol::Mysql | Protocol::PostgresDirect
+        ) {
+            // No goodbye message before authentication: close_notify is
+            // the goodbye (seen in `tls_receive`).
+            return None;
+        }
         if self.personality.protocol() == Protocol::Ldap {
             while let Some(Ok(n)) = element_size(&self.app_input) {
                 let message: Vec<u8> = self.app_input.drain(..n).collect();

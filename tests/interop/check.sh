@@ -101,6 +101,8 @@ end_mark() { # kind -> regex marking the end of a client session in the log
     dovecot) echo 'Disconnect' ;;
     slapd*) echo 'closed' ;;
     ds389) echo 'Disconnect' ;;
+    postgres) echo 'exited with exit code|could not accept SSL' ;;
+    mariadb) echo 'Aborted connection' ;;
     esac
 }
 
@@ -182,6 +184,32 @@ log_clean() { # kind segment-file
             return 1
         }
         ;;
+    postgres)
+        # No goodbye exists before a startup packet (a Terminate is logged
+        # as "invalid length of startup packet"): close_notify and close.
+        if bad=$(grep -E 'could not accept SSL|SSL error|invalid length of startup packet|incomplete startup packet|unexpected EOF|FATAL|ERROR' "$seg"); then
+            echo "error: $bad"
+            return 1
+        fi
+        grep -q 'SSL connection from' "$seg" || {
+            echo "no 'SSL connection from'"
+            return 1
+        }
+        grep -q 'exited with exit code 0' "$seg" || {
+            echo "no 'exited with exit code 0'"
+            return 1
+        }
+        ;;
+    mariadb)
+        if bad=$(grep -E '\[ERROR\]|error (reading|writing) communication packets|SSL' "$seg"); then
+            echo "error: $bad"
+            return 1
+        fi
+        grep -q 'This connection closed normally without authentication' "$seg" || {
+            echo "no 'closed normally without authentication'"
+            return 1
+        }
+        ;;
     esac
     return 0
 }
@@ -202,6 +230,37 @@ check_log() { # label kind logfile offset
 }
 
 is_legacy() { [[ $1 == *-tls10 || $1 == *-rsacbc ]]; } # kind
+is_db() { [[ $1 == postgres || $1 == mariadb ]]; }      # kind
+
+# Databases have no goodbye before authentication, so s_client's
+# close_notify-and-close is the polite end there too: its session must be
+# logged clean, and a client that drops TCP halfway through the handshake
+# (probe.py drop) must be flagged, or the log check would prove nothing.
+db_control() { # name kind proto port logfile offset
+    local name=$1 kind=$2 proto=$3 port=$4 logf=$5 off=$6 seg why
+    wait_log "$logf" "$off" "$(end_mark "$kind")" || true
+    sleep 0.2
+    seg="$OUT/$name.s_client.log-segment"
+    log_since "$logf" "$off" >"$seg"
+    why=$(log_clean "$kind" "$seg" | head -n 1) || true
+    if [[ -z $why ]]; then
+        pass "$name: openssl s_client's close_notify and close (the polite end here) is logged clean"
+    else
+        fail "$name: openssl s_client's session logged unclean: $why (see $seg)"
+    fi
+    off=$(log_size "$logf")
+    python3 "$HERE/probe.py" drop "$proto" 127.0.0.1 "$port" >/dev/null || true
+    wait_log "$logf" "$off" "$(end_mark "$kind")" || true
+    sleep 0.2
+    seg="$OUT/$name.drop.log-segment"
+    log_since "$logf" "$off" >"$seg"
+    why=$(log_clean "$kind" "$seg" | head -n 1) || true
+    if [[ -n $why ]]; then
+        pass "$name: log check flags a TCP drop inside the handshake as unclean: ${why:0:110}"
+    else
+        fail "$name: log check did NOT flag a TCP drop inside the handshake (see $seg)"
+    fi
+}
 
 ossl_opts() { # kind -> the s_client options the server needs
     case $1 in
@@ -284,6 +343,10 @@ for name in $servers; do
     SEEN_FP256[$name]=$(ossl_fp "$proto" "$port" sha256 "$kind" || true)
     result "$([[ -n $got && $got == "$want" ]] && echo 1 || echo 0)" \
         "$name: openssl s_client -starttls $proto 127.0.0.1:$port leaf SHA-1 $got (expected $want) ($((SECONDS - t))s)"
+    if is_db "$kind"; then
+        db_control "$name" "$kind" "$proto" "$port" "$logf" "$off"
+        continue
+    fi
     # s_client </dev/null just drops the connection after the handshake (no
     # QUIT/unbind): the log check must flag that, or it would prove nothing.
     wait_log "$logf" "$off" "$(end_mark "$kind")" || true
@@ -388,7 +451,7 @@ if [[ -n $BINARY ]]; then
                 python3 -c 'import json,sys; print(json.load(sys.stdin).get("close"))' 2>/dev/null || true)
             result "$([[ $close == clean ]] && echo 1 || echo 0)" "$name: json reports close '$close' (expected clean)"
         fi
-        if is_legacy "$kind" || [[ $variant == rsapss ]]; then
+        if is_legacy "$kind" || is_db "$kind" || [[ $variant == rsapss ]]; then
             while IFS= read -r line; do
                 case $line in
                 PASS\ *) pass "${line#PASS }" ;;

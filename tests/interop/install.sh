@@ -21,6 +21,10 @@ PKGS=(postfix dovecot-core dovecot-lmtpd slapd ldap-utils openssl ca-certificate
 # 389 Directory Server (dscreate, ns-slapd) and the NSS tools that put the
 # interop certificate into its database.
 PKGS+=(389-ds-base libnss3-tools)
+# PostgreSQL 15 (initdb, pg_ctl; run as the `postgres` user the package
+# creates) and MariaDB 10.11 (mariadb-install-db, mariadbd). Their install
+# scripts would start system-wide services: policy-rc.d below stops that.
+PKGS+=(postgresql mariadb-server)
 # GNU time: the benchmark's peak-RSS figures (tests/interop/run.sh BENCH=...).
 PKGS+=(time)
 

@@ -3,6 +3,10 @@
 
 Usage:
   probe.py clean    smtp|lmtp|ldap HOST PORT   well-behaved session, ends with QUIT/unbind
+  probe.py clean    postgres|mysql HOST PORT   SSLRequest, TLS, close_notify (no goodbye
+                                               message exists before authentication)
+  probe.py drop     postgres|mysql HOST PORT   SSLRequest, half a TLS handshake, TCP close
+                                               (the unclean control the server must log)
   probe.py greeting HOST PORT                  SMTP: wait for the complete (multi-line)
                                                greeting without sending anything, then
                                                EHLO/STARTTLS/EHLO/QUIT; report timings
@@ -161,6 +165,59 @@ def ldap_session(host, port):
     return out
 
 
+def recv_exact(sock, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = sock.recv(n - len(buf))
+        if not chunk:
+            raise OSError("closed after %d of %d bytes" % (len(buf), n))
+        buf += chunk
+    return buf
+
+
+def db_preamble(proto, sock):
+    """PostgreSQL SSLRequest / MySQL handshake + SSLRequest; None when TLS may start."""
+    if proto == "postgres":
+        sock.sendall(b"\x00\x00\x00\x08\x04\xd2\x16\x2f")
+        answer = recv_exact(sock, 1)
+        return None if answer == b"S" else "answered %r" % answer
+    header = recv_exact(sock, 4)
+    payload = recv_exact(sock, int.from_bytes(header[:3], "little"))
+    if payload[:1] != b"\x0a":
+        return "not a v10 handshake: %r" % payload[:80]
+    caps = int.from_bytes(payload[payload.index(b"\0") + 14:payload.index(b"\0") + 16], "little")
+    if not caps & 0x800:
+        return "no CLIENT_SSL"
+    flags = 0x1 | 0x4 | 0x200 | 0x800 | 0x2000 | 0x8000 | 0x80000
+    body = flags.to_bytes(4, "little") + (1 << 24).to_bytes(4, "little") + b"\x21" + b"\0" * 23
+    sock.sendall(len(body).to_bytes(3, "little") + b"\x01" + body)
+    return None
+
+
+def db_session(proto, host, port, mode):
+    out = {"mode": mode, "proto": proto}
+    sock = socket.create_connection((host, port), timeout=TIMEOUT)
+    error = db_preamble(proto, sock)
+    if error:
+        out.update(ok=False, error=error)
+        return out
+    if mode == "drop":
+        # The first bytes of a ClientHello record, then a TCP close.
+        sock.sendall(b"\x16\x03\x01\x02\x00\x01\x00")
+        sock.close()
+        out["ok"] = True
+        return out
+    tls, fp, ver = tls_wrap(sock)
+    out.update(fingerprint=fp, tls_version=ver)
+    try:
+        tls.unwrap()
+    except (ssl.SSLError, OSError):
+        pass
+    tls.close()
+    out["ok"] = True
+    return out
+
+
 def main(argv):
     if len(argv) < 4:
         sys.stderr.write(__doc__)
@@ -170,8 +227,12 @@ def main(argv):
         proto, host, port = argv[2], argv[3], int(argv[4])
         if proto == "ldap":
             out = ldap_session(host, port)
+        elif proto in ("postgres", "mysql"):
+            out = db_session(proto, host, port, "clean")
         else:
             out = smtp_session(proto, host, port, "clean")
+    elif mode == "drop":
+        out = db_session(argv[2], argv[3], int(argv[4]), "drop")
     elif mode in ("greeting", "pregreet"):
         out = smtp_session("smtp", argv[2], int(argv[3]), mode)
     else:

@@ -7,7 +7,7 @@
 //! byte immediately, an oversized length as soon as the length bytes are in.
 
 use super::error::LdapError;
-use crate::text::printable;
+use crate::sniff::{excerpt, looks_like};
 
 /// BER tag of a constructed universal SEQUENCE, which every LDAPMessage is.
 const SEQUENCE: u8 = 0x30;
@@ -74,42 +74,10 @@ fn message_size(buf: &[u8], limit: usize) -> Result<Option<usize>, LdapError> {
 /// The error for a reply whose first byte is not a SEQUENCE tag: shows the
 /// first line and names the protocol it resembles.
 fn not_ldap(buf: &[u8]) -> LdapError {
-    let line_end = buf
-        .iter()
-        .position(|&b| b == b'\r' || b == b'\n')
-        .unwrap_or(buf.len());
-    let line = &buf[..line_end.min(160)];
     LdapError::NotLdap {
-        excerpt: printable(line, 80),
+        excerpt: excerpt(buf),
         looks_like: looks_like(buf),
     }
-}
-
-/// A guess at the protocol behind a non-LDAP reply, from its first bytes.
-fn looks_like(buf: &[u8]) -> Option<&'static str> {
-    let starts = |p: &[u8]| buf.len() >= p.len() && buf[..p.len()].eq_ignore_ascii_case(p);
-    if matches!(buf, [0x14..=0x17, 0x03, ..]) {
-        return Some("TLS");
-    }
-    if starts(b"SSH-") {
-        return Some("SSH");
-    }
-    if starts(b"HTTP/") {
-        return Some("HTTP");
-    }
-    if starts(b"* OK") || starts(b"* PREAUTH") || starts(b"* BYE") {
-        return Some("IMAP");
-    }
-    if starts(b"+OK") || starts(b"-ERR") {
-        return Some("POP3");
-    }
-    if let [a, b, c, sep, ..] = buf {
-        if [a, b, c].iter().all(|d| d.is_ascii_digit()) && (*sep == b' ' || *sep == b'-') {
-            let mentions_smtp = buf.windows(4).any(|w| w.eq_ignore_ascii_case(b"SMTP"));
-            return Some(if mentions_smtp { "SMTP" } else { "SMTP or FTP" });
-        }
-    }
-    None
 }
 
 #[cfg(test)]

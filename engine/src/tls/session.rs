@@ -56,6 +56,7 @@ impl TlsSession {
     pub(crate) fn start(
         server_name: Option<ServerName<'static>>,
         crypto: &Crypto,
+        alpn: &[Vec<u8>],
     ) -> Result<Self, ProbeError> {
         let provider = Arc::clone(crypto.provider());
         let verifier = RecordingVerifier::new(provider.signature_verification_algorithms);
@@ -67,6 +68,7 @@ impl TlsSession {
             .with_no_client_auth();
         // Every check must see the certificate: a resumed session has none.
         tls.resumption = Resumption::disabled();
+        tls.alpn_protocols = alpn.to_vec();
         // Without a DNS name no SNI is sent; rustls needs some name, and an
         // IP address is never sent on the wire.
         let name = server_name.unwrap_or(ServerName::IpAddress(
