@@ -14,6 +14,14 @@ pub enum Protocol {
     Lmtp,
     /// LDAP with the StartTLS extended operation (RFC 4511 section 4.14).
     Ldap,
+    /// FTP with `AUTH TLS` (RFC 4217).
+    Ftp,
+    /// NNTP with `STARTTLS` (RFC 4642).
+    Nntp,
+    /// XMPP client-to-server stream with STARTTLS (RFC 6120, `jabber:client`).
+    Xmpp,
+    /// XMPP server-to-server stream with STARTTLS (RFC 6120, `jabber:server`).
+    XmppServer,
 }
 
 impl Protocol {
@@ -21,7 +29,15 @@ impl Protocol {
     /// them. The CLI's protocol names, the simulator's personalities, the
     /// fuzz harness and its seed corpora are all driven by this list, and a
     /// test fails when one of them misses a protocol.
-    pub const ALL: &'static [Protocol] = &[Protocol::Smtp, Protocol::Lmtp, Protocol::Ldap];
+    pub const ALL: &'static [Protocol] = &[
+        Protocol::Smtp,
+        Protocol::Lmtp,
+        Protocol::Ldap,
+        Protocol::Ftp,
+        Protocol::Nntp,
+        Protocol::Xmpp,
+        Protocol::XmppServer,
+    ];
 
     /// The protocol's name as users write it (`SMTP`, `LMTP`, `LDAP`).
     pub fn name(self) -> &'static str {
@@ -29,6 +45,10 @@ impl Protocol {
             Protocol::Smtp => "SMTP",
             Protocol::Lmtp => "LMTP",
             Protocol::Ldap => "LDAP",
+            Protocol::Ftp => "FTP",
+            Protocol::Nntp => "NNTP",
+            Protocol::Xmpp => "XMPP",
+            Protocol::XmppServer => "XMPP server-to-server",
         }
     }
 
@@ -39,6 +59,10 @@ impl Protocol {
             Protocol::Smtp => "smtp",
             Protocol::Lmtp => "lmtp",
             Protocol::Ldap => "ldap",
+            Protocol::Ftp => "ftp",
+            Protocol::Nntp => "nntp",
+            Protocol::Xmpp => "xmpp",
+            Protocol::XmppServer => "xmpp-server",
         }
     }
 
@@ -48,6 +72,10 @@ impl Protocol {
             Protocol::Smtp => "SMTP STARTTLS (EHLO)",
             Protocol::Lmtp => "LMTP STARTTLS (LHLO)",
             Protocol::Ldap => "LDAP StartTLS extended operation",
+            Protocol::Ftp => "FTP AUTH TLS",
+            Protocol::Nntp => "NNTP STARTTLS",
+            Protocol::Xmpp => "XMPP client STARTTLS (jabber:client)",
+            Protocol::XmppServer => "XMPP server-to-server STARTTLS (jabber:server)",
         }
     }
 
@@ -66,6 +94,10 @@ impl Protocol {
             Protocol::Smtp => 25,
             Protocol::Lmtp => 24,
             Protocol::Ldap => 389,
+            Protocol::Ftp => 21,
+            Protocol::Nntp => 119,
+            Protocol::Xmpp => 5222,
+            Protocol::XmppServer => 5269,
         }
     }
 }
@@ -112,6 +144,9 @@ pub struct Limits {
     pub reply_bytes: usize,
     /// Largest LDAP message accepted in the plaintext phase.
     pub ldap_message: usize,
+    /// Most bytes of XML an XMPP server may send before TLS (its stream
+    /// header, features and the answer to STARTTLS together).
+    pub xml_bytes: usize,
 }
 
 impl Limits {
@@ -123,6 +158,7 @@ impl Limits {
         reply_lines: 1,
         reply_bytes: 512,
         ldap_message: 64,
+        xml_bytes: 512,
     };
 
     /// The largest value [`Config::with_limits`] accepts for each field, so
@@ -132,6 +168,7 @@ impl Limits {
         reply_lines: 10_000,
         reply_bytes: 1024 * 1024,
         ldap_message: 1024 * 1024,
+        xml_bytes: 1024 * 1024,
     };
 
     fn validate(&self) -> Result<(), ConfigError> {
@@ -160,6 +197,12 @@ impl Limits {
                 Self::MIN.ldap_message,
                 Self::MAX.ldap_message,
             ),
+            (
+                "xml_bytes",
+                self.xml_bytes,
+                Self::MIN.xml_bytes,
+                Self::MAX.xml_bytes,
+            ),
         ];
         for (name, value, min, max) in fields {
             if !(min..=max).contains(&value) {
@@ -177,13 +220,14 @@ impl Limits {
 
 impl Default for Limits {
     /// 1 KiB lines (RFC 5321 allows 512), 128 lines and 16 KiB a reply,
-    /// 16 KiB for an LDAP extended response.
+    /// 16 KiB for an LDAP extended response, 32 KiB of XMPP before TLS.
     fn default() -> Self {
         Limits {
             reply_line: 1024,
             reply_lines: 128,
             reply_bytes: 16 * 1024,
             ldap_message: 16 * 1024,
+            xml_bytes: 32 * 1024,
         }
     }
 }
@@ -215,6 +259,7 @@ pub struct Config {
     timeouts: Timeouts,
     limits: Limits,
     deadline: Option<Deadline>,
+    xmpp_domain: Option<String>,
 }
 
 /// An absolute end for the whole check, set by a driver whose own limit
@@ -240,6 +285,7 @@ impl Config {
             timeouts: Timeouts::default(),
             limits: Limits::default(),
             deadline: None,
+            xmpp_domain: None,
         }
     }
 
@@ -300,6 +346,39 @@ impl Config {
         self
     }
 
+    /// Sets the domain named in the XMPP stream header's `to` (RFC 6120
+    /// section 4.7.2), when it differs from the SNI name. It must be a DNS
+    /// name or address literal in ASCII (letters, digits, `-`, `.`, `_`,
+    /// `:`, `[`, `]`), at most 255 characters, so it cannot break out of
+    /// the attribute.
+    pub fn with_xmpp_domain(mut self, domain: &str) -> Result<Self, ConfigError> {
+        let trimmed = domain.strip_suffix('.').unwrap_or(domain);
+        let ok = !trimmed.is_empty()
+            && trimmed.len() <= 255
+            && trimmed
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._:[]".contains(&b));
+        if !ok {
+            return Err(ConfigError::InvalidXmppDomain(domain.to_owned()));
+        }
+        self.xmpp_domain = Some(trimmed.to_ascii_lowercase());
+        Ok(self)
+    }
+
+    /// The domain for the XMPP stream header: the one set with
+    /// [`Config::with_xmpp_domain`], else the SNI name (a DNS name or an
+    /// address), else none (the header then has no `to`).
+    pub fn xmpp_domain(&self) -> Option<String> {
+        if let Some(d) = &self.xmpp_domain {
+            return Some(d.clone());
+        }
+        match self.server_name.as_ref()? {
+            ServerName::DnsName(d) => Some(d.as_ref().to_owned()),
+            ServerName::IpAddress(ip) => Some(std::net::IpAddr::from(*ip).to_string()),
+            _ => None,
+        }
+    }
+
     /// The plaintext protocol before TLS.
     pub fn protocol(&self) -> Protocol {
         self.protocol
@@ -344,6 +423,8 @@ pub enum ConfigError {
     InvalidHelloName(String),
     /// A time limit that must be positive is zero; the text names it.
     ZeroTimeout(&'static str),
+    /// The XMPP domain is empty, too long or has characters a domain has not.
+    InvalidXmppDomain(String),
     /// A buffer bound is outside its range.
     LimitOutOfRange {
         /// The [`Limits`] field.
@@ -369,6 +450,10 @@ impl fmt::Display for ConfigError {
             ConfigError::InvalidHelloName(n) => write!(
                 f,
                 "hello name {n:?} must be printable ASCII without spaces, at most 255 characters"
+            ),
+            ConfigError::InvalidXmppDomain(d) => write!(
+                f,
+                "XMPP domain {d:?} must be a DNS name or address in ASCII, at most 255 characters"
             ),
             ConfigError::ZeroTimeout(which) => {
                 write!(f, "the {which} time limit must be more than zero")
@@ -396,6 +481,10 @@ mod tests {
             Protocol::Smtp => 0,
             Protocol::Lmtp => 1,
             Protocol::Ldap => 2,
+            Protocol::Ftp => 3,
+            Protocol::Nntp => 4,
+            Protocol::Xmpp => 5,
+            Protocol::XmppServer => 6,
         }
     }
 
@@ -404,7 +493,7 @@ mod tests {
         for (i, p) in Protocol::ALL.iter().enumerate() {
             assert_eq!(position(*p), i, "{p} out of place in Protocol::ALL");
         }
-        assert_eq!(Protocol::ALL.len(), 3);
+        assert_eq!(Protocol::ALL.len(), 7);
     }
 
     #[test]

@@ -5,10 +5,13 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::config::Protocol;
+use crate::ftp::FtpError;
 use crate::ldap::LdapError;
 use crate::legacy::LegacyFailure;
+use crate::nntp::NntpError;
 use crate::phase::Phase;
 use crate::smtp::{Reply, ReplyError};
+use crate::xmpp::XmppError;
 
 /// What had arrived of the answer a probe was waiting for when a time limit
 /// ran out: it tells a silent server from one that stalled halfway.
@@ -107,6 +110,12 @@ pub enum ProbeError {
     /// notice of disconnection, an unexpected or malformed reply, or a
     /// server that does not speak LDAP.
     Ldap(LdapError),
+    /// The FTP conversation failed before `AUTH TLS` was agreed.
+    Ftp(FtpError),
+    /// The NNTP conversation failed before `STARTTLS` was agreed.
+    Nntp(NntpError),
+    /// The XMPP stream failed before `<proceed/>`.
+    Xmpp(XmppError),
     /// The TLS handshake failed, and so did the second attempt that reads
     /// the certificate in the clear with a TLS 1.0-1.2 ClientHello.
     Legacy {
@@ -173,6 +182,9 @@ impl fmt::Display for ProbeError {
             ),
             ProbeError::Tls { error } => write!(f, "TLS handshake failed: {error}"),
             ProbeError::Ldap(error) => error.fmt(f),
+            ProbeError::Ftp(error) => error.fmt(f),
+            ProbeError::Nntp(error) => error.fmt(f),
+            ProbeError::Xmpp(error) => error.fmt(f),
             ProbeError::Legacy { first, second } => write!(
                 f,
                 "{first}; reading the certificate with a TLS 1.0-1.2 ClientHello on a second connection failed too: {second}"
@@ -281,6 +293,9 @@ impl ProbeError {
             | ProbeError::Timeout { phase, .. } => *phase,
             ProbeError::StartTlsNotAdvertised { .. } => Phase::Hello,
             ProbeError::Ldap(_) => Phase::StartTls,
+            ProbeError::Ftp(e) => e.phase(),
+            ProbeError::Nntp(e) => e.phase(),
+            ProbeError::Xmpp(e) => e.phase(),
             ProbeError::Legacy { first, .. } => first.phase(),
             ProbeError::PlaintextAfterStartTls { .. }
             | ProbeError::TlsAlert { .. }

@@ -150,6 +150,8 @@
 //! - [`analysis`]: the certificate report (PRTG's SSL sensor channels and more)
 //!   as a pure function of the chain, the options and the time.
 //! - [`ldap`]: the LDAP StartTLS request, reply decoder and [`ldap::LdapError`].
+//! - [`ftp`], [`nntp`], [`xmpp`]: their errors; [`numeric`]: the FTP/NNTP
+//!   reply reader; [`xmpp::XmlError`]: the bounded XML stream's errors.
 //! - [`legacy`]: reading the certificate in the clear from servers rustls
 //!   cannot finish a handshake with (TLS 1.0/1.1, obsolete suites, servers
 //!   that abort after their certificate), on a second connection.
@@ -171,11 +173,16 @@ pub mod analysis;
 mod closing;
 mod config;
 mod error;
+pub mod ftp;
+mod guess;
 #[doc(hidden)]
 pub mod internals;
 mod io;
 pub mod ldap;
 pub mod legacy;
+mod line_preamble;
+pub mod nntp;
+pub mod numeric;
 mod phase;
 mod preamble;
 mod probe;
@@ -183,6 +190,7 @@ mod report;
 pub mod smtp;
 mod text;
 mod tls;
+pub mod xmpp;
 
 pub use closing::CLOSING_BYTE_BUDGET;
 pub use config::{Config, ConfigError, Deadline, Limits, Protocol, Timeouts};

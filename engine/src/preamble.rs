@@ -39,9 +39,12 @@ use bytes::BytesMut;
 use crate::closing::GoodbyeAnswer;
 use crate::config::{Config, Protocol};
 use crate::error::{Arrived, ProbeError};
+use crate::ftp::FtpPreamble;
 use crate::ldap::LdapPreamble;
+use crate::nntp::NntpPreamble;
 use crate::phase::Phase;
 use crate::smtp::SmtpPreamble;
+use crate::xmpp::{Scanner, XmppPreamble};
 
 /// What a preamble wants after taking in bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,6 +66,12 @@ pub(crate) enum Preamble {
     Smtp(SmtpPreamble),
     /// LDAP StartTLS extended operation.
     Ldap(LdapPreamble),
+    /// FTP `AUTH TLS`.
+    Ftp(FtpPreamble),
+    /// NNTP `STARTTLS`.
+    Nntp(NntpPreamble),
+    /// XMPP client or server stream.
+    Xmpp(XmppPreamble),
 }
 
 impl Preamble {
@@ -73,6 +82,11 @@ impl Preamble {
         match config.protocol() {
             Protocol::Smtp | Protocol::Lmtp => Preamble::Smtp(SmtpPreamble::new(config)),
             Protocol::Ldap => Preamble::Ldap(LdapPreamble::start(config, out)),
+            Protocol::Ftp => Preamble::Ftp(FtpPreamble::new(config)),
+            Protocol::Nntp => Preamble::Nntp(NntpPreamble::new(config)),
+            Protocol::Xmpp | Protocol::XmppServer => {
+                Preamble::Xmpp(XmppPreamble::start(config, out))
+            }
         }
     }
 
@@ -81,6 +95,9 @@ impl Preamble {
         match self {
             Preamble::Smtp(p) => p.phase(),
             Preamble::Ldap(p) => p.phase(),
+            Preamble::Ftp(p) => p.phase(),
+            Preamble::Nntp(p) => p.phase(),
+            Preamble::Xmpp(p) => p.phase(),
         }
     }
 
@@ -89,6 +106,9 @@ impl Preamble {
         match self {
             Preamble::Smtp(p) => p.receive(data, out),
             Preamble::Ldap(p) => p.receive(data),
+            Preamble::Ftp(p) => p.receive(data, out),
+            Preamble::Nntp(p) => p.receive(data, out),
+            Preamble::Xmpp(p) => p.receive(data, out),
         }
     }
 
@@ -97,6 +117,9 @@ impl Preamble {
         match self {
             Preamble::Smtp(p) => p.goodbye().to_vec(),
             Preamble::Ldap(p) => p.goodbye(),
+            Preamble::Ftp(p) => p.goodbye().to_vec(),
+            Preamble::Nntp(p) => p.goodbye().to_vec(),
+            Preamble::Xmpp(p) => p.goodbye().to_vec(),
         }
     }
 
@@ -105,14 +128,21 @@ impl Preamble {
         match self {
             Preamble::Smtp(p) => p.arrived(),
             Preamble::Ldap(p) => p.arrived(),
+            Preamble::Ftp(p) => p.arrived(),
+            Preamble::Nntp(p) => p.arrived(),
+            Preamble::Xmpp(p) => p.arrived(),
         }
     }
 
-    /// How the server acknowledges the goodbye: SMTP/LMTP reply to `QUIT`;
-    /// an LDAP unbind has no response (RFC 4511 section 4.3).
-    pub(crate) fn goodbye_answer(&self) -> GoodbyeAnswer {
+    /// How the server acknowledges the goodbye: SMTP/LMTP, FTP and NNTP
+    /// reply to `QUIT`; an XMPP server closes its stream in turn; an LDAP
+    /// unbind has no response (RFC 4511 section 4.3).
+    pub(crate) fn goodbye_answer(&self, limits: crate::Limits) -> GoodbyeAnswer {
         match self {
             Preamble::Smtp(p) => GoodbyeAnswer::Reply(p.goodbye_reader()),
+            Preamble::Ftp(p) => GoodbyeAnswer::Numbered(p.goodbye_reader()),
+            Preamble::Nntp(p) => GoodbyeAnswer::Numbered(p.goodbye_reader()),
+            Preamble::Xmpp(_) => GoodbyeAnswer::StreamEnd(Scanner::new(limits.xml_bytes)),
             Preamble::Ldap(_) => GoodbyeAnswer::None,
         }
     }
@@ -122,6 +152,9 @@ impl Preamble {
         match self {
             Preamble::Smtp(p) => p.buffered(),
             Preamble::Ldap(p) => p.buffered(),
+            Preamble::Ftp(p) => p.buffered(),
+            Preamble::Nntp(p) => p.buffered(),
+            Preamble::Xmpp(p) => p.buffered(),
         }
     }
 
@@ -130,6 +163,9 @@ impl Preamble {
         match self {
             Preamble::Smtp(p) => (p.greeting().map(str::to_owned), p.capabilities().to_vec()),
             Preamble::Ldap(_) => (None, Vec::new()),
+            Preamble::Ftp(p) => (p.greeting().map(str::to_owned), Vec::new()),
+            Preamble::Nntp(p) => (p.greeting().map(str::to_owned), Vec::new()),
+            Preamble::Xmpp(p) => p.facts(),
         }
     }
 }
