@@ -220,14 +220,14 @@ impl Limits {
 
 impl Default for Limits {
     /// 1 KiB lines (RFC 5321 allows 512), 128 lines and 16 KiB a reply,
-    /// 16 KiB for an LDAP extended response, 32 KiB of XMPP before TLS.
+    /// 16 KiB for an LDAP extended response, 16 KiB of XMPP before TLS.
     fn default() -> Self {
         Limits {
             reply_line: 1024,
             reply_lines: 128,
             reply_bytes: 16 * 1024,
             ldap_message: 16 * 1024,
-            xml_bytes: 32 * 1024,
+            xml_bytes: 16 * 1024,
         }
     }
 }

@@ -46,6 +46,7 @@ pub mod clock;
 pub mod faults;
 pub mod ldap_dialogue;
 pub mod legacy_tls;
+pub mod line_dialogue;
 pub mod loopback;
 pub mod odd_keys;
 pub mod personality;
@@ -53,6 +54,7 @@ pub mod rng;
 pub mod scenario;
 pub mod server;
 pub mod smtp_dialogue;
+pub mod xmpp_dialogue;
 
 pub use scenario::{run, try_run, Scenario, SimOutcome};
 pub use server::{ServerOutput, SimServer};

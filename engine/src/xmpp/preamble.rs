@@ -12,6 +12,9 @@ use crate::error::{Arrived, ProbeError};
 use crate::phase::Phase;
 use crate::preamble::Step;
 
+/// Most bytes handed to the scanner at once.
+const PIECE: usize = 2048;
+
 /// Most feature names kept for the report and for errors.
 const MAX_FEATURES: usize = 32;
 
@@ -96,19 +99,27 @@ impl XmppPreamble {
             let take = (64 - self.first.len()).min(data.len());
             self.first.extend_from_slice(&data[..take]);
         }
-        self.scanner.push(data).map_err(|e| self.xml(e))?;
-        loop {
-            let item = match self.scanner.next() {
-                Ok(Some(item)) => item,
-                Ok(None) => return Ok(Step::NeedMore),
-                Err(e) => return Err(self.xml(e)),
-            };
-            if self.on_item(item, out).map_err(ProbeError::Xmpp)? {
-                return Ok(Step::StartTls {
-                    leftover: self.scanner.unparsed(),
-                });
+        // Pieces of a few KiB, so the scanner holds at most one piece
+        // beyond an unfinished item, whatever one read delivered.
+        let mut rest = data;
+        while !rest.is_empty() {
+            let (piece, after) = rest.split_at(rest.len().min(PIECE));
+            rest = after;
+            self.scanner.push(piece).map_err(|e| self.xml(e))?;
+            loop {
+                let item = match self.scanner.next() {
+                    Ok(Some(item)) => item,
+                    Ok(None) => break,
+                    Err(e) => return Err(self.xml(e)),
+                };
+                if self.on_item(item, out).map_err(ProbeError::Xmpp)? {
+                    return Ok(Step::StartTls {
+                        leftover: self.scanner.unparsed() + rest.len(),
+                    });
+                }
             }
         }
+        Ok(Step::NeedMore)
     }
 
     fn xml(&self, error: XmlError) -> ProbeError {

@@ -135,6 +135,7 @@ impl Scanner {
         }
         self.buf.drain(..self.pos);
         self.pos = 0;
+        self.buf.reserve_exact(data.len());
         self.buf.extend_from_slice(data);
         Ok(())
     }
