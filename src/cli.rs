@@ -276,7 +276,9 @@ mod tests {
         );
         let text = text_of(&run(&["starttls-cert", "mx", "25", "imap"]));
         assert!(
-            text.contains("for '[PROTOCOL]' [possible values: smtp, lmtp, ldap]"),
+            text.contains(
+                "for '[PROTOCOL]' [possible values: smtp, lmtp, ldap, ftp, nntp, xmpp, xmpp-server]"
+            ),
             "{text}"
         );
         assert!(!text.contains("Usage:"));

@@ -166,7 +166,8 @@ impl Request {
                 let d = d.trim().replace('\\', "");
                 let d = IdnName::parse(d.trim_end_matches('.'))
                     .map_err(|e| usage(format!("--xmpp-domain: {e}")))?
-                    .ascii;
+                    .ascii
+                    .to_ascii_lowercase();
                 starttls_engine::Config::new(protocol)
                     .with_xmpp_domain(&d)
                     .map_err(|e| usage(e.to_string()))?;

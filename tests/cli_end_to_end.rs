@@ -478,8 +478,8 @@ fn bad_arguments_get_clear_errors() {
             "unknown parameter \"colour\"",
         ),
         (
-            vec!["mx.example.com", "--params", "protocol: pop3"],
-            "expected smtp, lmtp or ldap",
+            vec!["mx.example.com", "--params", "protocol: gopher"],
+            "has value \"gopher\", expected smtp, lmtp, ldap, ",
         ),
         (vec!["mx.example.com", "--timeout", "0"], "1 to 900"),
         (
@@ -529,6 +529,13 @@ fn demo_checks_every_simulated_server() {
         "openldap",
         "active-directory",
         "389-ds",
+        "vsftpd",
+        "inn",
+        "prosody",
+        "ejabberd-s2s",
+        "FTP",
+        "NNTP",
+        "XMPP s2s",
         "certificate expired",
         "not trusted",
         "does not match",
@@ -542,7 +549,7 @@ fn demo_checks_every_simulated_server() {
             r.stdout
         );
     }
-    assert_eq!(r.stdout.matches(" OK ").count(), 7, "{}", r.stdout);
+    assert_eq!(r.stdout.matches(" OK ").count(), 11, "{}", r.stdout);
 }
 
 /// Servers only a legacy capture reads: every format reports the

@@ -48,7 +48,7 @@ impl Protocol {
             Protocol::Ftp => "FTP",
             Protocol::Nntp => "NNTP",
             Protocol::Xmpp => "XMPP",
-            Protocol::XmppServer => "XMPP server-to-server",
+            Protocol::XmppServer => "XMPP s2s",
         }
     }
 

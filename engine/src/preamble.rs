@@ -70,8 +70,8 @@ pub(crate) enum Preamble {
     Ftp(FtpPreamble),
     /// NNTP `STARTTLS`.
     Nntp(NntpPreamble),
-    /// XMPP client or server stream.
-    Xmpp(XmppPreamble),
+    /// XMPP client or server stream (boxed: it is the largest by far).
+    Xmpp(Box<XmppPreamble>),
 }
 
 impl Preamble {
@@ -85,7 +85,7 @@ impl Preamble {
             Protocol::Ftp => Preamble::Ftp(FtpPreamble::new(config)),
             Protocol::Nntp => Preamble::Nntp(NntpPreamble::new(config)),
             Protocol::Xmpp | Protocol::XmppServer => {
-                Preamble::Xmpp(XmppPreamble::start(config, out))
+                Preamble::Xmpp(Box::new(XmppPreamble::start(config, out)))
             }
         }
     }

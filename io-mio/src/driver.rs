@@ -363,7 +363,7 @@ impl Driver {
             };
             return Next::Keep(Slot {
                 meta,
-                state: State::Connecting(connecting),
+                state: State::Connecting(Box::new(connecting)),
             });
         }
         let error = CheckError::Connect {
@@ -508,7 +508,7 @@ impl Driver {
                 c.dial.attempts.push((c.addr, failure));
                 self.dial(meta, c.dial, now)
             }
-            Progress::Connected => self.begin_probe(meta, c, now),
+            Progress::Connected => self.begin_probe(meta, *c, now),
         }
     }
 

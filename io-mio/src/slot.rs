@@ -69,10 +69,11 @@ pub(crate) struct Probing {
 }
 
 /// The two halves of a check's life on the wire.
+/// (`Connecting` is boxed: it holds the whole engine `Config`.)
 #[derive(Debug)]
 pub(crate) enum State {
     /// Trying addresses until one accepts.
-    Connecting(Connecting),
+    Connecting(Box<Connecting>),
     /// Connected; the engine's probe runs.
     Probing(Probing),
 }
