@@ -163,12 +163,17 @@ fn reply_ends(answer: &mut GoodbyeAnswer, plain: &[u8]) -> Option<CloseOutcome> 
     }
 }
 
-/// True once the server's `</stream:stream>` arrived (stanzas before it
-/// are read past).
+/// True once the server's `</stream:stream>` arrived, closing the stream it
+/// opened inside TLS or the one from before (its header, features and
+/// anything else before it are read past).
 fn stream_ends(scanner: &mut Scanner, plain: &[u8]) -> Result<bool, ()> {
     scanner.push(plain).map_err(drop)?;
     while let Some(item) = scanner.next().map_err(drop)? {
-        if let Item::Close { name, depth: None } = item {
+        if let Item::Close {
+            name,
+            depth: None | Some(0),
+        } = item
+        {
             if name == "stream:stream" {
                 return Ok(true);
             }
@@ -211,6 +216,18 @@ mod tests {
         assert_eq!(reply_ends(&mut ftp, b"221-Goodbye.\r\nthanks\r\n"), None);
         assert_eq!(
             reply_ends(&mut ftp, b"221 bye\r\n"),
+            Some(CloseOutcome::Clean)
+        );
+        let mut xmpp = GoodbyeAnswer::StreamEnd(Scanner::new(4096));
+        assert_eq!(
+            reply_ends(
+                &mut xmpp,
+                b"<?xml version='1.0'?><stream:stream xmlns='jabber:client'><stream:features/>"
+            ),
+            None
+        );
+        assert_eq!(
+            reply_ends(&mut xmpp, b"</stream:stream>"),
             Some(CloseOutcome::Clean)
         );
         let mut xmpp = GoodbyeAnswer::StreamEnd(Scanner::new(4096));

@@ -119,7 +119,7 @@ impl Preamble {
             Preamble::Ldap(p) => p.goodbye(),
             Preamble::Ftp(p) => p.goodbye().to_vec(),
             Preamble::Nntp(p) => p.goodbye().to_vec(),
-            Preamble::Xmpp(p) => p.goodbye().to_vec(),
+            Preamble::Xmpp(p) => p.goodbye(),
         }
     }
 

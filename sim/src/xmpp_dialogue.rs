@@ -2,16 +2,16 @@
 //! client's XML (a test server may search strings; the engine may not).
 //!
 //! Sources:
-//! - Prosody 0.12: the stream header as `util/xmppstream.lua`
-//!   `stream_callbacks` / `mod_c2s.lua` `stream_callbacks.streamopened`
-//!   write it (`xmlns:stream`, `xml:lang`, `id`, `version`, `from`,
-//!   `xmlns`), features with `<starttls …><required/></starttls>` when
-//!   `c2s_require_encryption` (default true) from `mod_tls.lua`, `<proceed
-//!   xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>`; `host-unknown` with the
-//!   text `This server does not serve <domain>` from `mod_c2s.lua`. s2s
-//!   (`mod_s2s.lua`) adds `xmlns:db='jabber:server:dialback'` and the
-//!   dialback feature. Attribute order as remembered from Prosody debug
-//!   logs, not byte-verified against a capture.
+//! - Prosody 0.12.3 (Debian 12), captured byte for byte from the interop
+//!   instance (`tests/interop/servers.sh`, c2s and s2s, 2026-11-29): the
+//!   c2s header `xmlns:stream`, `id`, `from`, `version`, `xmlns`,
+//!   `xml:lang`; the s2s header `xmlns:stream`, `xmlns`, `id`, `xml:lang`,
+//!   `version`, `to=''`, `from`, `xmlns:db`; features `<starttls …><required/></starttls>`
+//!   (plus the dialback feature for s2s); `<proceed
+//!   xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>`; for an unknown `to`, a
+//!   header `from` that domain, then `host-unknown` with the text `This
+//!   server does not serve <domain>` and `</stream:stream>`. Only the `id`
+//!   (a UUID per stream) is fixed here.
 //! - ejabberd 23: `xmpp_stream_in.erl` headers (`xmlns`, `xmlns:stream`,
 //!   `id`, `from`, `version`, `xml:lang`), features listing `<starttls/>`
 //!   without `required` (`starttls_required` default false), SASL
@@ -80,8 +80,11 @@ fn header(personality: Personality) -> String {
         Personality::Ejabberd | Personality::EjabberdS2s => format!(
             "<?xml version='1.0'?><stream:stream xmlns='{ns}'{db} xmlns:stream='http://etherx.jabber.org/streams' id='5093721318421577716' from='{SERVER_NAME}' version='1.0' xml:lang='en'>"
         ),
+        _ if server => format!(
+            "<?xml version='1.0'?><stream:stream xmlns:stream='http://etherx.jabber.org/streams' xmlns='{ns}' id='58f279f0-c5b0-4423-96b4-8821d5430a89' xml:lang='en' version='1.0' to='' from='{SERVER_NAME}'{db}>"
+        ),
         _ => format!(
-            "<?xml version='1.0'?><stream:stream xmlns:stream='http://etherx.jabber.org/streams'{db} xml:lang='en' id='6b0c4d2e-7a71-4b0d-9c1e-2f1f43d0a0a7' version='1.0' from='{SERVER_NAME}' xmlns='{ns}'>"
+            "<?xml version='1.0'?><stream:stream xmlns:stream='http://etherx.jabber.org/streams' id='ca410a58-baf9-405b-98c3-8195962bdd4b' from='{SERVER_NAME}' version='1.0' xmlns='{ns}' xml:lang='en'>"
         ),
     }
 }
@@ -92,7 +95,7 @@ fn features(personality: Personality) -> String {
             format!("<starttls xmlns='{TLS_NS}'><required/></starttls>")
         }
         Personality::ProsodyS2s => format!(
-            "<dialback xmlns='urn:xmpp:features:dialback'><errors/></dialback><starttls xmlns='{TLS_NS}'><required/></starttls>"
+            "<starttls xmlns='{TLS_NS}'><required/></starttls><dialback xmlns='urn:xmpp:features:dialback'/>"
         ),
         Personality::Ejabberd => format!(
             "<starttls xmlns='{TLS_NS}'/><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism><mechanism>SCRAM-SHA-1</mechanism></mechanisms><register xmlns='http://jabber.org/features/iq-register'/>"
@@ -113,7 +116,8 @@ pub fn answer(personality: Personality, request: &Request) -> Reaction {
             Reaction::ReplyThenClose(
                 format!(
                     "{}<stream:error><host-unknown xmlns='{STREAMS_NS}'/><text xmlns='{STREAMS_NS}'>This server does not serve {to}</text></stream:error></stream:stream>",
-                    header(personality)
+                    // Prosody answers from the domain it was asked for.
+                    header(personality).replace(SERVER_NAME, to)
                 )
                 .into_bytes(),
             )

@@ -23,6 +23,8 @@ PKGS=(postfix dovecot-core dovecot-lmtpd slapd ldap-utils openssl ca-certificate
 PKGS+=(389-ds-base libnss3-tools)
 # GNU time: the benchmark's peak-RSS figures (tests/interop/run.sh BENCH=...).
 PKGS+=(time)
+# FTP (AUTH TLS) and XMPP (c2s and s2s STARTTLS) servers.
+PKGS+=(vsftpd prosody)
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -85,7 +87,7 @@ apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends \
 log "apt-get install took $((SECONDS - ts))s"
 
 # We never touch system-wide instances; just report if one is listening.
-if command -v ss >/dev/null && ss -Hltn | grep -Eq ':(25|24|389) '; then
+if command -v ss >/dev/null && ss -Hltn | grep -Eq ":(25|24|389|21|5222|5269) "; then
     log "note: something listens on port 25/24/389 (not started by this script)"
 fi
 

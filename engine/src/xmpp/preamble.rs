@@ -32,6 +32,8 @@ pub(crate) struct XmppPreamble {
     in_error: bool,
     /// The server's first bytes, for a hint when they are not XMPP.
     first: Vec<u8>,
+    /// The stream header sent, sent again inside TLS by the goodbye.
+    header_sent: String,
 }
 
 impl XmppPreamble {
@@ -43,16 +45,17 @@ impl XmppPreamble {
             "jabber:client"
         };
         let domain = config.xmpp_domain();
-        out.put_slice(b"<?xml version='1.0'?><stream:stream");
-        if let Some(d) = &domain {
-            // The setter allows no quote, `<` or `&`.
-            out.put_slice(format!(" to='{d}'").as_bytes());
-        }
-        out.put_slice(
-            format!(" version='1.0' xmlns='{ns}' xmlns:stream='http://etherx.jabber.org/streams'>")
-                .as_bytes(),
+        // The setter allows no quote, `<` or `&` in the domain.
+        let to = domain
+            .as_ref()
+            .map(|d| format!(" to='{d}'"))
+            .unwrap_or_default();
+        let header = format!(
+            "<?xml version='1.0'?><stream:stream{to} version='1.0' xmlns='{ns}' xmlns:stream='http://etherx.jabber.org/streams'>"
         );
+        out.put_slice(header.as_bytes());
         XmppPreamble {
+            header_sent: header,
             phase: Phase::Greeting,
             scanner: Scanner::new(config.limits().xml_bytes),
             domain,
@@ -86,11 +89,14 @@ impl XmppPreamble {
         (self.header.clone(), self.features.clone())
     }
 
-    /// Closes the stream inside TLS; the header is not sent again, so
-    /// the server reads the end of the stream it had opened (Prosody logs
-    /// `Received </stream:stream>` and closes the session).
-    pub(crate) fn goodbye(&self) -> &'static [u8] {
-        b"</stream:stream>"
+    /// The goodbye inside TLS: a new stream header (RFC 6120 section
+    /// 5.4.3.3: after TLS both sides start a new stream) closed at once.
+    /// `</stream:stream>` alone is not well-formed for a server that reset
+    /// its parser at TLS: Prosody 0.12 answers it with a `not-well-formed`
+    /// stream error; with the header first it logs `Received
+    /// </stream:stream>` and closes the session.
+    pub(crate) fn goodbye(&self) -> Vec<u8> {
+        format!("{}</stream:stream>", self.header_sent).into_bytes()
     }
 
     /// Feeds server bytes; `<starttls/>` goes to `out` after the features.
