@@ -1,26 +1,24 @@
 //! What each FTP and NNTP personality says, byte for byte.
 //!
-//! Sources (string literals in the servers' sources):
-//! - vsftpd 3.0.3: greeting `220 (vsFTPd 3.0.3)` (`ftp_banner` unset,
-//!   `prelogin.c` `emit_greeting`), `234 Proceed with negotiation.`
-//!   (`prelogin.c` `handle_auth`), `530 Please login with USER and PASS.`
-//!   (the answer to every command, AUTH included, when `ssl_enable=NO`),
-//!   `221 Goodbye.` (`handle_quit`); the interop notes confirm the log's
-//!   `"QUIT"` / `"221 Goodbye."`.
+//! Sources:
+//! - vsftpd 3.0.3, checked against the interop instance's protocol log
+//!   (2026-11-29): greeting `220 (vsFTPd 3.0.3)`, `234 Proceed with
+//!   negotiation.`, `221 Goodbye.`. `530 Please login with USER and PASS.`
+//!   (vsftpd's answer to commands before login, AUTH included when
+//!   `ssl_enable=NO`) is from its source as remembered, not captured.
 //! - ProFTPD 1.3.8 with a `DisplayConnect` file: the file's lines as `220-`
 //!   continuation lines and free text (RFC 959 allows unnumbered lines
 //!   inside a multi-line reply), then `220 ProFTPD Server (Debian)
-//!   [192.0.2.10]` (`ServerIdent` default); `234 AUTH TLS successful`
-//!   (`mod_tls.c`); `221 Goodbye.` (`mod_core.c`).
-//! - INN 2.7.1 nnrpd: `200 <host> InterNetNews NNRP server INN 2.7.1 ready
-//!   (posting ok)` (`nnrpd.c`), `382 Begin TLS negotiation now`
-//!   (`misc.c` `cmd_starttls`), `205 Bye!` (`nnrpd.c`, as the interop
-//!   notes' `-t` trace shows), `502 You have no permission to talk.
-//!   Goodbye.` (access refused, `nnrpd.c`), `483 Already using a TLS
-//!   layer` is what nnrpd says when TLS cannot be started twice; the
-//!   personality that refuses STARTTLS answers `580 Can not initiate TLS
-//!   negotiation` (RFC 4642 section 2.2.2, nnrpd's literal on a TLS setup
-//!   failure).
+//!   [192.0.2.10]` (`ServerIdent` default), `234 AUTH TLS successful`
+//!   (`mod_tls.c`), `221 Goodbye.`: from published transcripts and source as
+//!   remembered, not captured (no ProFTPD instance in the interop suite).
+//! - INN 2.7.1 nnrpd, checked against the interop instance's `-t` trace
+//!   (2026-11-29): `200 <host> InterNetNews NNRP server INN 2.7.1 ready
+//!   (posting ok)`, `382 Begin TLS negotiation now`, `205 Bye!`. The
+//!   refusals `502 You have no permission to talk.  Goodbye.` (access
+//!   denied) and `580 Can not initiate TLS negotiation` (RFC 4642 section
+//!   2.2.2's code for a TLS setup failure) are from nnrpd's source as
+//!   remembered, not captured.
 //!
 //! Host names are `news.sim.test` / `ftp.sim.test`.
 

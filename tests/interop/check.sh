@@ -103,6 +103,7 @@ end_mark() { # kind -> regex marking the end of a client session in the log
     ds389) echo 'Disconnect' ;;
     vsftpd) echo '"221 Goodbye."|without SSL shutdown' ;;
     prosody*) echo 'Destroying session|session closed|Disconnected' ;;
+    nnrpd) echo ' times user ' ;;
     esac
 }
 
@@ -210,6 +211,22 @@ log_clean() { # kind segment-file
             echo "no 'Received </stream:stream>' (client closed its stream)"
             return 1
         }
+        ;;
+    nnrpd)
+        # The -t trace: "> 382" to STARTTLS, the TLS line, "< QUIT" inside
+        # TLS answered "> 205 Bye!"; a dropped client leaves no QUIT.
+        if bad=$(grep -Ei 'SSL_accept|tls.*(fail|error)|cant |can.t ' "$seg"); then
+            echo "error: $bad"
+            return 1
+        fi
+        grep -q '> 382 ' "$seg" || {
+            echo "no '382' to STARTTLS"
+            return 1
+        }
+        if ! grep -q '< QUIT' "$seg" || ! grep -q '> 205 ' "$seg"; then
+            echo "no 'QUIT' answered '205' (client QUIT)"
+            return 1
+        fi
         ;;
     esac
     return 0
@@ -422,7 +439,7 @@ if [[ -n $BINARY ]]; then
                 python3 -c 'import json,sys; print(json.load(sys.stdin).get("close"))' 2>/dev/null || true)
             result "$([[ $close == clean ]] && echo 1 || echo 0)" "$name: json reports close '$close' (expected clean)"
         fi
-        if is_legacy "$kind" || [[ $variant == rsapss || $kind == vsftpd || $kind == prosody* ]]; then
+        if is_legacy "$kind" || [[ $variant == rsapss || $kind == vsftpd || $kind == prosody* || $kind == nnrpd ]]; then
             while IFS= read -r line; do
                 case $line in
                 PASS\ *) pass "${line#PASS }" ;;
