@@ -1,10 +1,11 @@
 //! # starttls-engine
 //!
 //! A sans-IO probe that checks the TLS certificate of servers spoken to in
-//! plaintext before TLS starts: SMTP and LMTP `STARTTLS` and the LDAP StartTLS
-//! extended operation. It walks the plaintext preamble, drives a rustls
-//! handshake from memory, captures the certificate chain exactly as the
-//! server sent it, and says goodbye politely.
+//! plaintext before TLS starts: SMTP and LMTP `STARTTLS`, the LDAP StartTLS
+//! extended operation, FTP `AUTH TLS`, NNTP `STARTTLS` and XMPP STARTTLS.
+//! It walks the plaintext preamble, drives a rustls handshake from memory,
+//! captures the certificate chain exactly as the server sent it, and says
+//! goodbye politely.
 //!
 //! The engine does no I/O and reads no clock: bytes go in through
 //! [`Probe::handle_input`], bytes and deadlines come out of
