@@ -16,6 +16,8 @@ Examples:
       check an SMTP server's STARTTLS certificate, PRTG EXE/Script Advanced output
   starttls-cert 192.0.2.10 389 ldap --sni-domain dc1.corp.example --name-validation cn-san
       a domain controller given by address: name the certificate's host to check it
+  starttls-cert chat.example.com 5222 xmpp --xmpp-domain example.com
+      an XMPP server whose domain differs from its host name
   starttls-cert mx.example.com --params \"port: 25, protocol: smtp, cert_domainname_validation: cn_san\"
       the old Python sensor's parameter string, unchanged
   echo 'mx.example.com 587 smtp --format prtg-v2' | starttls-cert
@@ -132,12 +134,12 @@ fn timeout_secs(value: &str) -> Result<u64, String> {
     }
 }
 
-/// `starttls-cert`: checks the TLS certificate behind SMTP/LMTP STARTTLS or LDAP StartTLS.
+/// `starttls-cert`: checks the TLS certificate behind STARTTLS (SMTP, LMTP, LDAP, FTP, NNTP, XMPP).
 #[derive(Debug, Parser)]
 #[command(
     name = "starttls-cert",
     version,
-    about = "Checks the TLS certificate of SMTP, LMTP, LDAP, PostgreSQL and MySQL/MariaDB servers behind STARTTLS and reports it for PRTG, Nagios/Icinga or as JSON",
+    about = "Checks the TLS certificate of SMTP, LMTP, LDAP, FTP, NNTP, XMPP, PostgreSQL and MySQL/MariaDB servers behind STARTTLS and reports it for PRTG, Nagios/Icinga or as JSON",
     after_help = EXAMPLES
 )]
 pub struct Cli {
@@ -205,6 +207,10 @@ pub struct Cli {
     /// Name to send in EHLO/LHLO [default: this machine's host name]
     #[arg(long, value_name = "NAME")]
     pub hello_name: Option<String>,
+
+    /// XMPP domain named in the stream header (xmpp, xmpp-server) [default: the --sni-domain name, else HOST]
+    #[arg(long, value_name = "DOMAIN")]
+    pub xmpp_domain: Option<String>,
 
     /// Judge validity at this time instead of now (RFC 3339 UTC like 2030-01-31T12:00:00Z, or Unix seconds); for tests and what-if checks
     #[arg(long, value_name = "TIME", hide = true)]

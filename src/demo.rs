@@ -22,7 +22,7 @@ use crate::trust::TrustSources;
 const SIM_NAME: &str = "mail.sim.test";
 
 /// What the demo runs: each a personality with a certificate and key.
-const LINEUP: [(Personality, CertKind, KeyKind); 18] = [
+const LINEUP: [(Personality, CertKind, KeyKind); 22] = [
     (Personality::Postfix, CertKind::Good, KeyKind::EcdsaP256),
     (Personality::Exim, CertKind::Good, KeyKind::Rsa2048),
     (Personality::Exchange, CertKind::Wildcard, KeyKind::Rsa2048),
@@ -42,6 +42,10 @@ const LINEUP: [(Personality, CertKind, KeyKind); 18] = [
         CertKind::Good,
         KeyKind::EcdsaP256,
     ),
+    (Personality::Vsftpd, CertKind::Good, KeyKind::Rsa2048),
+    (Personality::Inn, CertKind::Good, KeyKind::EcdsaP256),
+    (Personality::Prosody, CertKind::Good, KeyKind::EcdsaP256),
+    (Personality::EjabberdS2s, CertKind::Good, KeyKind::Rsa2048),
     (
         Personality::Postfix,
         CertKind::SelfSigned,
@@ -81,7 +85,7 @@ pub fn main(args: &[String]) -> Rendered {
         let help = matches!(arg.as_str(), "--help" | "-h");
         return Rendered {
             stdout: format!(
-                "{}starttls-cert demo: starts simulated SMTP, LMTP, LDAP, PostgreSQL and MySQL servers on loopback ports \
+                "{}starttls-cert demo: starts simulated SMTP, LMTP, LDAP, FTP, NNTP, XMPP, PostgreSQL and MySQL servers on loopback ports \
                  and checks each through the real driver. It takes no options.\n",
                 if help { "" } else { "unexpected argument for demo; " }
             ),
@@ -119,6 +123,7 @@ fn request_for(personality: Personality, port: u16) -> Request {
         format: Format::Text,
         prtg_channels: PrtgChannels::All,
         hello_name: crate::hostname::local(),
+        xmpp_domain: None,
         at: None,
     }
 }

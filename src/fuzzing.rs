@@ -15,8 +15,11 @@ use std::time::{Duration, Instant};
 use starttls_engine::analysis::{analyze, AnalysisOptions, NameCheck, TrustStore};
 use starttls_engine::ldap::{decode_start_tls_response, LdapError};
 use starttls_engine::legacy::{Flight, LegacyError, ServerFlight, MAX_HANDSHAKE_MESSAGE};
+use starttls_engine::numeric::{NumericError, NumericReader, Style};
 use starttls_engine::smtp::{Reply, ReplyError, ReplyReader};
+use starttls_engine::xmpp::{XmlError, XmppError};
 use starttls_engine::{CertificateDer, Config, Input, Limits, Output, Probe, Protocol, UnixTime};
+use starttls_engine::{Phase, ProbeError};
 use starttls_sim::rng::SimRng;
 
 /// A probe must never hold more than this, whatever the server sends.
@@ -98,6 +101,157 @@ pub fn smtp_reply(data: &[u8]) {
     if let Some(e) = &whole.1 {
         let _ = e.to_string();
     }
+}
+
+/// Everything a numbered-reply reader makes of `data`.
+fn read_numbered(
+    data: &[u8],
+    style: Style,
+    split: u8,
+    seed: u8,
+) -> (Vec<Reply>, Option<NumericError>) {
+    let mut reader = NumericReader::new(style, Limits::default());
+    let mut rng = seeded(seed);
+    let mut replies = Vec::new();
+    let mut rest = data;
+    while !rest.is_empty() {
+        let mut piece = &rest[..piece_size(split, &mut rng, rest.len())];
+        rest = &rest[piece.len()..];
+        while !piece.is_empty() {
+            match reader.feed(piece) {
+                Ok(Some((reply, used))) => {
+                    assert!(used > 0 && used <= piece.len(), "used {used} of {piece:?}");
+                    piece = &piece[used..];
+                    replies.push(reply);
+                }
+                Ok(None) => piece = &[],
+                Err(e) => return (replies, Some(e)),
+            }
+        }
+    }
+    (replies, None)
+}
+
+/// FTP and NNTP replies. Layout: `[steer byte] [server bytes...]`; the
+/// steer byte's low bit picks FTP's multi-line or NNTP's one-line style,
+/// the rest how the bytes are cut.
+///
+/// Whole and in pieces, the reader must give the same replies and error;
+/// codes are 100-599, an NNTP reply has one line, and every reply stays
+/// within the limits.
+pub fn numbered_reply(data: &[u8]) {
+    let Some((&steer, stream)) = data.split_first() else {
+        return;
+    };
+    let style = if steer & 1 == 0 {
+        Style::MultiLine
+    } else {
+        Style::SingleLine
+    };
+    let whole = read_numbered(stream, style, 0, 0);
+    let pieces = read_numbered(stream, style, steer >> 1, steer >> 3);
+    assert_eq!(whole, pieces, "fragmentation changed the replies");
+    let limits = Limits::default();
+    for reply in &whole.0 {
+        assert!((100..600).contains(&reply.code), "code {}", reply.code);
+        assert!(!reply.lines.is_empty() && reply.lines.len() <= limits.reply_lines);
+        if style == Style::SingleLine {
+            assert_eq!(reply.lines.len(), 1);
+        }
+        let _ = reply.to_string();
+    }
+    if let Some(e) = &whole.1 {
+        let _ = e.to_string();
+    }
+}
+
+/// How an XMPP probe fed `stream` in pieces cut by `split` ended its
+/// plaintext phase: `Ok` once it reached the TLS handshake, else the error
+/// reduced to what cannot depend on the pieces (an XML error's excerpt
+/// shows only the bytes held when it was found).
+fn xmpp_plaintext(stream: &[u8], protocol: Protocol, split: u8, seed: u8) -> Result<Phase, String> {
+    let config = Config::new(protocol)
+        .with_server_name("chat.sim.test")
+        .expect("a valid name");
+    let mut now = Instant::now();
+    let mut probe = Probe::new(config, now);
+    let mut rng = seeded(seed);
+    let mut rest = stream;
+    loop {
+        loop {
+            match probe.poll_output() {
+                Output::Transmit(bytes) => assert!(!bytes.is_empty(), "empty transmit"),
+                Output::Done(Err(e)) => return Err(xmpp_error_kind(&e)),
+                Output::Done(Ok(_)) => return Ok(Phase::Closing),
+                _ => break,
+            }
+        }
+        assert!(
+            probe.buffered() < MAX_PROBE_BUFFERED,
+            "probe buffers {}",
+            probe.buffered()
+        );
+        if probe.phase() >= Phase::TlsHandshake {
+            return Ok(probe.phase());
+        }
+        if rest.is_empty() {
+            // The server says no more: the probe must end at its deadline.
+            now = probe.deadline();
+            probe.handle_input(Input::Timeout, now);
+            match probe.poll_output() {
+                Output::Done(Err(e)) => return Err(xmpp_error_kind(&e)),
+                other => panic!("no end at the deadline: {other:?}"),
+            }
+        }
+        let piece = &rest[..piece_size(split, &mut rng, rest.len())];
+        rest = &rest[piece.len()..];
+        now += Duration::from_millis(1);
+        probe.handle_input(Input::Received(piece), now);
+    }
+}
+
+fn xmpp_error_kind(e: &ProbeError) -> String {
+    let _ = e.to_string();
+    match e {
+        ProbeError::Xmpp(XmppError::Xml { phase, error, .. }) => {
+            let kind = match error {
+                XmlError::Malformed { .. } => "malformed",
+                XmlError::TooLarge { .. } => "too large",
+                XmlError::TooDeep { .. } => "too deep",
+                XmlError::Doctype => "doctype",
+                _ => "other",
+            };
+            format!("xml {kind} {phase:?}")
+        }
+        ProbeError::Timeout { phase, .. } => format!("timeout {phase:?}"),
+        other => format!("{other:?}"),
+    }
+}
+
+/// The XMPP stream before TLS, through a probe. Layout: `[steer byte]
+/// [server bytes...]`; the steer byte's low bit picks c2s or s2s, the rest
+/// how the bytes are cut.
+///
+/// Whole and in pieces, the probe must reach the handshake or fail the same
+/// way; it never holds more than [`MAX_PROBE_BUFFERED`] and always ends.
+pub fn xmpp_stream(data: &[u8]) {
+    let _ = xmpp_stream_outcome(data);
+}
+
+/// What [`xmpp_stream`] saw: `None` for an empty input, else the phase the
+/// probe reached (the TLS handshake when the server agreed) or its error
+/// reduced to its kind.
+pub fn xmpp_stream_outcome(data: &[u8]) -> Option<Result<Phase, String>> {
+    let (&steer, stream) = data.split_first()?;
+    let protocol = if steer & 1 == 0 {
+        Protocol::Xmpp
+    } else {
+        Protocol::XmppServer
+    };
+    let whole = xmpp_plaintext(stream, protocol, 0, 0);
+    let pieces = xmpp_plaintext(stream, protocol, steer >> 1, steer >> 3);
+    assert_eq!(whole, pieces, "fragmentation changed the XMPP outcome");
+    Some(whole)
 }
 
 /// The legacy capture's reader of a server's first flight in the clear.

@@ -17,6 +17,8 @@ pub struct Params {
     pub cert_domainname: Option<String>,
     /// `cert_domainname_validation`: None, cn or cn_san.
     pub validation: Option<NameCheck>,
+    /// `xmpp_domain`: the domain in the XMPP stream header.
+    pub xmpp_domain: Option<String>,
 }
 
 /// A parameter string that cannot be used.
@@ -41,7 +43,7 @@ pub enum ParamsError {
 
 impl fmt::Display for ParamsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let keys = "port, protocol, cert_domainname, cert_domainname_validation";
+        let keys = "port, protocol, cert_domainname, cert_domainname_validation, xmpp_domain";
         match self {
             ParamsError::NotKeyValue(p) => {
                 write!(f, "parameter \"{p}\" is not of the form key: value")
@@ -124,6 +126,12 @@ pub fn parse(text: &str) -> Result<Params, ParamsError> {
                     .ok_or_else(|| bad("cert_domainname_validation", "None, cn or cn_san"))?;
                 params.validation.replace(mode).is_some()
             }
+            "xmpp_domain" => {
+                if value.is_empty() || value.contains(char::is_whitespace) {
+                    return Err(bad("xmpp_domain", "a domain without spaces"));
+                }
+                params.xmpp_domain.replace(value.to_owned()).is_some()
+            }
             _ => return Err(ParamsError::UnknownKey(key)),
         };
         if duplicate {
@@ -157,6 +165,7 @@ mod tests {
                 protocol: Some(Protocol::Lmtp),
                 cert_domainname: None,
                 validation: Some(NameCheck::CnSan),
+                xmpp_domain: None,
             }
         );
         assert_eq!(
@@ -166,6 +175,7 @@ mod tests {
                 protocol: Some(Protocol::Smtp),
                 cert_domainname: Some("mta.example.com".into()),
                 validation: Some(NameCheck::Cn),
+                xmpp_domain: None,
             }
         );
     }
@@ -208,6 +218,9 @@ mod tests {
                 crate::args::protocol_list()
             )
         );
+        let p = parse("protocol: xmpp, xmpp_domain: example.com").unwrap();
+        assert_eq!(p.xmpp_domain.as_deref(), Some("example.com"));
+        assert!(msg("xmpp_domain: a b").contains("a domain without spaces"));
         assert_eq!(
             msg("port: 25, port: 26"),
             "parameter \"port\" is given twice"

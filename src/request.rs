@@ -48,6 +48,9 @@ pub struct Request {
     pub prtg_channels: PrtgChannels,
     /// EHLO/LHLO name.
     pub hello_name: String,
+    /// The domain for the XMPP stream header, in A-label form, when it
+    /// differs from [`Request::name`] and the host.
+    pub xmpp_domain: Option<String>,
     /// Time at which validity is judged; `None` for now.
     pub at: Option<UnixTime>,
 }
@@ -152,6 +155,28 @@ impl Request {
         starttls_engine::Config::new(protocol)
             .with_hello_name(&hello_name)
             .map_err(|e| usage(e.to_string()))?;
+        let xmpp_domain = match cli.xmpp_domain.clone().or(params.xmpp_domain.clone()) {
+            Some(_) if !matches!(protocol, Protocol::Xmpp | Protocol::XmppServer) => {
+                return Err(usage(format!(
+                    "--xmpp-domain (xmpp_domain in --params) is for xmpp and xmpp-server, not {}",
+                    protocol.keyword()
+                )))
+            }
+            Some(d) => {
+                let d = d.trim().replace('\\', "");
+                let d = IdnName::parse(d.trim_end_matches('.'))
+                    .map_err(|e| usage(format!("--xmpp-domain: {e}")))?
+                    .ascii
+                    .to_ascii_lowercase();
+                starttls_engine::Config::new(protocol)
+                    .with_xmpp_domain(&d)
+                    .map_err(|e| usage(e.to_string()))?;
+                Some(d)
+            }
+            // The stream names the host when no name was given at all.
+            None if name.is_none() => Some(host.trim_end_matches('.').to_owned()),
+            None => None,
+        };
         let at = match &cli.at {
             Some(t) => Some(crate::time_arg::parse(t).map_err(|e| usage(format!("--at: {e}")))?),
             None => None,
@@ -174,6 +199,7 @@ impl Request {
             format: cli.format,
             prtg_channels: cli.prtg_channels,
             hello_name,
+            xmpp_domain,
             at,
         })
     }
@@ -255,6 +281,24 @@ mod tests {
         assert_eq!(r.host, "xn--bcher-kva.example");
         assert_eq!(r.name.as_deref(), Some("xn--bcher-kva.example"));
         assert_eq!(r.host_shown(), "xn--bcher-kva.example (bücher.example)");
+        let r = request(&[
+            "chat.example.com",
+            "5222",
+            "xmpp",
+            "--xmpp-domain",
+            "Example.COM.",
+        ])
+        .unwrap();
+        assert_eq!(r.xmpp_domain.as_deref(), Some("example.com"));
+        let r = request(&["192.0.2.7", "5269", "xmpp-server"]).unwrap();
+        assert_eq!(r.xmpp_domain.as_deref(), Some("192.0.2.7"));
+        let e = request(&["mx", "25", "smtp", "--xmpp-domain", "example.com"]).unwrap_err();
+        assert!(e.0.contains("is for xmpp and xmpp-server, not smtp"), "{e}");
+        let e = request(&["chat", "5222", "xmpp", "--xmpp-domain", "a'b"]).unwrap_err();
+        assert!(
+            e.0.starts_with("--xmpp-domain: ") || e.0.contains("XMPP domain"),
+            "{e}"
+        );
         let r = request(&["192.0.2.5", "--sni-domain", "MAIL.München.de."]).unwrap();
         assert_eq!(r.host, "192.0.2.5");
         assert_eq!(r.name.as_deref(), Some("mail.xn--mnchen-3ya.de"));

@@ -102,6 +102,11 @@ pub fn engine_config(request: &Request) -> Result<Config, UsageError> {
             .with_server_name(name)
             .map_err(|e| UsageError(e.to_string()))?;
     }
+    if let Some(domain) = &request.xmpp_domain {
+        config = config
+            .with_xmpp_domain(domain)
+            .map_err(|e| UsageError(e.to_string()))?;
+    }
     config
         .with_timeouts(Timeouts {
             phase: request.timeout.min(Duration::from_secs(10)),

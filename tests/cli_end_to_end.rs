@@ -529,6 +529,13 @@ fn demo_checks_every_simulated_server() {
         "openldap",
         "active-directory",
         "389-ds",
+        "vsftpd",
+        "inn",
+        "prosody",
+        "ejabberd-s2s",
+        "FTP",
+        "NNTP",
+        "XMPP s2s",
         "certificate expired",
         "not trusted",
         "does not match",
@@ -547,7 +554,7 @@ fn demo_checks_every_simulated_server() {
             r.stdout
         );
     }
-    assert_eq!(r.stdout.matches(" OK ").count(), 11, "{}", r.stdout);
+    assert_eq!(r.stdout.matches(" OK ").count(), 15, "{}", r.stdout);
 }
 
 /// Servers only a legacy capture reads: every format reports the

@@ -97,6 +97,42 @@ fn legacy_probe_stream_seeds_read_the_certificate() {
 }
 
 #[test]
+fn numbered_reply_corpus_replays() {
+    replay("numbered_reply", fuzzing::numbered_reply);
+}
+
+#[test]
+fn xmpp_stream_corpus_replays() {
+    replay("xmpp_stream", fuzzing::xmpp_stream);
+}
+
+/// The XMPP seeds of real servers' streams reach the TLS handshake, and
+/// the refusals fail the way their names say.
+#[test]
+fn xmpp_stream_seeds_reach_the_handshake_or_their_refusal() {
+    let dir = corpus_dir("xmpp_stream");
+    for entry in fs::read_dir(&dir).expect("xmpp_stream corpus") {
+        let path = entry.expect("entry").path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.starts_with("seed-sim-") {
+            continue;
+        }
+        let data = fs::read(&path).expect("seed");
+        let outcome = fuzzing::xmpp_stream_outcome(&data).expect("a seed");
+        let refusal = ["Failure", "HostUnknown", "NoStartTls"]
+            .iter()
+            .any(|r| name.contains(r));
+        match outcome {
+            Ok(phase) => assert!(
+                !refusal && phase == starttls_engine::Phase::TlsHandshake,
+                "{name}: {phase:?}"
+            ),
+            Err(e) => assert!(refusal, "{name}: {e}"),
+        }
+    }
+}
+
+#[test]
 fn params_corpus_replays() {
     replay("params", fuzzing::params);
 }
@@ -123,6 +159,8 @@ fn write_seed_corpora() {
         ("legacy_flight", seeds::legacy_flight()),
         ("mysql_handshake", seeds::mysql_handshake()),
         ("postgres_error", seeds::postgres_error()),
+        ("numbered_reply", seeds::numbered_reply()),
+        ("xmpp_stream", seeds::xmpp_stream()),
     ] {
         write_seeds(target, seeds);
     }
@@ -149,6 +187,25 @@ fn write_db_seed_corpora() {
             "Postgres17Direct",
         ];
         if db.iter().any(|p| name == format!("sim-{p}")) {
+            fs::write(dir.join(format!("seed-{name}")), data).expect("seed file");
+        }
+    }
+}
+
+/// Writes only the FTP, NNTP and XMPP seeds: the `numbered_reply` and
+/// `xmpp_stream` corpora and the `probe_stream` seeds of those protocols'
+/// simulator personalities, leaving every other seed as it is.
+#[test]
+#[ignore = "writes fuzz/corpus/{numbered_reply,xmpp_stream}/seed-*; run by hand"]
+fn write_line_and_xmpp_seed_corpora() {
+    write_seeds("numbered_reply", seeds::numbered_reply());
+    write_seeds("xmpp_stream", seeds::xmpp_stream());
+    let dir = corpus_dir("probe_stream");
+    for (name, data) in seeds::probe_stream() {
+        let new_protocol = seeds::LINE_AND_XMPP
+            .iter()
+            .any(|p| name == format!("sim-{p:?}"));
+        if new_protocol {
             fs::write(dir.join(format!("seed-{name}")), data).expect("seed file");
         }
     }
@@ -803,6 +860,102 @@ mod seeds {
         seeds
     }
 
+    /// The FTP, NNTP and XMPP personalities.
+    pub const LINE_AND_XMPP: [Personality; 13] = [
+        Personality::Vsftpd,
+        Personality::Proftpd,
+        Personality::FtpAuthRefused,
+        Personality::Inn,
+        Personality::NntpStartTlsRefused,
+        Personality::NntpNoPermission,
+        Personality::Prosody,
+        Personality::ProsodyS2s,
+        Personality::Ejabberd,
+        Personality::EjabberdS2s,
+        Personality::XmppNoStartTls,
+        Personality::XmppFailure,
+        Personality::XmppHostUnknown,
+    ];
+
+    /// The plaintext a personality's server sent, whole.
+    fn plaintext_sent(personality: Personality) -> Vec<u8> {
+        let outcome = starttls_sim::run(&Scenario::new(personality));
+        let mut out = Vec::new();
+        for entry in &outcome.server_log {
+            if let Traffic::ToClient(bytes) = &entry.traffic {
+                // TLS records start with 0x14-0x17; the plaintext never does.
+                if matches!(bytes.first(), Some(0x14..=0x17)) {
+                    break;
+                }
+                out.extend_from_slice(bytes);
+            }
+        }
+        out
+    }
+
+    /// FTP and NNTP replies from the personalities, plus oddities.
+    pub fn numbered_reply() -> Seeds {
+        let mut seeds = Seeds::new();
+        for (i, p) in LINE_AND_XMPP.iter().take(6).enumerate() {
+            let nntp = u8::from(p.protocol() == Protocol::Nntp);
+            let steer = (i as u8).wrapping_mul(38) & !1 | nntp;
+            seeds.push((
+                format!("sim-{p:?}"),
+                [&[steer][..], &plaintext_sent(*p)].concat(),
+            ));
+        }
+        let others: [(&str, u8, &str); 5] = [
+            (
+                "ftp-free-text",
+                0b0100,
+                "220-Hello\r\n free\r\n\r\n220 ready\r\n234 ok\r\n",
+            ),
+            ("ftp-150", 0b0010, "150\n226 done\n"),
+            ("nntp-dash", 0b0001, "200-not allowed\r\n"),
+            ("imap", 0b0110, "* OK [CAPABILITY IMAP4rev1] ready\r\n"),
+            ("ftp-never-ends", 0b1000, "220-a\r\nb\r\nc\r\n221 x\r\n"),
+        ];
+        for (name, steer, text) in others {
+            seeds.push((name.into(), [&[steer][..], text.as_bytes()].concat()));
+        }
+        seeds
+    }
+
+    /// XMPP streams from the personalities, plus hostile ones.
+    pub fn xmpp_stream() -> Seeds {
+        let mut seeds = Seeds::new();
+        for (i, p) in LINE_AND_XMPP.iter().skip(6).enumerate() {
+            let s2s = u8::from(p.protocol() == Protocol::XmppServer);
+            let steer = (i as u8).wrapping_mul(38) & !1 | s2s;
+            seeds.push((
+                format!("sim-{p:?}"),
+                [&[steer][..], &plaintext_sent(*p)].concat(),
+            ));
+        }
+        let header = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' from='chat.sim.test' version='1.0'>";
+        let others: [(&str, String); 5] = [
+            ("doctype", format!("<!DOCTYPE x [<!ENTITY a 'b'>]>{header}")),
+            (
+                "deep",
+                format!("{header}<stream:features>{}", "<a>".repeat(20)),
+            ),
+            (
+                "custom-entity",
+                format!("{header}<stream:features><starttls xmlns='&x;'/>"),
+            ),
+            (
+                "mismatched",
+                format!("{header}<stream:features></stream:stream>"),
+            ),
+            ("ftp-banner", "220 (vsFTPd 3.0.3)\r\n".into()),
+        ];
+        for (i, (name, text)) in others.into_iter().enumerate() {
+            let steer = (i as u8) << 2;
+            seeds.push((name.into(), [&[steer][..], text.as_bytes()].concat()));
+        }
+        seeds
+    }
+
     pub fn params() -> Seeds {
         [
             "port: 7025, protocol: lmtp, cert_domainname_validation: cn_san",
@@ -841,7 +994,7 @@ mod seeds {
                 .iter()
                 .position(|&p| p == personality.protocol())
                 .and_then(|i| u8::try_from(i).ok())
-                .expect("every protocol is in Protocol::ALL");
+                .expect("a protocol of Protocol::ALL");
             // Whole turns, then single bytes and short pieces.
             for driver in [0u8, 0b0001 | (i as u8) << 4, 0b0110] {
                 seeds.push((

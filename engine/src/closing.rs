@@ -27,9 +27,11 @@
 
 use bytes::BytesMut;
 
+use crate::numeric::NumericReader;
 use crate::report::{CloseOutcome, Report};
 use crate::smtp::ReplyReader;
 use crate::tls::{Closing as TlsClosing, TlsSession};
+use crate::xmpp::{Item, Scanner};
 
 /// Most bytes (TLS records as received) the probe takes from the server
 /// after its goodbye: enough for TLS 1.3 session tickets, the reply to
@@ -42,6 +44,10 @@ pub const CLOSING_BYTE_BUDGET: usize = 16 * 1024 + 512;
 pub(crate) enum GoodbyeAnswer {
     /// The server replies in the protocol (SMTP/LMTP reply to `QUIT`).
     Reply(ReplyReader),
+    /// An FTP or NNTP reply to `QUIT`.
+    Numbered(NumericReader),
+    /// The server closes its XMPP stream (`</stream:stream>`).
+    StreamEnd(Scanner),
     /// The protocol defines no reply (LDAP unbind): the session is over once
     /// the goodbye is sent.
     None,
@@ -52,7 +58,7 @@ pub(crate) enum GoodbyeAnswer {
 pub(crate) struct Closing {
     tls: Box<TlsSession>,
     report: Box<Report>,
-    answer: ReplyReader,
+    answer: GoodbyeAnswer,
     received: usize,
 }
 
@@ -81,7 +87,7 @@ impl Closing {
         tls.write_to(out);
         match answer {
             GoodbyeAnswer::None => Step::Ended(report, CloseOutcome::Clean),
-            GoodbyeAnswer::Reply(answer) => Step::Open(Box::new(Closing {
+            answer => Step::Open(Box::new(Closing {
                 tls,
                 report,
                 answer,
@@ -130,19 +136,50 @@ impl Closing {
 
     /// Bytes held for a partial reply.
     pub(crate) fn buffered(&self) -> usize {
-        self.answer.buffered()
+        match &self.answer {
+            GoodbyeAnswer::Reply(r) => r.buffered(),
+            GoodbyeAnswer::Numbered(r) => r.buffered(),
+            GoodbyeAnswer::StreamEnd(s) => s.buffered(),
+            GoodbyeAnswer::None => 0,
+        }
     }
 }
 
-/// Whether `plain` completes the server's reply to our goodbye. Any reply
-/// counts (servers answer `QUIT` with `221`; a `500` still shows it read
-/// the goodbye); bytes that are not a reply end the wait as an error.
-fn reply_ends(reader: &mut ReplyReader, plain: &[u8]) -> Option<CloseOutcome> {
-    match reader.feed(plain) {
-        Ok(Some(_)) => Some(CloseOutcome::Clean),
-        Ok(None) => None,
-        Err(_) => Some(CloseOutcome::Error),
+/// Whether `plain` completes the server's answer to our goodbye. Any reply
+/// counts (servers answer `QUIT` with `221` or `205`; a `500` still shows
+/// it read the goodbye), and so does an XMPP server's `</stream:stream>`;
+/// bytes that are not a reply or not XML end the wait as an error.
+fn reply_ends(answer: &mut GoodbyeAnswer, plain: &[u8]) -> Option<CloseOutcome> {
+    let fed = match answer {
+        GoodbyeAnswer::Reply(reader) => reader.feed(plain).map(|r| r.is_some()).map_err(drop),
+        GoodbyeAnswer::Numbered(reader) => reader.feed(plain).map(|r| r.is_some()).map_err(drop),
+        GoodbyeAnswer::StreamEnd(scanner) => stream_ends(scanner, plain),
+        GoodbyeAnswer::None => Ok(true),
+    };
+    match fed {
+        Ok(true) => Some(CloseOutcome::Clean),
+        Ok(false) => None,
+        Err(()) => Some(CloseOutcome::Error),
     }
+}
+
+/// True once the server's `</stream:stream>` arrived, closing the stream it
+/// opened inside TLS or the one from before (its header, features and
+/// anything else before it are read past).
+fn stream_ends(scanner: &mut Scanner, plain: &[u8]) -> Result<bool, ()> {
+    scanner.push(plain).map_err(drop)?;
+    while let Some(item) = scanner.next().map_err(drop)? {
+        if let Item::Close {
+            name,
+            depth: None | Some(0),
+        } = item
+        {
+            if name == "stream:stream" {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
 }
 
 #[cfg(test)]
@@ -152,21 +189,53 @@ mod tests {
 
     #[test]
     fn any_whole_reply_ends_the_wait_and_partial_ones_do_not() {
-        let mut reader = ReplyReader::new(Limits::default());
+        let mut reader = GoodbyeAnswer::Reply(ReplyReader::new(Limits::default()));
         assert_eq!(reply_ends(&mut reader, b"221 2.0"), None);
         assert_eq!(
             reply_ends(&mut reader, b".0 Bye\r\n"),
             Some(CloseOutcome::Clean)
         );
-        let mut reader = ReplyReader::new(Limits::default());
+        let mut reader = GoodbyeAnswer::Reply(ReplyReader::new(Limits::default()));
         assert_eq!(reply_ends(&mut reader, b"221-mail\r\n"), None);
         assert_eq!(
             reply_ends(&mut reader, b"221 bye\n"),
             Some(CloseOutcome::Clean)
         );
-        let mut reader = ReplyReader::new(Limits::default());
+        let mut reader = GoodbyeAnswer::Reply(ReplyReader::new(Limits::default()));
         assert_eq!(
             reply_ends(&mut reader, b"\x00\x01garbage\r\n"),
+            Some(CloseOutcome::Error)
+        );
+    }
+
+    #[test]
+    fn ftp_nntp_and_xmpp_goodbyes_end_on_their_answers() {
+        use crate::numeric::Style;
+        let mut ftp =
+            GoodbyeAnswer::Numbered(NumericReader::new(Style::MultiLine, Limits::default()));
+        assert_eq!(reply_ends(&mut ftp, b"221-Goodbye.\r\nthanks\r\n"), None);
+        assert_eq!(
+            reply_ends(&mut ftp, b"221 bye\r\n"),
+            Some(CloseOutcome::Clean)
+        );
+        let mut xmpp = GoodbyeAnswer::StreamEnd(Scanner::new(4096));
+        assert_eq!(
+            reply_ends(
+                &mut xmpp,
+                b"<?xml version='1.0'?><stream:stream xmlns='jabber:client'><stream:features/>"
+            ),
+            None
+        );
+        assert_eq!(
+            reply_ends(&mut xmpp, b"</stream:stream>"),
+            Some(CloseOutcome::Clean)
+        );
+        let mut xmpp = GoodbyeAnswer::StreamEnd(Scanner::new(4096));
+        assert_eq!(reply_ends(&mut xmpp, b"<message/></stream:str"), None);
+        assert_eq!(reply_ends(&mut xmpp, b"eam>"), Some(CloseOutcome::Clean));
+        let mut xmpp = GoodbyeAnswer::StreamEnd(Scanner::new(4096));
+        assert_eq!(
+            reply_ends(&mut xmpp, b"221 not xml\r\n"),
             Some(CloseOutcome::Error)
         );
     }

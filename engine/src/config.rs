@@ -26,6 +26,14 @@ pub enum Protocol {
     /// once with ALPN `postgresql` (which PostgreSQL 17 requires on such
     /// connections). Same default port as [`Protocol::Postgres`].
     PostgresDirect,
+    /// FTP with `AUTH TLS` (RFC 4217).
+    Ftp,
+    /// NNTP with `STARTTLS` (RFC 4642).
+    Nntp,
+    /// XMPP client-to-server stream with STARTTLS (RFC 6120, `jabber:client`).
+    Xmpp,
+    /// XMPP server-to-server stream with STARTTLS (RFC 6120, `jabber:server`).
+    XmppServer,
 }
 
 impl Protocol {
@@ -40,6 +48,10 @@ impl Protocol {
         Protocol::Postgres,
         Protocol::Mysql,
         Protocol::PostgresDirect,
+        Protocol::Ftp,
+        Protocol::Nntp,
+        Protocol::Xmpp,
+        Protocol::XmppServer,
     ];
 
     /// The protocol's name as users write it (`SMTP`, `LMTP`, `LDAP`).
@@ -51,6 +63,10 @@ impl Protocol {
             Protocol::Postgres => "PostgreSQL",
             Protocol::Mysql => "MySQL",
             Protocol::PostgresDirect => "PostgreSQL direct TLS",
+            Protocol::Ftp => "FTP",
+            Protocol::Nntp => "NNTP",
+            Protocol::Xmpp => "XMPP",
+            Protocol::XmppServer => "XMPP s2s",
         }
     }
 
@@ -64,6 +80,10 @@ impl Protocol {
             Protocol::Postgres => "postgres",
             Protocol::Mysql => "mysql",
             Protocol::PostgresDirect => "postgres-direct",
+            Protocol::Ftp => "ftp",
+            Protocol::Nntp => "nntp",
+            Protocol::Xmpp => "xmpp",
+            Protocol::XmppServer => "xmpp-server",
         }
     }
 
@@ -76,6 +96,10 @@ impl Protocol {
             Protocol::Postgres => "PostgreSQL SSLRequest",
             Protocol::Mysql => "MySQL/MariaDB SSLRequest after the server handshake",
             Protocol::PostgresDirect => "PostgreSQL 17 direct TLS (ALPN postgresql, no SSLRequest)",
+            Protocol::Ftp => "FTP AUTH TLS",
+            Protocol::Nntp => "NNTP STARTTLS",
+            Protocol::Xmpp => "XMPP client STARTTLS (jabber:client)",
+            Protocol::XmppServer => "XMPP server-to-server STARTTLS (jabber:server)",
         }
     }
 
@@ -106,6 +130,10 @@ impl Protocol {
             Protocol::Postgres => 5432,
             Protocol::Mysql => 3306,
             Protocol::PostgresDirect => 5432,
+            Protocol::Ftp => 21,
+            Protocol::Nntp => 119,
+            Protocol::Xmpp => 5222,
+            Protocol::XmppServer => 5269,
         }
     }
 }
@@ -155,6 +183,9 @@ pub struct Limits {
     /// Largest database packet accepted in the plaintext phase: a
     /// PostgreSQL ErrorResponse or a MySQL handshake or ERR packet.
     pub db_packet: usize,
+    /// Most bytes of XML an XMPP server may send before TLS (its stream
+    /// header, features and the answer to STARTTLS together).
+    pub xml_bytes: usize,
 }
 
 impl Limits {
@@ -168,6 +199,7 @@ impl Limits {
         reply_bytes: 512,
         ldap_message: 64,
         db_packet: 128,
+        xml_bytes: 512,
     };
 
     /// The largest value [`Config::with_limits`] accepts for each field, so
@@ -178,6 +210,7 @@ impl Limits {
         reply_bytes: 1024 * 1024,
         ldap_message: 1024 * 1024,
         db_packet: 1024 * 1024,
+        xml_bytes: 1024 * 1024,
     };
 
     fn validate(&self) -> Result<(), ConfigError> {
@@ -212,6 +245,12 @@ impl Limits {
                 Self::MIN.db_packet,
                 Self::MAX.db_packet,
             ),
+            (
+                "xml_bytes",
+                self.xml_bytes,
+                Self::MIN.xml_bytes,
+                Self::MAX.xml_bytes,
+            ),
         ];
         for (name, value, min, max) in fields {
             if !(min..=max).contains(&value) {
@@ -230,6 +269,7 @@ impl Limits {
 impl Default for Limits {
     /// 1 KiB lines (RFC 5321 allows 512), 128 lines and 16 KiB a reply,
     /// 16 KiB for an LDAP extended response, 16 KiB for a database packet.
+    /// 16 KiB for an LDAP extended response, 16 KiB of XMPP before TLS.
     fn default() -> Self {
         Limits {
             reply_line: 1024,
@@ -237,6 +277,7 @@ impl Default for Limits {
             reply_bytes: 16 * 1024,
             ldap_message: 16 * 1024,
             db_packet: 16 * 1024,
+            xml_bytes: 16 * 1024,
         }
     }
 }
@@ -270,6 +311,7 @@ pub struct Config {
     deadline: Option<Deadline>,
     crypto: Crypto,
     alpn: Vec<Vec<u8>>,
+    xmpp_domain: Option<String>,
 }
 
 /// An absolute end for the whole check, set by a driver whose own limit
@@ -298,6 +340,7 @@ impl Config {
             deadline: None,
             crypto: Crypto::ring(),
             alpn: protocol.default_alpn().iter().map(|p| p.to_vec()).collect(),
+            xmpp_domain: None,
         }
     }
 
@@ -392,6 +435,39 @@ impl Config {
         self
     }
 
+    /// Sets the domain named in the XMPP stream header's `to` (RFC 6120
+    /// section 4.7.2), when it differs from the SNI name. It must be a DNS
+    /// name or address literal in ASCII (letters, digits, `-`, `.`, `_`,
+    /// `:`, `[`, `]`), at most 255 characters, so it cannot break out of
+    /// the attribute.
+    pub fn with_xmpp_domain(mut self, domain: &str) -> Result<Self, ConfigError> {
+        let trimmed = domain.strip_suffix('.').unwrap_or(domain);
+        let ok = !trimmed.is_empty()
+            && trimmed.len() <= 255
+            && trimmed
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._:[]".contains(&b));
+        if !ok {
+            return Err(ConfigError::InvalidXmppDomain(domain.to_owned()));
+        }
+        self.xmpp_domain = Some(trimmed.to_ascii_lowercase());
+        Ok(self)
+    }
+
+    /// The domain for the XMPP stream header: the one set with
+    /// [`Config::with_xmpp_domain`], else the SNI name (a DNS name or an
+    /// address), else none (the header then has no `to`).
+    pub fn xmpp_domain(&self) -> Option<String> {
+        if let Some(d) = &self.xmpp_domain {
+            return Some(d.clone());
+        }
+        match self.server_name.as_ref()? {
+            ServerName::DnsName(d) => Some(d.as_ref().to_owned()),
+            ServerName::IpAddress(ip) => Some(std::net::IpAddr::from(*ip).to_string()),
+            _ => None,
+        }
+    }
+
     /// The plaintext protocol before TLS.
     pub fn protocol(&self) -> Protocol {
         self.protocol
@@ -441,6 +517,8 @@ pub enum ConfigError {
     InvalidHelloName(String),
     /// A time limit that must be positive is zero; the text names it.
     ZeroTimeout(&'static str),
+    /// The XMPP domain is empty, too long or has characters a domain has not.
+    InvalidXmppDomain(String),
     /// A buffer bound is outside its range.
     LimitOutOfRange {
         /// The [`Limits`] field.
@@ -468,6 +546,10 @@ impl fmt::Display for ConfigError {
             ConfigError::InvalidHelloName(n) => write!(
                 f,
                 "hello name {n:?} must be printable ASCII without spaces, at most 255 characters"
+            ),
+            ConfigError::InvalidXmppDomain(d) => write!(
+                f,
+                "XMPP domain {d:?} must be a DNS name or address in ASCII, at most 255 characters"
             ),
             ConfigError::ZeroTimeout(which) => {
                 write!(f, "the {which} time limit must be more than zero")
@@ -499,6 +581,10 @@ mod tests {
             Protocol::Postgres => 3,
             Protocol::Mysql => 4,
             Protocol::PostgresDirect => 5,
+            Protocol::Ftp => 6,
+            Protocol::Nntp => 7,
+            Protocol::Xmpp => 8,
+            Protocol::XmppServer => 9,
         }
     }
 
@@ -507,7 +593,6 @@ mod tests {
         for (i, p) in Protocol::ALL.iter().enumerate() {
             assert_eq!(position(*p), i, "{p} out of place in Protocol::ALL");
         }
-        assert_eq!(Protocol::ALL.len(), 6);
     }
 
     #[test]
@@ -533,6 +618,7 @@ mod tests {
             .unwrap()
             .alpn()
             .is_empty());
+        assert_eq!(Protocol::ALL.len(), 10);
     }
 
     #[test]

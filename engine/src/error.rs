@@ -4,12 +4,15 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::ftp::FtpError;
 use crate::ldap::LdapError;
 use crate::legacy::LegacyFailure;
 use crate::mysql::MysqlError;
+use crate::nntp::NntpError;
 use crate::phase::Phase;
 use crate::postgres::PostgresError;
 use crate::smtp::SmtpError;
+use crate::xmpp::XmppError;
 
 /// What had arrived of the answer a probe was waiting for when a time limit
 /// ran out: it tells a silent server from one that stalled halfway.
@@ -91,6 +94,12 @@ pub enum ProbeError {
     /// The MySQL/MariaDB server refused (ERR packet), offers no TLS, or
     /// sent something that is not a MySQL handshake.
     Mysql(MysqlError),
+    /// The FTP conversation failed before `AUTH TLS` was agreed.
+    Ftp(FtpError),
+    /// The NNTP conversation failed before `STARTTLS` was agreed.
+    Nntp(NntpError),
+    /// The XMPP stream failed before `<proceed/>`.
+    Xmpp(XmppError),
     /// The TLS handshake failed, and so did the second attempt that reads
     /// the certificate in the clear with a TLS 1.0-1.2 ClientHello.
     Legacy {
@@ -130,6 +139,9 @@ impl fmt::Display for ProbeError {
             ProbeError::Ldap(error) => error.fmt(f),
             ProbeError::Postgres(error) => error.fmt(f),
             ProbeError::Mysql(error) => error.fmt(f),
+            ProbeError::Ftp(error) => error.fmt(f),
+            ProbeError::Nntp(error) => error.fmt(f),
+            ProbeError::Xmpp(error) => error.fmt(f),
             ProbeError::Legacy { first, second } => write!(
                 f,
                 "{first}; reading the certificate with a TLS 1.0-1.2 ClientHello on a second connection failed too: {second}"
@@ -236,6 +248,9 @@ impl ProbeError {
             ProbeError::Smtp(error) => error.phase(),
             ProbeError::Ldap(_) | ProbeError::Postgres(_) => Phase::StartTls,
             ProbeError::Mysql(_) => Phase::Greeting,
+            ProbeError::Ftp(e) => e.phase(),
+            ProbeError::Nntp(e) => e.phase(),
+            ProbeError::Xmpp(e) => e.phase(),
             ProbeError::Legacy { first, .. } => first.phase(),
             ProbeError::PlaintextAfterStartTls { .. }
             | ProbeError::TlsAlert { .. }

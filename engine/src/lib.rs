@@ -2,10 +2,11 @@
 //!
 //! A sans-IO probe that checks the TLS certificate of servers spoken to in
 //! plaintext before TLS starts: SMTP and LMTP `STARTTLS`, the LDAP StartTLS
-//! extended operation, PostgreSQL's SSLRequest and MySQL/MariaDB's
-//! SSLRequest packet. It walks the plaintext preamble, drives a rustls
-//! handshake from memory, captures the certificate chain exactly as the
-//! server sent it, and says goodbye politely.
+//! extended operation, FTP `AUTH TLS`, NNTP `STARTTLS`, XMPP STARTTLS,
+//! PostgreSQL's SSLRequest and MySQL/MariaDB's SSLRequest packet.
+//! It walks the plaintext preamble, drives a rustls handshake from memory,
+//! captures the certificate chain exactly as the server sent it, and says
+//! goodbye politely.
 //!
 //! The engine does no I/O and reads no clock: bytes go in through
 //! [`Probe::handle_input`], bytes and deadlines come out of
@@ -167,6 +168,8 @@
 //!   [`postgres::PostgresError`].
 //! - [`mysql`]: the MySQL/MariaDB handshake packet reader, the SSLRequest
 //!   packet and [`mysql::MysqlError`].
+//! - [`ftp`], [`nntp`], [`xmpp`]: their errors; [`numeric`]: the FTP/NNTP
+//!   reply reader; [`xmpp::XmlError`]: the bounded XML stream's errors.
 //! - [`legacy`]: reading the certificate in the clear from servers rustls
 //!   cannot finish a handshake with (TLS 1.0/1.1, obsolete suites, servers
 //!   that abort after their certificate), on a second connection.
@@ -189,12 +192,17 @@ mod closing;
 mod config;
 mod crypto;
 mod error;
+pub mod ftp;
+mod guess;
 #[doc(hidden)]
 pub mod internals;
 mod io;
 pub mod ldap;
 pub mod legacy;
+mod line_preamble;
 pub mod mysql;
+pub mod nntp;
+pub mod numeric;
 mod phase;
 pub mod postgres;
 mod preamble;
@@ -204,6 +212,7 @@ pub mod smtp;
 mod sniff;
 mod text;
 mod tls;
+pub mod xmpp;
 
 pub use closing::CLOSING_BYTE_BUDGET;
 pub use config::{Config, ConfigError, Deadline, Limits, Protocol, Timeouts};

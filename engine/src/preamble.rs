@@ -39,11 +39,14 @@ use bytes::BytesMut;
 use crate::closing::GoodbyeAnswer;
 use crate::config::{Config, Protocol};
 use crate::error::{Arrived, ProbeError};
+use crate::ftp::FtpPreamble;
 use crate::ldap::LdapPreamble;
 use crate::mysql::MysqlPreamble;
+use crate::nntp::NntpPreamble;
 use crate::phase::Phase;
 use crate::postgres::PostgresPreamble;
 use crate::smtp::SmtpPreamble;
+use crate::xmpp::{Scanner, XmppPreamble};
 
 /// What a preamble wants after taking in bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,6 +75,12 @@ pub(crate) enum Preamble {
     /// No plaintext at all (PostgreSQL 17 direct TLS): the probe starts TLS
     /// as soon as it exists, and any byte received here is fed to TLS.
     Direct,
+    /// FTP `AUTH TLS`.
+    Ftp(FtpPreamble),
+    /// NNTP `STARTTLS`.
+    Nntp(NntpPreamble),
+    /// XMPP client or server stream (boxed: it is the largest by far).
+    Xmpp(Box<XmppPreamble>),
 }
 
 impl Preamble {
@@ -85,6 +94,11 @@ impl Preamble {
             Protocol::Postgres => Preamble::Postgres(PostgresPreamble::start(config, out)),
             Protocol::Mysql => Preamble::Mysql(MysqlPreamble::new(config)),
             Protocol::PostgresDirect => Preamble::Direct,
+            Protocol::Ftp => Preamble::Ftp(FtpPreamble::new(config)),
+            Protocol::Nntp => Preamble::Nntp(NntpPreamble::new(config)),
+            Protocol::Xmpp | Protocol::XmppServer => {
+                Preamble::Xmpp(Box::new(XmppPreamble::start(config, out)))
+            }
         }
     }
 
@@ -101,6 +115,9 @@ impl Preamble {
             Preamble::Postgres(p) => p.phase(),
             Preamble::Mysql(p) => p.phase(),
             Preamble::Direct => Phase::TlsHandshake,
+            Preamble::Ftp(p) => p.phase(),
+            Preamble::Nntp(p) => p.phase(),
+            Preamble::Xmpp(p) => p.phase(),
         }
     }
 
@@ -115,6 +132,9 @@ impl Preamble {
             Preamble::Direct => Ok(Step::StartTls {
                 leftover: data.len(),
             }),
+            Preamble::Ftp(p) => p.receive(data, out),
+            Preamble::Nntp(p) => p.receive(data, out),
+            Preamble::Xmpp(p) => p.receive(data, out),
         }
     }
 
@@ -128,6 +148,9 @@ impl Preamble {
             // close (a Terminate here is logged by PostgreSQL as "invalid
             // length of startup packet").
             Preamble::Postgres(_) | Preamble::Mysql(_) | Preamble::Direct => Vec::new(),
+            Preamble::Ftp(p) => p.goodbye().to_vec(),
+            Preamble::Nntp(p) => p.goodbye().to_vec(),
+            Preamble::Xmpp(p) => p.goodbye(),
         }
     }
 
@@ -139,15 +162,22 @@ impl Preamble {
             Preamble::Postgres(p) => p.arrived(),
             Preamble::Mysql(p) => p.arrived(),
             Preamble::Direct => Arrived::Nothing,
+            Preamble::Ftp(p) => p.arrived(),
+            Preamble::Nntp(p) => p.arrived(),
+            Preamble::Xmpp(p) => p.arrived(),
         }
     }
 
-    /// How the server acknowledges the goodbye: SMTP/LMTP reply to `QUIT`;
-    /// an LDAP unbind has no response (RFC 4511 section 4.3); PostgreSQL and
-    /// MySQL send close_notify alone.
-    pub(crate) fn goodbye_answer(&self) -> GoodbyeAnswer {
+    /// How the server acknowledges the goodbye: SMTP/LMTP, FTP and NNTP
+    /// reply to `QUIT`; an XMPP server closes its stream in turn; an LDAP
+    /// unbind has no response (RFC 4511 section 4.3); PostgreSQL and MySQL
+    /// send close_notify alone.
+    pub(crate) fn goodbye_answer(&self, limits: crate::Limits) -> GoodbyeAnswer {
         match self {
             Preamble::Smtp(p) => GoodbyeAnswer::Reply(p.goodbye_reader()),
+            Preamble::Ftp(p) => GoodbyeAnswer::Numbered(p.goodbye_reader()),
+            Preamble::Nntp(p) => GoodbyeAnswer::Numbered(p.goodbye_reader()),
+            Preamble::Xmpp(_) => GoodbyeAnswer::StreamEnd(Scanner::new(limits.xml_bytes)),
             Preamble::Ldap(_) | Preamble::Postgres(_) | Preamble::Mysql(_) | Preamble::Direct => {
                 GoodbyeAnswer::None
             }
@@ -162,6 +192,9 @@ impl Preamble {
             Preamble::Postgres(p) => p.buffered(),
             Preamble::Mysql(p) => p.buffered(),
             Preamble::Direct => 0,
+            Preamble::Ftp(p) => p.buffered(),
+            Preamble::Nntp(p) => p.buffered(),
+            Preamble::Xmpp(p) => p.buffered(),
         }
     }
 
@@ -172,6 +205,9 @@ impl Preamble {
             Preamble::Smtp(p) => (p.greeting().map(str::to_owned), p.capabilities().to_vec()),
             Preamble::Ldap(_) | Preamble::Postgres(_) | Preamble::Direct => (None, Vec::new()),
             Preamble::Mysql(p) => (p.handshake().map(|h| h.server_version.clone()), Vec::new()),
+            Preamble::Ftp(p) => (p.greeting().map(str::to_owned), Vec::new()),
+            Preamble::Nntp(p) => (p.greeting().map(str::to_owned), Vec::new()),
+            Preamble::Xmpp(p) => p.facts(),
         }
     }
 }

@@ -70,6 +70,7 @@ pub(crate) struct Probing {
 }
 
 /// The two halves of a check's life on the wire.
+/// (`Connecting` is boxed: it holds the whole engine `Config`.)
 #[derive(Debug)]
 pub(crate) enum State {
     /// Trying addresses until one accepts.

@@ -48,6 +48,7 @@ pub mod db_dialogue;
 pub mod faults;
 pub mod ldap_dialogue;
 pub mod legacy_tls;
+pub mod line_dialogue;
 pub mod loopback;
 pub mod odd_keys;
 pub mod personality;
@@ -55,6 +56,7 @@ pub mod rng;
 pub mod scenario;
 pub mod server;
 pub mod smtp_dialogue;
+pub mod xmpp_dialogue;
 
 pub use scenario::{run, try_run, Scenario, SimOutcome};
 pub use server::{ServerOutput, SimServer};

@@ -4,15 +4,20 @@
 //! The bytes themselves live in [`crate::smtp_dialogue`],
 //! [`crate::ldap_dialogue`] and [`crate::db_dialogue`], each with its
 //! sources.
+//! [`crate::ldap_dialogue`], [`crate::line_dialogue`] (FTP, NNTP) and
+//! [`crate::xmpp_dialogue`], each with its sources.
 
 use std::fmt;
 
 use crate::legacy_tls::{LegacyTls, ECDHE_RSA_GCM, RSA_CBC_ONLY, SCHANNEL_2008R2_RSA};
 use crate::odd_keys::OddKey;
+use starttls_engine::ftp::FtpError;
 use starttls_engine::ldap::LdapError;
-use starttls_engine::smtp::SmtpError;
 use starttls_engine::mysql::MysqlError;
+use starttls_engine::nntp::NntpError;
 use starttls_engine::postgres::PostgresError;
+use starttls_engine::smtp::SmtpError;
+use starttls_engine::xmpp::XmppError;
 use starttls_engine::{Phase, ProbeError, Protocol};
 
 /// A server implementation (or a specific misbehaviour) to simulate.
@@ -84,6 +89,32 @@ pub enum Personality {
     /// PostgreSQL 17 with direct TLS: TLS from the first byte, ALPN
     /// `postgresql` required (a ClientHello without it is refused).
     Postgres17Direct,
+    /// vsftpd 3.0.3: `220 (vsFTPd 3.0.3)`, `234 Proceed with negotiation.`
+    Vsftpd,
+    /// ProFTPD with a multi-line `220-` greeting holding unnumbered lines.
+    Proftpd,
+    /// vsftpd without TLS: `AUTH TLS` answered `530`.
+    FtpAuthRefused,
+    /// INN's nnrpd: `200` greeting, `382 Begin TLS negotiation now`.
+    Inn,
+    /// nnrpd that cannot start TLS: `580`.
+    NntpStartTlsRefused,
+    /// nnrpd refusing the client at the greeting: `502`, then closing.
+    NntpNoPermission,
+    /// Prosody, client-to-server: STARTTLS required.
+    Prosody,
+    /// Prosody, server-to-server (`jabber:server`, dialback feature).
+    ProsodyS2s,
+    /// ejabberd, client-to-server: STARTTLS optional, SASL, registration.
+    Ejabberd,
+    /// ejabberd, server-to-server.
+    EjabberdS2s,
+    /// An XMPP server without TLS: features list SASL only.
+    XmppNoStartTls,
+    /// An XMPP server answering `<starttls/>` with `<failure/>`.
+    XmppFailure,
+    /// An XMPP server that does not serve the domain: `host-unknown`.
+    XmppHostUnknown,
 }
 
 /// How a personality's TLS side is made.
@@ -137,6 +168,27 @@ pub enum ExpectedFailure {
     MysqlRefused {
         /// The error number, e.g. 1130.
         code: u16,
+    },
+    /// FTP `AUTH TLS` answered with this code.
+    FtpAuthTlsRefused {
+        /// The reply code, e.g. 530.
+        code: u16,
+    },
+    /// NNTP refused at this phase with this code.
+    NntpRefused {
+        /// Greeting or StartTls.
+        phase: Phase,
+        /// The reply code, e.g. 502, 580.
+        code: u16,
+    },
+    /// XMPP features without STARTTLS.
+    XmppStartTlsNotOffered,
+    /// XMPP `<failure/>` to STARTTLS.
+    XmppRefused,
+    /// An XMPP stream error with this condition.
+    XmppStreamError {
+        /// The condition, e.g. `host-unknown`.
+        condition: &'static str,
     },
 }
 
@@ -193,6 +245,28 @@ impl ExpectedFailure {
                 ExpectedFailure::MysqlRefused { code },
                 ProbeError::Mysql(MysqlError::Refused { code: said, .. }),
             ) => said == code,
+            (
+                ExpectedFailure::FtpAuthTlsRefused { code },
+                ProbeError::Ftp(FtpError::AuthTlsRefused { reply, .. }),
+            ) => reply.code == *code,
+            (
+                ExpectedFailure::NntpRefused { phase, code },
+                ProbeError::Nntp(
+                    e @ (NntpError::GreetingRefused { reply, .. }
+                    | NntpError::StartTlsRefused { reply, .. }),
+                ),
+            ) => e.phase() == *phase && reply.code == *code,
+            (
+                ExpectedFailure::XmppStartTlsNotOffered,
+                ProbeError::Xmpp(XmppError::StartTlsNotOffered { .. }),
+            )
+            | (ExpectedFailure::XmppRefused, ProbeError::Xmpp(XmppError::Refused)) => true,
+            (
+                ExpectedFailure::XmppStreamError { condition },
+                ProbeError::Xmpp(XmppError::StreamError {
+                    condition: said, ..
+                }),
+            ) => said == condition,
             _ => false,
         }
     }
@@ -230,6 +304,19 @@ impl Personality {
             Personality::OpenSmtpdAbort,
             Personality::RsaPssTls13,
             Personality::Ed448Tls13,
+            Personality::Vsftpd,
+            Personality::Proftpd,
+            Personality::FtpAuthRefused,
+            Personality::Inn,
+            Personality::NntpStartTlsRefused,
+            Personality::NntpNoPermission,
+            Personality::Prosody,
+            Personality::ProsodyS2s,
+            Personality::Ejabberd,
+            Personality::EjabberdS2s,
+            Personality::XmppNoStartTls,
+            Personality::XmppFailure,
+            Personality::XmppHostUnknown,
         ]
     }
 
@@ -319,6 +406,18 @@ impl Personality {
             | Personality::Mysql8
             | Personality::MariaDbNoSsl
             | Personality::MariaDbHostNotAllowed => Protocol::Mysql,
+            Personality::Vsftpd | Personality::Proftpd | Personality::FtpAuthRefused => {
+                Protocol::Ftp
+            }
+            Personality::Inn | Personality::NntpStartTlsRefused | Personality::NntpNoPermission => {
+                Protocol::Nntp
+            }
+            Personality::Prosody
+            | Personality::Ejabberd
+            | Personality::XmppNoStartTls
+            | Personality::XmppFailure
+            | Personality::XmppHostUnknown => Protocol::Xmpp,
+            Personality::ProsodyS2s | Personality::EjabberdS2s => Protocol::XmppServer,
             _ => Protocol::Smtp,
         }
     }
@@ -355,6 +454,19 @@ impl Personality {
             Personality::MariaDbHostNotAllowed => "mariadb-host-not-allowed",
             Personality::Postgres17Direct => "postgres17-direct",
             Personality::PostgresForkFailure => "postgres-fork-failure",
+            Personality::Vsftpd => "vsftpd",
+            Personality::Proftpd => "proftpd",
+            Personality::FtpAuthRefused => "ftp-auth-tls-530",
+            Personality::Inn => "inn",
+            Personality::NntpStartTlsRefused => "nntp-starttls-580",
+            Personality::NntpNoPermission => "nntp-greeting-502",
+            Personality::Prosody => "prosody",
+            Personality::ProsodyS2s => "prosody-s2s",
+            Personality::Ejabberd => "ejabberd",
+            Personality::EjabberdS2s => "ejabberd-s2s",
+            Personality::XmppNoStartTls => "xmpp-no-starttls",
+            Personality::XmppFailure => "xmpp-failure",
+            Personality::XmppHostUnknown => "xmpp-host-unknown",
         }
     }
 
@@ -393,6 +505,20 @@ impl Personality {
             Personality::MariaDbHostNotAllowed => {
                 Some(ExpectedFailure::MysqlRefused { code: 1130 })
             }
+            Personality::FtpAuthRefused => Some(ExpectedFailure::FtpAuthTlsRefused { code: 530 }),
+            Personality::NntpStartTlsRefused => Some(ExpectedFailure::NntpRefused {
+                phase: Phase::StartTls,
+                code: 580,
+            }),
+            Personality::NntpNoPermission => Some(ExpectedFailure::NntpRefused {
+                phase: Phase::Greeting,
+                code: 502,
+            }),
+            Personality::XmppNoStartTls => Some(ExpectedFailure::XmppStartTlsNotOffered),
+            Personality::XmppFailure => Some(ExpectedFailure::XmppRefused),
+            Personality::XmppHostUnknown => Some(ExpectedFailure::XmppStreamError {
+                condition: "host-unknown",
+            }),
             _ => None,
         }
     }
@@ -423,7 +549,7 @@ mod tests {
         for &p in Personality::all() {
             assert_eq!(Personality::from_name(p.name()), Some(p));
         }
-        assert_eq!(Personality::working().count(), 18);
-        assert_eq!(Personality::failing().count(), 10);
+        assert_eq!(Personality::working().count(), 25);
+        assert_eq!(Personality::failing().count(), 16);
     }
 }

@@ -28,6 +28,7 @@ use crate::ldap_dialogue::{parse_request, starttls_answer, After, Request};
 use crate::legacy_tls::{Answer, LegacyTls};
 use crate::personality::{Personality, TlsStyle};
 use crate::smtp_dialogue::{answer, greeting, quit_reply, Reaction};
+use crate::xmpp_dialogue::{answer as xmpp_answer, take_request, Request as XmppRequest};
 use starttls_engine::Protocol;
 
 /// A fatal handshake_failure alert in a TLS 1.2 record.
@@ -65,6 +66,8 @@ enum Stage {
     Mysql,
     /// Answered without TLS; reads and ignores everything.
     Plaintext,
+    /// The XMPP plaintext stream; the client speaks first.
+    Xmpp,
     /// Agreed to TLS but will answer the ClientHello with an alert.
     AlertPending,
     Tls(Box<ServerConnection>),
@@ -96,6 +99,9 @@ impl EndlessStream {
             return stream;
         }
         let ldap = protocol == Protocol::Ldap;
+        if matches!(protocol, Protocol::Xmpp | Protocol::XmppServer) {
+            return Self::xmpp(kind);
+        }
         let (first, repeat) = match (kind, ldap) {
             (Endless::MultilineNeverEnds, false) => (
                 b"220-mail.sim.test ESMTP\r\n".to_vec(),
@@ -145,6 +151,28 @@ impl EndlessStream {
         })
     }
 
+    /// XMPP: a stream header, then an attribute that never ends, features
+    /// that never end, or the features one byte a second.
+    fn xmpp(kind: Endless) -> Self {
+        let header = b"<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' from='mail.sim.test' version='1.0'>".to_vec();
+        let (first, repeat) = match kind {
+            Endless::LineNeverEnds => (
+                [&header[..], b"<stream:features a='"].concat(),
+                vec![b'x'; 512],
+            ),
+            _ => (
+                [&header[..], b"<stream:features>"].concat(),
+                b"<feature xmlns='urn:sim:still-more'/>".to_vec(),
+            ),
+        };
+        EndlessStream {
+            first,
+            repeat,
+            one_byte_per_second: kind == Endless::OneBytePerSecond,
+            pos: 0,
+        }
+    }
+
     fn next(&mut self) -> ServerOutput {
         let stream_byte = |pos: usize, first: &[u8], repeat: &[u8]| {
             if pos < first.len() {
@@ -169,6 +197,14 @@ impl EndlessStream {
         self.pos += 1;
         ServerOutput::Send { delay, bytes }
     }
+}
+
+/// True for protocols whose client speaks first (no greeting).
+fn client_speaks_first(protocol: Protocol) -> bool {
+    matches!(
+        protocol,
+        Protocol::Ldap | Protocol::Xmpp | Protocol::XmppServer | Protocol::Postgres
+    )
 }
 
 /// A scripted server for one connection.
@@ -224,6 +260,7 @@ impl SimServer {
                 Protocol::PostgresDirect => Stage::Plaintext,
                 Protocol::Postgres => Stage::Postgres,
                 Protocol::Mysql => Stage::Mysql,
+                Protocol::Xmpp | Protocol::XmppServer => Stage::Xmpp,
                 _ => Stage::Smtp,
             },
             pending: VecDeque::new(),
@@ -265,7 +302,7 @@ impl SimServer {
                     }
                 }
             }
-        } else if matches!(protocol, Protocol::Smtp | Protocol::Lmtp) {
+        } else if !client_speaks_first(protocol) {
             if let Some(kind) = faults.endless {
                 server.start_endless(kind, 1);
             } else {
@@ -343,6 +380,10 @@ impl SimServer {
                 self.mysql_request();
             }
             Stage::Plaintext => {}
+            Stage::Xmpp => {
+                self.input.extend_from_slice(data);
+                self.xmpp_requests();
+            }
             Stage::AlertPending => {
                 if !data.is_empty() {
                     self.send(HANDSHAKE_FAILURE_ALERT.to_vec());
@@ -487,6 +528,35 @@ impl SimServer {
         self.enter_tls();
         let rest = std::mem::take(&mut self.input);
         self.receive(&rest);
+    }
+
+    fn xmpp_requests(&mut self) {
+        loop {
+            let held = self.input.clone();
+            let Some(request) = take_request(&mut self.input) else {
+                break;
+            };
+            let used = held.len() - self.input.len();
+            self.client_plaintext.extend_from_slice(&held[..used]);
+            if let (Some(kind), XmppRequest::Header(_)) = (self.endless_kind, &request) {
+                return self.start_endless(kind, 1);
+            }
+            match xmpp_answer(self.personality, &request) {
+                Reaction::Reply(bytes) => self.send(bytes),
+                Reaction::ReplyThenClose(bytes) => {
+                    self.send(bytes);
+                    return self.close();
+                }
+                Reaction::ReplyThenTls(bytes) => {
+                    self.agree_to_tls(bytes);
+                    let rest = std::mem::take(&mut self.input);
+                    return self.receive(&rest);
+                }
+            }
+        }
+        if self.input.len() > MAX_COMMAND {
+            self.close();
+        }
     }
 
     /// Sends the bytes after which TLS is agreed, with any injected
@@ -658,6 +728,18 @@ impl SimServer {
                 if parse_request(&message) == Request::Unbind {
                     self.goodbye_seen = true;
                     return Some(Vec::new());
+                }
+            }
+            return None;
+        }
+        if matches!(
+            self.personality.protocol(),
+            Protocol::Xmpp | Protocol::XmppServer
+        ) {
+            while let Some(request) = take_request(&mut self.app_input) {
+                if request == XmppRequest::Close {
+                    self.goodbye_seen = true;
+                    return Some(b"</stream:stream>".to_vec());
                 }
             }
             return None;

@@ -60,6 +60,9 @@ pub enum Reaction {
 
 /// The greeting `personality` sends on connect.
 pub fn greeting(personality: Personality) -> Greeting {
+    if let Some(g) = crate::line_dialogue::greeting(personality) {
+        return g;
+    }
     let now = Duration::ZERO;
     let line = |text: String| (now, format!("{text}\r\n").into_bytes());
     let segments = match personality {
@@ -184,6 +187,9 @@ fn starttls_reply(personality: Personality) -> Reaction {
 
 /// The reply to `QUIT` (in plaintext or inside TLS).
 pub fn quit_reply(personality: Personality) -> &'static [u8] {
+    if let Some(r) = crate::line_dialogue::quit_reply(personality) {
+        return r;
+    }
     match personality {
         Personality::Exim => b"221 mail.sim.test closing connection\r\n",
         Personality::Exchange => b"221 2.0.0 Service closing transmission channel\r\n",
@@ -193,6 +199,9 @@ pub fn quit_reply(personality: Personality) -> &'static [u8] {
 
 /// How `personality` answers one command line (without its line end).
 pub fn answer(personality: Personality, line: &[u8]) -> Reaction {
+    if let Some(r) = crate::line_dialogue::answer(personality, line) {
+        return r;
+    }
     let text = String::from_utf8_lossy(line);
     let mut words = text.splitn(2, ' ');
     let verb = words.next().unwrap_or("").to_ascii_uppercase();

@@ -70,3 +70,45 @@ fn ldap_client_sends_the_well_known_starttls_request() {
         b"\x30\x1d\x02\x01\x01\x77\x18\x80\x161.3.6.1.4.1.1466.20037"
     );
 }
+
+#[test]
+fn ftp_and_nntp_clients_ask_for_tls_after_the_whole_greeting() {
+    let outcome = run(&Scenario::new(Personality::Proftpd));
+    let report = outcome.result.unwrap();
+    assert_eq!(
+        report.greeting.as_deref(),
+        Some("Welcome to the sim.test mirror."),
+        "the first line of a multi-line greeting"
+    );
+    assert_eq!(outcome.client_sent, b"AUTH TLS\r\n");
+    assert!(outcome.server_saw_goodbye, "QUIT inside TLS");
+    let outcome = run(&Scenario::new(Personality::Inn));
+    assert!(outcome.result.is_ok(), "{:?}", outcome.result);
+    assert_eq!(outcome.client_sent, b"STARTTLS\r\n");
+}
+
+#[test]
+fn xmpp_clients_send_a_stream_header_for_the_domain_then_starttls() {
+    for (p, ns) in [
+        (Personality::Prosody, "jabber:client"),
+        (Personality::EjabberdS2s, "jabber:server"),
+    ] {
+        let outcome = run(&Scenario::new(p));
+        let report = outcome.result.unwrap();
+        assert_eq!(
+            String::from_utf8(outcome.client_sent).unwrap(),
+            format!(
+                "<?xml version='1.0'?><stream:stream to='mail.sim.test' version='1.0' xmlns='{ns}' \
+                 xmlns:stream='http://etherx.jabber.org/streams'>\
+                 <starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"
+            ),
+            "{p}"
+        );
+        assert_eq!(report.greeting.as_deref(), Some("mail.sim.test"), "{p}");
+        assert!(report.capabilities.contains(&"starttls".to_owned()), "{p}");
+        assert!(
+            outcome.server_saw_goodbye,
+            "{p}: </stream:stream> inside TLS"
+        );
+    }
+}

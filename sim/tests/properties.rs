@@ -19,7 +19,8 @@ const CASES: u32 = 512;
 /// The most a probe may hold, with default limits, whatever the server
 /// sends: one SMTP reply (`reply_bytes`, 16 KiB) plus its unfinished line
 /// (`reply_line`, 1 KiB, which a growing Vec may double), or one LDAP
-/// message (`ldap_message`, 16 KiB) with the same slack, plus the unsent
+/// message (`ldap_message`, 16 KiB) with the same slack, or the XMPP
+/// conversation's XML (`xml_bytes`, 16 KiB in all), plus the unsent
 /// output (a ClientHello of ~250 bytes, EHLO, STARTTLS: under 4 KiB
 /// including BytesMut's spare capacity). Counted: `Probe::buffered()`,
 /// i.e. the preamble's reply/message buffers and the unsent output buffer;

@@ -103,6 +103,9 @@ end_mark() { # kind -> regex marking the end of a client session in the log
     ds389) echo 'Disconnect' ;;
     postgres) echo 'exited with exit code|could not accept SSL' ;;
     mariadb) echo 'Aborted connection' ;;
+    vsftpd) echo '"221 Goodbye."|without SSL shutdown' ;;
+    prosody*) echo 'Destroying session|session closed|Disconnected' ;;
+    nnrpd) echo ' times user ' ;;
     esac
 }
 
@@ -210,6 +213,49 @@ log_clean() { # kind segment-file
             return 1
         }
         ;;
+    vsftpd)
+        # The protocol log: AUTH TLS agreed, QUIT inside TLS answered 221;
+        # a client that drops the connection leaves "Control connection
+        # terminated without SSL shutdown."
+        if bad=$(grep -E 'without SSL shutdown|SSL_accept|OOPS' "$seg"); then
+            echo "error: $bad"
+            return 1
+        fi
+        grep -q '"234 ' "$seg" || {
+            echo "no '234' to AUTH TLS"
+            return 1
+        }
+        grep -q '"221 Goodbye."' "$seg" || {
+            echo "no '221 Goodbye.' (client QUIT)"
+            return 1
+        }
+        ;;
+    prosody*)
+        if bad=$(grep -E 'TLS handshake failed|not-well-formed|stream error|Traceback|error' "$seg" | grep -v 'debug.*stream error.*nil'); then
+            echo "error: $bad"
+            return 1
+        fi
+        grep -q 'Received </stream:stream>' "$seg" || {
+            echo "no 'Received </stream:stream>' (client closed its stream)"
+            return 1
+        }
+        ;;
+    nnrpd)
+        # The -t trace: "> 382" to STARTTLS, the TLS line, "< QUIT" inside
+        # TLS answered "> 205 Bye!"; a dropped client leaves no QUIT.
+        if bad=$(grep -Ei 'SSL_accept|tls.*(fail|error)|cant |can.t ' "$seg"); then
+            echo "error: $bad"
+            return 1
+        fi
+        grep -q '> 382 ' "$seg" || {
+            echo "no '382' to STARTTLS"
+            return 1
+        }
+        if ! grep -q '< QUIT' "$seg" || ! grep -q '> 205 ' "$seg"; then
+            echo "no 'QUIT' answered '205' (client QUIT)"
+            return 1
+        fi
+        ;;
     esac
     return 0
 }
@@ -265,6 +311,7 @@ db_control() { # name kind proto port logfile offset
 ossl_opts() { # kind -> the s_client options the server needs
     case $1 in
     *-tls10) echo "-tls1 -cipher DEFAULT@SECLEVEL=0" ;;
+    prosody*) echo "-xmpphost $SNI" ;;
     esac
 }
 
@@ -374,6 +421,10 @@ if [[ ${SKIP_SELFTEST:-0} != 1 ]]; then
             echo "     ($name: no reference client for a legacy-only server)"
             continue
         fi
+        if [[ $proto != smtp && $proto != lmtp && $proto != ldap ]]; then
+            echo "     ($name: the reference client speaks SMTP, LMTP and LDAP; $proto is compared with openssl s_client)"
+            continue
+        fi
         if [[ $kind == postscreen ]]; then
             j=$(python3 "$HERE/probe.py" greeting 127.0.0.1 "$port" || true)
             [[ -n $j ]] || j='{}'
@@ -451,7 +502,7 @@ if [[ -n $BINARY ]]; then
                 python3 -c 'import json,sys; print(json.load(sys.stdin).get("close"))' 2>/dev/null || true)
             result "$([[ $close == clean ]] && echo 1 || echo 0)" "$name: json reports close '$close' (expected clean)"
         fi
-        if is_legacy "$kind" || is_db "$kind" || [[ $variant == rsapss ]]; then
+        if is_legacy "$kind" || is_db "$kind" || [[ $variant == rsapss || $kind == vsftpd || $kind == prosody* || $kind == nnrpd ]]; then
             while IFS= read -r line; do
                 case $line in
                 PASS\ *) pass "${line#PASS }" ;;

@@ -27,6 +27,35 @@ PKGS+=(389-ds-base libnss3-tools)
 PKGS+=(postgresql mariadb-server)
 # GNU time: the benchmark's peak-RSS figures (tests/interop/run.sh BENCH=...).
 PKGS+=(time)
+# FTP (AUTH TLS) and XMPP (c2s and s2s STARTTLS) servers.
+PKGS+=(vsftpd prosody)
+# The libraries INN's nnrpd links (the package itself is unpacked, below).
+PKGS+=(libcanlock3 libperl5.36 libpython3.11 libsasl2-2 libssl3)
+
+# INN's nnrpd for the NNTP instance, unpacked into $INTEROP_DIR/pkg/inn and
+# never installed: inn2's install script fails on a host name that is not
+# fully qualified (leaving dpkg half-configured for every later apt-get)
+# and inn2 depends on an MTA. servers.sh runs nnrpd from there.
+INN_ROOT=${INN_ROOT:-$INTEROP_DIR/pkg/inn}
+unpack_inn() {
+    [[ -x $INN_ROOT/usr/lib/news/bin/nnrpd ]] && return 0
+    local tmp
+    tmp=$(mktemp -d "$INTEROP_DIR/inn-deb.XXXXXX")
+    (
+        cd "$tmp"
+        apt-get download -q inn2 inn2-inews 2>&1 | grep -v '^W: Download is performed unsandboxed' || true
+    )
+    mkdir -p "$INN_ROOT"
+    for deb in "$tmp"/*.deb; do
+        dpkg-deb -x "$deb" "$INN_ROOT"
+    done
+    rm -rf "$tmp"
+    [[ -x $INN_ROOT/usr/lib/news/bin/nnrpd ]] || {
+        log "could not unpack inn2 into $INN_ROOT" >&2
+        return 1
+    }
+    log "unpacked inn2 into $INN_ROOT"
+}
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -35,6 +64,7 @@ for p in "${PKGS[@]}"; do
     fi
 done
 if ((${#missing[@]} == 0)); then
+    unpack_inn
     log "all packages already installed ($((SECONDS - t0))s)"
     exit 0
 fi
@@ -87,9 +117,10 @@ apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends \
     -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
     "${missing[@]}"
 log "apt-get install took $((SECONDS - ts))s"
+unpack_inn
 
 # We never touch system-wide instances; just report if one is listening.
-if command -v ss >/dev/null && ss -Hltn | grep -Eq ':(25|24|389) '; then
+if command -v ss >/dev/null && ss -Hltn | grep -Eq ":(25|24|389|21|5222|5269) "; then
     log "note: something listens on port 25/24/389 (not started by this script)"
 fi
 

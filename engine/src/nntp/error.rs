@@ -1,0 +1,92 @@
+//! Why an NNTP check failed before TLS.
+
+use std::fmt;
+
+use crate::line_preamble::Failure;
+use crate::numeric::NumericError;
+use crate::phase::Phase;
+use crate::smtp::Reply;
+
+/// An NNTP server that did not agree to `STARTTLS`, or did not speak NNTP.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NntpError {
+    /// The greeting is neither 200 nor 201 (`400` service unavailable,
+    /// `502` service permanently unavailable).
+    GreetingRefused {
+        /// The server's reply.
+        reply: Reply,
+        /// What the greeting looks like, when it is another protocol's.
+        hint: Option<&'static str>,
+    },
+    /// `STARTTLS` answered with a code other than 382 (`502`, `580`,
+    /// `483`).
+    StartTlsRefused {
+        /// The server's reply.
+        reply: Reply,
+        /// What the greeting looked like, when it was another protocol's.
+        hint: Option<&'static str>,
+    },
+    /// Bytes that are not an NNTP reply, or a reply past the limits.
+    BadReply {
+        /// Where it happened.
+        phase: Phase,
+        /// What was wrong.
+        error: NumericError,
+        /// What the bytes look like, when another protocol's.
+        hint: Option<&'static str>,
+    },
+}
+
+impl NntpError {
+    /// The phase the conversation was in.
+    pub fn phase(&self) -> Phase {
+        match self {
+            NntpError::GreetingRefused { .. } => Phase::Greeting,
+            NntpError::StartTlsRefused { .. } => Phase::StartTls,
+            NntpError::BadReply { phase, .. } => *phase,
+        }
+    }
+}
+
+impl From<Failure> for NntpError {
+    fn from(f: Failure) -> Self {
+        match f {
+            Failure::Refused {
+                phase: Phase::Greeting,
+                reply,
+                hint,
+            } => NntpError::GreetingRefused { reply, hint },
+            Failure::Refused { reply, hint, .. } => NntpError::StartTlsRefused { reply, hint },
+            Failure::Bad { phase, error, hint } => NntpError::BadReply { phase, error, hint },
+        }
+    }
+}
+
+impl fmt::Display for NntpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hint = match self {
+            NntpError::GreetingRefused { reply, hint } => {
+                write!(
+                    f,
+                    "NNTP server greeted with an error instead of 200/201: {reply}"
+                )?;
+                hint
+            }
+            NntpError::StartTlsRefused { reply, hint } => {
+                write!(f, "NNTP server refused STARTTLS: {reply}")?;
+                hint
+            }
+            NntpError::BadReply { phase, error, hint } => {
+                write!(f, "NNTP server sent a malformed reply {phase}: {error}")?;
+                hint
+            }
+        };
+        match hint {
+            Some(h) => write!(f, " ({h})"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl std::error::Error for NntpError {}

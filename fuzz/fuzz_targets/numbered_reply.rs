@@ -1,0 +1,4 @@
+//! FTP/NNTP numbered-reply reader, whole and in pieces.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| starttls_cert::fuzzing::numbered_reply(data));

@@ -1,0 +1,92 @@
+//! What each FTP and NNTP personality says, byte for byte.
+//!
+//! Sources:
+//! - vsftpd 3.0.3, checked against the interop instance's protocol log
+//!   (2026-11-29): greeting `220 (vsFTPd 3.0.3)`, `234 Proceed with
+//!   negotiation.`, `221 Goodbye.`. `530 Please login with USER and PASS.`
+//!   (vsftpd's answer to commands before login, AUTH included when
+//!   `ssl_enable=NO`) is from its source as remembered, not captured.
+//! - ProFTPD 1.3.8 with a `DisplayConnect` file: the file's lines as `220-`
+//!   continuation lines and free text (RFC 959 allows unnumbered lines
+//!   inside a multi-line reply), then `220 ProFTPD Server (Debian)
+//!   [192.0.2.10]` (`ServerIdent` default), `234 AUTH TLS successful`
+//!   (`mod_tls.c`), `221 Goodbye.`: from published transcripts and source as
+//!   remembered, not captured (no ProFTPD instance in the interop suite).
+//! - INN 2.7.1 nnrpd, checked against the interop instance's `-t` trace
+//!   (2026-11-29): `200 <host> InterNetNews NNRP server INN 2.7.1 ready
+//!   (posting ok)`, `382 Begin TLS negotiation now`, `205 Bye!`. The
+//!   refusals `502 You have no permission to talk.  Goodbye.` (access
+//!   denied) and `580 Can not initiate TLS negotiation` (RFC 4642 section
+//!   2.2.2's code for a TLS setup failure) are from nnrpd's source as
+//!   remembered, not captured.
+//!
+//! Host names are `news.sim.test` / `ftp.sim.test`.
+
+use crate::personality::Personality;
+use crate::smtp_dialogue::{Greeting, Reaction};
+use std::time::Duration;
+
+/// The greeting, for FTP and NNTP personalities.
+pub fn greeting(personality: Personality) -> Option<Greeting> {
+    let text: &[u8] = match personality {
+        Personality::Vsftpd | Personality::FtpAuthRefused => b"220 (vsFTPd 3.0.3)\r\n",
+        Personality::Proftpd => b"220-Welcome to the sim.test mirror.\r\n  Anonymous access only.\r\n220 ProFTPD Server (Debian) [192.0.2.10]\r\n",
+        Personality::Inn | Personality::NntpStartTlsRefused => {
+            b"200 news.sim.test InterNetNews NNRP server INN 2.7.1 ready (posting ok)\r\n"
+        }
+        Personality::NntpNoPermission => b"502 You have no permission to talk.  Goodbye.\r\n",
+        _ => return None,
+    };
+    Some(Greeting {
+        segments: vec![(Duration::ZERO, text.to_vec())],
+        then_close: personality == Personality::NntpNoPermission,
+    })
+}
+
+/// The reply to `QUIT`.
+pub fn quit_reply(personality: Personality) -> Option<&'static [u8]> {
+    match personality {
+        Personality::Vsftpd | Personality::FtpAuthRefused | Personality::Proftpd => {
+            Some(b"221 Goodbye.\r\n")
+        }
+        Personality::Inn | Personality::NntpStartTlsRefused | Personality::NntpNoPermission => {
+            Some(b"205 Bye!\r\n")
+        }
+        _ => None,
+    }
+}
+
+/// How an FTP or NNTP personality answers one command line.
+pub fn answer(personality: Personality, line: &[u8]) -> Option<Reaction> {
+    let verb = String::from_utf8_lossy(line).to_ascii_uppercase();
+    let r = |t: &[u8]| Reaction::Reply(t.to_vec());
+    let reaction = match personality {
+        Personality::Vsftpd | Personality::FtpAuthRefused | Personality::Proftpd => {
+            match verb.as_str() {
+                "QUIT" => Reaction::ReplyThenClose(b"221 Goodbye.\r\n".to_vec()),
+                "AUTH TLS" if personality == Personality::Vsftpd => {
+                    Reaction::ReplyThenTls(b"234 Proceed with negotiation.\r\n".to_vec())
+                }
+                "AUTH TLS" if personality == Personality::Proftpd => {
+                    Reaction::ReplyThenTls(b"234 AUTH TLS successful\r\n".to_vec())
+                }
+                _ if personality == Personality::Proftpd => {
+                    r(b"530 Please login with USER and PASS\r\n")
+                }
+                _ => r(b"530 Please login with USER and PASS.\r\n"),
+            }
+        }
+        Personality::Inn | Personality::NntpStartTlsRefused | Personality::NntpNoPermission => {
+            match verb.as_str() {
+                "QUIT" => Reaction::ReplyThenClose(b"205 Bye!\r\n".to_vec()),
+                "STARTTLS" if personality == Personality::Inn => {
+                    Reaction::ReplyThenTls(b"382 Begin TLS negotiation now\r\n".to_vec())
+                }
+                "STARTTLS" => r(b"580 Can not initiate TLS negotiation\r\n"),
+                _ => r(b"500 What?\r\n"),
+            }
+        }
+        _ => return None,
+    };
+    Some(reaction)
+}

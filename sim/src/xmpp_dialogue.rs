@@ -1,0 +1,158 @@
+//! What each XMPP personality says, byte for byte, and how it reads the
+//! client's XML (a test server may search strings; the engine may not).
+//!
+//! Sources:
+//! - Prosody 0.12.3 (Debian 12), captured byte for byte from the interop
+//!   instance (`tests/interop/servers.sh`, c2s and s2s, 2026-11-29): the
+//!   c2s header `xmlns:stream`, `id`, `from`, `version`, `xmlns`,
+//!   `xml:lang`; the s2s header `xmlns:stream`, `xmlns`, `id`, `xml:lang`,
+//!   `version`, `to=''`, `from`, `xmlns:db`; features `<starttls …><required/></starttls>`
+//!   (plus the dialback feature for s2s); `<proceed
+//!   xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>`; for an unknown `to`, a
+//!   header `from` that domain, then `host-unknown` with the text `This
+//!   server does not serve <domain>` and `</stream:stream>`. Only the `id`
+//!   (a UUID per stream) is fixed here.
+//! - ejabberd 23: `xmpp_stream_in.erl` headers (`xmlns`, `xmlns:stream`,
+//!   `id`, `from`, `version`, `xml:lang`), features listing `<starttls/>`
+//!   without `required` (`starttls_required` default false), SASL
+//!   mechanisms and in-band registration; s2s features `<starttls/>` and
+//!   dialback. As remembered from published transcripts, not byte-verified.
+//! - Failures: `<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>` then
+//!   `</stream:stream>` (RFC 6120 section 5.4.2.2); a server without TLS
+//!   configured lists SASL mechanisms only (Prosody without certificates).
+
+use crate::certs::SERVER_NAME;
+use crate::personality::Personality;
+use crate::smtp_dialogue::Reaction;
+
+const TLS_NS: &str = "urn:ietf:params:xml:ns:xmpp-tls";
+const STREAMS_NS: &str = "urn:ietf:params:xml:ns:xmpp-streams";
+
+/// The client's next complete request found in `input`, consumed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Request {
+    /// A stream header (`<stream:stream …>`), with its `to` value.
+    Header(Option<String>),
+    /// `<starttls/>`.
+    StartTls,
+    /// `</stream:stream>`.
+    Close,
+    /// Anything else, up to its `>`.
+    Other,
+}
+
+/// Takes the next whole request (up to a `>`) from `input`.
+pub fn take_request(input: &mut Vec<u8>) -> Option<Request> {
+    let text = String::from_utf8_lossy(input).into_owned();
+    let start = text.find("<stream:stream");
+    let end = match start {
+        Some(s) => s + text[s..].find('>')?,
+        None => text.find('>')?,
+    };
+    let unit: String = text[..=end].to_owned();
+    input.drain(..=end);
+    Some(if unit.contains("</stream:stream") {
+        Request::Close
+    } else if let Some(s) = start.filter(|_| !unit.trim_start().starts_with("</")) {
+        let head = &unit[s..];
+        let to = head.split("to='").nth(1).and_then(|r| r.split('\'').next());
+        Request::Header(to.map(str::to_owned))
+    } else if unit.contains("<starttls") {
+        Request::StartTls
+    } else {
+        Request::Other
+    })
+}
+
+fn header(personality: Personality) -> String {
+    let server = personality.protocol() == starttls_engine::Protocol::XmppServer;
+    let ns = if server {
+        "jabber:server"
+    } else {
+        "jabber:client"
+    };
+    let db = if server {
+        " xmlns:db='jabber:server:dialback'"
+    } else {
+        ""
+    };
+    match personality {
+        Personality::Ejabberd | Personality::EjabberdS2s => format!(
+            "<?xml version='1.0'?><stream:stream xmlns='{ns}'{db} xmlns:stream='http://etherx.jabber.org/streams' id='5093721318421577716' from='{SERVER_NAME}' version='1.0' xml:lang='en'>"
+        ),
+        _ if server => format!(
+            "<?xml version='1.0'?><stream:stream xmlns:stream='http://etherx.jabber.org/streams' xmlns='{ns}' id='58f279f0-c5b0-4423-96b4-8821d5430a89' xml:lang='en' version='1.0' to='' from='{SERVER_NAME}'{db}>"
+        ),
+        _ => format!(
+            "<?xml version='1.0'?><stream:stream xmlns:stream='http://etherx.jabber.org/streams' id='ca410a58-baf9-405b-98c3-8195962bdd4b' from='{SERVER_NAME}' version='1.0' xmlns='{ns}' xml:lang='en'>"
+        ),
+    }
+}
+
+fn features(personality: Personality) -> String {
+    let body = match personality {
+        Personality::Prosody | Personality::XmppFailure => {
+            format!("<starttls xmlns='{TLS_NS}'><required/></starttls>")
+        }
+        Personality::ProsodyS2s => format!(
+            "<starttls xmlns='{TLS_NS}'><required/></starttls><dialback xmlns='urn:xmpp:features:dialback'/>"
+        ),
+        Personality::Ejabberd => format!(
+            "<starttls xmlns='{TLS_NS}'/><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism><mechanism>SCRAM-SHA-1</mechanism></mechanisms><register xmlns='http://jabber.org/features/iq-register'/>"
+        ),
+        Personality::EjabberdS2s => format!(
+            "<starttls xmlns='{TLS_NS}'/><dialback xmlns='urn:xmpp:features:dialback'/>"
+        ),
+        _ => "<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>SCRAM-SHA-1</mechanism><mechanism>PLAIN</mechanism></mechanisms>".to_owned(),
+    };
+    format!("<stream:features>{body}</stream:features>")
+}
+
+/// How an XMPP personality answers one request.
+pub fn answer(personality: Personality, request: &Request) -> Reaction {
+    match request {
+        Request::Header(to) if personality == Personality::XmppHostUnknown => {
+            let to = to.as_deref().unwrap_or("");
+            Reaction::ReplyThenClose(
+                format!(
+                    "{}<stream:error><host-unknown xmlns='{STREAMS_NS}'/><text xmlns='{STREAMS_NS}'>This server does not serve {to}</text></stream:error></stream:stream>",
+                    // Prosody answers from the domain it was asked for.
+                    header(personality).replace(SERVER_NAME, to)
+                )
+                .into_bytes(),
+            )
+        }
+        Request::Header(_) => Reaction::Reply(
+            format!("{}{}", header(personality), features(personality)).into_bytes(),
+        ),
+        Request::StartTls if personality == Personality::XmppFailure => Reaction::ReplyThenClose(
+            format!("<failure xmlns='{TLS_NS}'/></stream:stream>").into_bytes(),
+        ),
+        Request::StartTls => {
+            Reaction::ReplyThenTls(format!("<proceed xmlns='{TLS_NS}'/>").into_bytes())
+        }
+        Request::Close => Reaction::ReplyThenClose(b"</stream:stream>".to_vec()),
+        Request::Other => Reaction::ReplyThenClose(
+            format!("<stream:error><not-authorized xmlns='{STREAMS_NS}'/></stream:error></stream:stream>")
+                .into_bytes(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_are_taken_whole() {
+        let mut input = b"<?xml version='1.0'?><stream:stream to='a.test' version='1.0'><starttls xmlns='x'/></stream:str".to_vec();
+        assert_eq!(
+            take_request(&mut input),
+            Some(Request::Header(Some("a.test".into())))
+        );
+        assert_eq!(take_request(&mut input), Some(Request::StartTls));
+        assert_eq!(take_request(&mut input), None);
+        input.extend_from_slice(b"eam>");
+        assert_eq!(take_request(&mut input), Some(Request::Close));
+    }
+}
