@@ -172,11 +172,14 @@ mod closing;
 mod config;
 mod error;
 #[doc(hidden)]
+pub mod imap;
 pub mod internals;
 mod io;
 pub mod ldap;
 pub mod legacy;
+pub mod lines;
 mod phase;
+pub mod pop3;
 mod preamble;
 mod probe;
 mod report;
