@@ -144,11 +144,11 @@ pub struct Cli {
     /// Host name or IP address of the server (in PRTG: %host)
     pub host: String,
 
-    /// TCP port [default: 25 for smtp, 24 for lmtp, 389 for ldap]
+    /// TCP port [default: each protocol's well-known port, listed from `Protocol::ALL`]
     #[arg(value_parser = port_number, allow_negative_numbers = true, help = port_help())]
     pub port: Option<u16>,
 
-    /// Protocol before TLS: smtp, lmtp or ldap [default: smtp]
+    /// Protocol before TLS, one of `Protocol::ALL`'s keywords [default: smtp]
     #[arg(value_enum, ignore_case = true, help = format!("Protocol before TLS: {} [default: smtp]", protocol_list()))]
     pub protocol: Option<ProtocolArg>,
 
@@ -267,7 +267,7 @@ mod tests {
     fn bad_values_are_refused() {
         for bad in [
             vec!["x", "h", "0"],
-            vec!["x", "h", "25", "imap"],
+            vec!["x", "h", "25", "gopher"],
             vec!["x", "h", "--name-validation", "san"],
             vec!["x", "h", "--timeout", "0"],
             vec!["x", "h", "--timeout", "901"],

@@ -309,7 +309,7 @@ pub fn ldap_response(data: &[u8]) {
 /// The whole probe against a server that sends arbitrary bytes.
 /// Layout: `[protocol byte] [driver byte] ([len u16 BE] [turn])...`.
 ///
-/// The protocol byte picks SMTP, LMTP or LDAP (modulo 3). The server's bytes
+/// The protocol byte picks an entry of [`Protocol::ALL`] (modulo its length). The server's bytes
 /// come in turns, as a server answers one request at a time; a piece never
 /// spans two turns, so a turn ending with `220 Ready to start TLS` lets the
 /// TLS bytes of the next turn reach the handshake. A last turn shorter than

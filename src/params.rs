@@ -11,7 +11,7 @@ use starttls_engine::Protocol;
 pub struct Params {
     /// `port`.
     pub port: Option<u16>,
-    /// `protocol`: smtp, lmtp or ldap.
+    /// `protocol`: one of `Protocol::ALL`'s keywords (smtp, lmtp, ldap, imap, pop3, sieve).
     pub protocol: Option<Protocol>,
     /// `cert_domainname`: the name to check (and send as SNI).
     pub cert_domainname: Option<String>,
@@ -202,8 +202,8 @@ mod tests {
             "parameter port has value \"70000\", expected a number from 1 to 65535"
         );
         assert_eq!(
-            msg("protocol: imap"),
-            "parameter protocol has value \"imap\", expected smtp, lmtp or ldap"
+            msg("protocol: gopher"),
+            "parameter protocol has value \"gopher\", expected smtp, lmtp, ldap, imap, pop3 or sieve"
         );
         assert_eq!(
             msg("port: 25, port: 26"),

@@ -472,14 +472,14 @@ fn bad_arguments_get_clear_errors() {
             vec!["192.0.2.1", "25", "smtp", "--name-validation", "cn"],
             "--sni-domain",
         ),
-        (vec!["mx.example.com", "25", "imap"], "imap"),
+        (vec!["mx.example.com", "25", "gopher"], "gopher"),
         (
             vec!["mx.example.com", "--params", "port: 25, colour: blue"],
             "unknown parameter \"colour\"",
         ),
         (
-            vec!["mx.example.com", "--params", "protocol: pop3"],
-            "expected smtp, lmtp or ldap",
+            vec!["mx.example.com", "--params", "protocol: gopher"],
+            "expected smtp, lmtp, ldap, imap, pop3 or sieve",
         ),
         (vec!["mx.example.com", "--timeout", "0"], "1 to 900"),
         (

@@ -793,11 +793,11 @@ mod seeds {
                     _ => None,
                 })
                 .collect();
-            let protocol = match personality.protocol() {
-                Protocol::Smtp => 0,
-                Protocol::Lmtp => 1,
-                Protocol::Ldap => 2,
-            };
+            let protocol = Protocol::ALL
+                .iter()
+                .position(|p| *p == personality.protocol())
+                .and_then(|i| u8::try_from(i).ok())
+                .expect("every personality's protocol is in Protocol::ALL");
             // Whole turns, then single bytes and short pieces.
             for driver in [0u8, 0b0001 | (i as u8) << 4, 0b0110] {
                 seeds.push((

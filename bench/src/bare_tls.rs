@@ -49,6 +49,14 @@ impl BarePlan {
                     b"QUIT\r\n".to_vec(),
                 )
             }
+            // As the probe does against a server whose greeting lists its
+            // capabilities (Dovecot).
+            Protocol::Imap => (vec![b"a2 STARTTLS\r\n".to_vec()], b"a3 LOGOUT\r\n".to_vec()),
+            Protocol::Pop3 => (
+                vec![b"CAPA\r\n".to_vec(), b"STLS\r\n".to_vec()],
+                b"QUIT\r\n".to_vec(),
+            ),
+            Protocol::Sieve => (vec![b"STARTTLS\r\n".to_vec()], b"LOGOUT\r\n".to_vec()),
         };
         if transcript.rounds.len() <= commands.len() {
             return Err(format!(

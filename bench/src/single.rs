@@ -144,11 +144,7 @@ pub fn interop_servers(dir: &Path) -> Vec<Server> {
 }
 
 fn protocol_arg(protocol: Protocol) -> &'static str {
-    match protocol {
-        Protocol::Smtp => "smtp",
-        Protocol::Lmtp => "lmtp",
-        Protocol::Ldap => "ldap",
-    }
+    protocol.keyword()
 }
 
 /// One finished child process.

@@ -27,6 +27,8 @@
 
 use bytes::BytesMut;
 
+use crate::config::Limits;
+use crate::lines::LineReader;
 use crate::report::{CloseOutcome, Report};
 use crate::smtp::ReplyReader;
 use crate::tls::{Closing as TlsClosing, TlsSession};
@@ -45,6 +47,66 @@ pub(crate) enum GoodbyeAnswer {
     /// The protocol defines no reply (LDAP unbind): the session is over once
     /// the goodbye is sent.
     None,
+    /// The server answers with text lines (IMAP, POP3, ManageSieve).
+    Lines(LineAnswer),
+}
+
+/// Waiting for the line(s) that answer a text protocol's goodbye.
+#[derive(Clone, Debug)]
+pub(crate) struct LineAnswer {
+    reader: LineReader,
+    /// Whether a line is one of the awaited ones.
+    ends: fn(&[u8]) -> bool,
+    /// Awaited lines still to come.
+    remaining: usize,
+}
+
+impl LineAnswer {
+    /// Waits for `count` lines for which `ends` is true, framed within
+    /// `limits` (following literals when `literals`).
+    pub(crate) fn new(
+        limits: Limits,
+        literals: bool,
+        ends: fn(&[u8]) -> bool,
+        count: usize,
+    ) -> Self {
+        let reader = if literals {
+            LineReader::with_literals(limits)
+        } else {
+            LineReader::new(limits)
+        };
+        LineAnswer {
+            reader,
+            ends,
+            remaining: count,
+        }
+    }
+
+    /// Takes in plaintext; `Some` once the answer is complete (or broken).
+    fn feed(&mut self, mut plain: &[u8]) -> Option<CloseOutcome> {
+        loop {
+            match self.reader.feed(plain) {
+                Ok(None) => return None,
+                Ok(Some((line, used))) => {
+                    plain = &plain[used..];
+                    if (self.ends)(&line) {
+                        self.remaining = self.remaining.saturating_sub(1);
+                        if self.remaining == 0 {
+                            return Some(CloseOutcome::Clean);
+                        }
+                    }
+                }
+                Err(_) => return Some(CloseOutcome::Error),
+            }
+        }
+    }
+}
+
+/// The reader for the answer, once the closing phase waits for one.
+#[derive(Clone, Debug)]
+enum Answer {
+    Reply(ReplyReader),
+    Lines(LineAnswer),
 }
 
 /// Waiting for the end of a session whose report is complete.
@@ -52,7 +114,7 @@ pub(crate) enum GoodbyeAnswer {
 pub(crate) struct Closing {
     tls: Box<TlsSession>,
     report: Box<Report>,
-    answer: ReplyReader,
+    answer: Answer,
     received: usize,
 }
 
@@ -79,15 +141,17 @@ impl Closing {
             tls.send_close_notify();
         }
         tls.write_to(out);
-        match answer {
-            GoodbyeAnswer::None => Step::Ended(report, CloseOutcome::Clean),
-            GoodbyeAnswer::Reply(answer) => Step::Open(Box::new(Closing {
-                tls,
-                report,
-                answer,
-                received: 0,
-            })),
-        }
+        let answer = match answer {
+            GoodbyeAnswer::None => return Step::Ended(report, CloseOutcome::Clean),
+            GoodbyeAnswer::Reply(reader) => Answer::Reply(reader),
+            GoodbyeAnswer::Lines(lines) => Answer::Lines(lines),
+        };
+        Step::Open(Box::new(Closing {
+            tls,
+            report,
+            answer,
+            received: 0,
+        }))
     }
 
     /// Takes in server bytes, at most up to the byte budget; close_notify
@@ -100,7 +164,11 @@ impl Closing {
         };
         self.received += taken.len();
         let Closing { tls, answer, .. } = &mut *self;
-        let outcome = match tls.receive_closing(taken, &mut |plain| reply_ends(answer, plain)) {
+        let mut ends = |plain: &[u8]| match answer {
+            Answer::Reply(reader) => reply_ends(reader, plain),
+            Answer::Lines(lines) => lines.feed(plain),
+        };
+        let outcome = match tls.receive_closing(taken, &mut ends) {
             TlsClosing::Ended(outcome) => Some(outcome),
             TlsClosing::Open if over => Some(CloseOutcome::BudgetExceeded),
             TlsClosing::Open => None,
@@ -130,7 +198,10 @@ impl Closing {
 
     /// Bytes held for a partial reply.
     pub(crate) fn buffered(&self) -> usize {
-        self.answer.buffered()
+        match &self.answer {
+            Answer::Reply(reader) => reader.buffered(),
+            Answer::Lines(lines) => lines.reader.buffered(),
+        }
     }
 }
 
@@ -149,6 +220,25 @@ fn reply_ends(reader: &mut ReplyReader, plain: &[u8]) -> Option<CloseOutcome> {
 mod tests {
     use super::*;
     use crate::config::Limits;
+
+    #[test]
+    fn line_answers_end_after_the_awaited_count() {
+        let mut sieve = LineAnswer::new(Limits::default(), true, crate::sieve::is_final, 2);
+        assert_eq!(sieve.feed(b"\"STARTTLS\"\r\nOK \"caps\"\r\n\"SIE"), None);
+        assert_eq!(
+            sieve.feed(b"VE\" \"x\"\r\nOK \"Logout completed.\"\r\n"),
+            Some(CloseOutcome::Clean)
+        );
+        let mut imap = LineAnswer::new(Limits::default(), true, crate::imap::logout_done, 1);
+        assert_eq!(imap.feed(b"* BYE Logging out\r\n"), None);
+        assert_eq!(
+            imap.feed(b"a3 OK Logout completed.\r\n"),
+            Some(CloseOutcome::Clean)
+        );
+        let mut long = LineAnswer::new(Limits::default(), false, |_| true, 1);
+        let junk = vec![b'x'; Limits::default().reply_line + 1];
+        assert_eq!(long.feed(&junk), Some(CloseOutcome::Error));
+    }
 
     #[test]
     fn any_whole_reply_ends_the_wait_and_partial_ones_do_not() {

@@ -14,6 +14,12 @@ pub enum Protocol {
     Lmtp,
     /// LDAP with the StartTLS extended operation (RFC 4511 section 4.14).
     Ldap,
+    /// IMAP with `STARTTLS` (RFC 9051, RFC 2595).
+    Imap,
+    /// POP3 with `CAPA` and `STLS` (RFC 2449, RFC 2595).
+    Pop3,
+    /// ManageSieve with `STARTTLS` (RFC 5804).
+    Sieve,
 }
 
 impl Protocol {
@@ -21,7 +27,14 @@ impl Protocol {
     /// them. The CLI's protocol names, the simulator's personalities, the
     /// fuzz harness and its seed corpora are all driven by this list, and a
     /// test fails when one of them misses a protocol.
-    pub const ALL: &'static [Protocol] = &[Protocol::Smtp, Protocol::Lmtp, Protocol::Ldap];
+    pub const ALL: &'static [Protocol] = &[
+        Protocol::Smtp,
+        Protocol::Lmtp,
+        Protocol::Ldap,
+        Protocol::Imap,
+        Protocol::Pop3,
+        Protocol::Sieve,
+    ];
 
     /// The protocol's name as users write it (`SMTP`, `LMTP`, `LDAP`).
     pub fn name(self) -> &'static str {
@@ -29,6 +42,9 @@ impl Protocol {
             Protocol::Smtp => "SMTP",
             Protocol::Lmtp => "LMTP",
             Protocol::Ldap => "LDAP",
+            Protocol::Imap => "IMAP",
+            Protocol::Pop3 => "POP3",
+            Protocol::Sieve => "ManageSieve",
         }
     }
 
@@ -39,6 +55,9 @@ impl Protocol {
             Protocol::Smtp => "smtp",
             Protocol::Lmtp => "lmtp",
             Protocol::Ldap => "ldap",
+            Protocol::Imap => "imap",
+            Protocol::Pop3 => "pop3",
+            Protocol::Sieve => "sieve",
         }
     }
 
@@ -48,6 +67,9 @@ impl Protocol {
             Protocol::Smtp => "SMTP STARTTLS (EHLO)",
             Protocol::Lmtp => "LMTP STARTTLS (LHLO)",
             Protocol::Ldap => "LDAP StartTLS extended operation",
+            Protocol::Imap => "IMAP STARTTLS",
+            Protocol::Pop3 => "POP3 STLS (after CAPA)",
+            Protocol::Sieve => "ManageSieve STARTTLS",
         }
     }
 
@@ -66,6 +88,9 @@ impl Protocol {
             Protocol::Smtp => 25,
             Protocol::Lmtp => 24,
             Protocol::Ldap => 389,
+            Protocol::Imap => 143,
+            Protocol::Pop3 => 110,
+            Protocol::Sieve => 4190,
         }
     }
 }
@@ -396,6 +421,9 @@ mod tests {
             Protocol::Smtp => 0,
             Protocol::Lmtp => 1,
             Protocol::Ldap => 2,
+            Protocol::Imap => 3,
+            Protocol::Pop3 => 4,
+            Protocol::Sieve => 5,
         }
     }
 
@@ -404,7 +432,7 @@ mod tests {
         for (i, p) in Protocol::ALL.iter().enumerate() {
             assert_eq!(position(*p), i, "{p} out of place in Protocol::ALL");
         }
-        assert_eq!(Protocol::ALL.len(), 3);
+        assert_eq!(Protocol::ALL.len(), 6);
     }
 
     #[test]
@@ -414,7 +442,8 @@ mod tests {
             assert_eq!(Protocol::from_keyword(&p.keyword().to_uppercase()), Some(p));
             assert!(!p.summary().is_empty());
         }
-        assert_eq!(Protocol::from_keyword("imap"), None);
+        assert_eq!(Protocol::from_keyword("imap"), Some(Protocol::Imap));
+        assert_eq!(Protocol::from_keyword("imap4"), None);
     }
 
     #[test]

@@ -5,9 +5,12 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::config::Protocol;
+use crate::imap::ImapError;
 use crate::ldap::LdapError;
 use crate::legacy::LegacyFailure;
 use crate::phase::Phase;
+use crate::pop3::Pop3Error;
+use crate::sieve::SieveError;
 use crate::smtp::{Reply, ReplyError};
 
 /// What had arrived of the answer a probe was waiting for when a time limit
@@ -107,6 +110,12 @@ pub enum ProbeError {
     /// notice of disconnection, an unexpected or malformed reply, or a
     /// server that does not speak LDAP.
     Ldap(LdapError),
+    /// The IMAP exchange before TLS failed.
+    Imap(ImapError),
+    /// The POP3 exchange before TLS failed.
+    Pop3(Pop3Error),
+    /// The ManageSieve exchange before TLS failed.
+    Sieve(SieveError),
     /// The TLS handshake failed, and so did the second attempt that reads
     /// the certificate in the clear with a TLS 1.0-1.2 ClientHello.
     Legacy {
@@ -173,6 +182,9 @@ impl fmt::Display for ProbeError {
             ),
             ProbeError::Tls { error } => write!(f, "TLS handshake failed: {error}"),
             ProbeError::Ldap(error) => error.fmt(f),
+            ProbeError::Imap(error) => error.fmt(f),
+            ProbeError::Pop3(error) => error.fmt(f),
+            ProbeError::Sieve(error) => error.fmt(f),
             ProbeError::Legacy { first, second } => write!(
                 f,
                 "{first}; reading the certificate with a TLS 1.0-1.2 ClientHello on a second connection failed too: {second}"
@@ -197,6 +209,7 @@ fn write_timeout(
     let awaited = match phase {
         Phase::Greeting => "greeting",
         Phase::Hello => "answer to EHLO/LHLO",
+        Phase::Capabilities => "capability list",
         Phase::StartTls => "answer to the STARTTLS request",
         Phase::TlsHandshake => "TLS handshake",
         Phase::Closing => "answer to the goodbye",
@@ -281,6 +294,9 @@ impl ProbeError {
             | ProbeError::Timeout { phase, .. } => *phase,
             ProbeError::StartTlsNotAdvertised { .. } => Phase::Hello,
             ProbeError::Ldap(_) => Phase::StartTls,
+            ProbeError::Imap(e) => e.phase(),
+            ProbeError::Pop3(e) => e.phase(),
+            ProbeError::Sieve(e) => e.phase(),
             ProbeError::Legacy { first, .. } => first.phase(),
             ProbeError::PlaintextAfterStartTls { .. }
             | ProbeError::TlsAlert { .. }

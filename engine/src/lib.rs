@@ -171,6 +171,7 @@ pub mod analysis;
 mod closing;
 mod config;
 mod error;
+mod guess;
 #[doc(hidden)]
 pub mod imap;
 pub mod internals;
@@ -183,6 +184,7 @@ pub mod pop3;
 mod preamble;
 mod probe;
 mod report;
+pub mod sieve;
 pub mod smtp;
 mod text;
 mod tls;

@@ -36,11 +36,14 @@
 
 use bytes::BytesMut;
 
-use crate::closing::GoodbyeAnswer;
+use crate::closing::{GoodbyeAnswer, LineAnswer};
 use crate::config::{Config, Protocol};
 use crate::error::{Arrived, ProbeError};
+use crate::imap::{self, ImapPreamble};
 use crate::ldap::LdapPreamble;
 use crate::phase::Phase;
+use crate::pop3::{self, Pop3Preamble};
+use crate::sieve::{self, SievePreamble};
 use crate::smtp::SmtpPreamble;
 
 /// What a preamble wants after taking in bytes.
@@ -63,6 +66,12 @@ pub(crate) enum Preamble {
     Smtp(SmtpPreamble),
     /// LDAP StartTLS extended operation.
     Ldap(LdapPreamble),
+    /// IMAP `STARTTLS`.
+    Imap(ImapPreamble),
+    /// POP3 `STLS`.
+    Pop3(Pop3Preamble),
+    /// ManageSieve `STARTTLS`.
+    Sieve(SievePreamble),
 }
 
 impl Preamble {
@@ -73,6 +82,9 @@ impl Preamble {
         match config.protocol() {
             Protocol::Smtp | Protocol::Lmtp => Preamble::Smtp(SmtpPreamble::new(config)),
             Protocol::Ldap => Preamble::Ldap(LdapPreamble::start(config, out)),
+            Protocol::Imap => Preamble::Imap(ImapPreamble::new(config)),
+            Protocol::Pop3 => Preamble::Pop3(Pop3Preamble::new(config)),
+            Protocol::Sieve => Preamble::Sieve(SievePreamble::new(config)),
         }
     }
 
@@ -81,6 +93,9 @@ impl Preamble {
         match self {
             Preamble::Smtp(p) => p.phase(),
             Preamble::Ldap(p) => p.phase(),
+            Preamble::Imap(p) => p.phase(),
+            Preamble::Pop3(p) => p.phase(),
+            Preamble::Sieve(p) => p.phase(),
         }
     }
 
@@ -89,6 +104,9 @@ impl Preamble {
         match self {
             Preamble::Smtp(p) => p.receive(data, out),
             Preamble::Ldap(p) => p.receive(data),
+            Preamble::Imap(p) => p.receive(data, out),
+            Preamble::Pop3(p) => p.receive(data, out),
+            Preamble::Sieve(p) => p.receive(data, out),
         }
     }
 
@@ -97,6 +115,9 @@ impl Preamble {
         match self {
             Preamble::Smtp(p) => p.goodbye().to_vec(),
             Preamble::Ldap(p) => p.goodbye(),
+            Preamble::Imap(_) => imap::LOGOUT.to_vec(),
+            Preamble::Pop3(_) => pop3::QUIT.to_vec(),
+            Preamble::Sieve(_) => sieve::LOGOUT.to_vec(),
         }
     }
 
@@ -105,15 +126,28 @@ impl Preamble {
         match self {
             Preamble::Smtp(p) => p.arrived(),
             Preamble::Ldap(p) => p.arrived(),
+            Preamble::Imap(p) => p.arrived(),
+            Preamble::Pop3(p) => p.arrived(),
+            Preamble::Sieve(p) => p.arrived(),
         }
     }
 
     /// How the server acknowledges the goodbye: SMTP/LMTP reply to `QUIT`;
-    /// an LDAP unbind has no response (RFC 4511 section 4.3).
-    pub(crate) fn goodbye_answer(&self) -> GoodbyeAnswer {
+    /// an LDAP unbind has no response (RFC 4511 section 4.3); IMAP's tagged
+    /// `LOGOUT` completion; any POP3 status line; ManageSieve's second final
+    /// response (the first ends the capabilities it re-sends after TLS).
+    pub(crate) fn goodbye_answer(&self, config: &Config) -> GoodbyeAnswer {
+        let limits = config.limits();
         match self {
             Preamble::Smtp(p) => GoodbyeAnswer::Reply(p.goodbye_reader()),
             Preamble::Ldap(_) => GoodbyeAnswer::None,
+            Preamble::Imap(_) => {
+                GoodbyeAnswer::Lines(LineAnswer::new(limits, true, imap::logout_done, 1))
+            }
+            Preamble::Pop3(_) => GoodbyeAnswer::Lines(LineAnswer::new(limits, false, |_| true, 1)),
+            Preamble::Sieve(_) => {
+                GoodbyeAnswer::Lines(LineAnswer::new(limits, true, sieve::is_final, 2))
+            }
         }
     }
 
@@ -122,6 +156,9 @@ impl Preamble {
         match self {
             Preamble::Smtp(p) => p.buffered(),
             Preamble::Ldap(p) => p.buffered(),
+            Preamble::Imap(p) => p.buffered(),
+            Preamble::Pop3(p) => p.buffered(),
+            Preamble::Sieve(p) => p.buffered(),
         }
     }
 
@@ -130,6 +167,9 @@ impl Preamble {
         match self {
             Preamble::Smtp(p) => (p.greeting().map(str::to_owned), p.capabilities().to_vec()),
             Preamble::Ldap(_) => (None, Vec::new()),
+            Preamble::Imap(p) => (p.greeting().map(str::to_owned), p.capabilities().to_vec()),
+            Preamble::Pop3(p) => (p.greeting().map(str::to_owned), p.capabilities().to_vec()),
+            Preamble::Sieve(p) => (p.greeting().map(str::to_owned), p.capabilities().to_vec()),
         }
     }
 }

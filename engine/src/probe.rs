@@ -333,7 +333,7 @@ impl Probe {
             handshake: Handshake::Completed,
         };
         tls.say_goodbye(&self.preamble.goodbye());
-        let answer = self.preamble.goodbye_answer();
+        let answer = self.preamble.goodbye_answer(&self.config);
         let step = Closing::start(tls, Box::new(report), answer, &mut self.out);
         self.closing_step(step, now);
     }

@@ -47,6 +47,7 @@ pub mod faults;
 pub mod ldap_dialogue;
 pub mod legacy_tls;
 pub mod loopback;
+pub mod mailbox_dialogue;
 pub mod odd_keys;
 pub mod personality;
 pub mod rng;

@@ -8,7 +8,9 @@ use std::fmt;
 
 use crate::legacy_tls::{LegacyTls, ECDHE_RSA_GCM, RSA_CBC_ONLY, SCHANNEL_2008R2_RSA};
 use crate::odd_keys::OddKey;
+use starttls_engine::imap::ImapError;
 use starttls_engine::ldap::LdapError;
+use starttls_engine::pop3::Pop3Error;
 use starttls_engine::{Phase, ProbeError, Protocol};
 
 /// A server implementation (or a specific misbehaviour) to simulate.
@@ -61,6 +63,28 @@ pub enum Personality {
     RsaPssTls13,
     /// A TLS 1.3 SMTP server with an Ed448 certificate.
     Ed448Tls13,
+    /// Dovecot IMAP: capabilities in the greeting.
+    DovecotImap,
+    /// Cyrus IMAP 3.6.
+    CyrusImap,
+    /// Courier-IMAP.
+    CourierImap,
+    /// Dovecot POP3: `CAPA` list, `STLS`.
+    DovecotPop3,
+    /// Courier POP3.
+    CourierPop3,
+    /// Dovecot Pigeonhole ManageSieve.
+    DovecotSieve,
+    /// Dovecot IMAP with `ssl = no`: no STARTTLS capability.
+    ImapNoStartTls,
+    /// Dovecot IMAP answering STARTTLS with a tagged `NO`.
+    ImapStartTlsRefused,
+    /// An IMAP server refusing the connection with a `* BYE` greeting.
+    ImapGreetingBye,
+    /// An IMAP server greeting with `* PREAUTH`.
+    ImapPreauth,
+    /// Dovecot POP3 answering `STLS` with `-ERR`.
+    Pop3StlsRefused,
 }
 
 /// How a personality's TLS side is made.
@@ -101,6 +125,16 @@ pub enum ExpectedFailure {
         /// The server's diagnosticMessage.
         diagnostic: &'static str,
     },
+    /// The IMAP capabilities lack STARTTLS.
+    ImapStartTlsNotAdvertised,
+    /// IMAP STARTTLS answered with tagged `NO` or `BAD`.
+    ImapStartTlsRefused,
+    /// The IMAP greeting is `* BYE`.
+    ImapGreetingBye,
+    /// The IMAP greeting is `* PREAUTH`.
+    ImapPreauth,
+    /// POP3 `STLS` answered with `-ERR`.
+    Pop3StlsRefused,
 }
 
 impl ExpectedFailure {
@@ -145,6 +179,26 @@ impl ExpectedFailure {
                     diagnostic: said, ..
                 }),
             ) => said == diagnostic,
+            (
+                ExpectedFailure::ImapStartTlsNotAdvertised,
+                ProbeError::Imap(ImapError::StartTlsNotAdvertised { .. }),
+            )
+            | (
+                ExpectedFailure::ImapStartTlsRefused,
+                ProbeError::Imap(ImapError::Refused {
+                    phase: Phase::StartTls,
+                    ..
+                }),
+            )
+            | (ExpectedFailure::ImapGreetingBye, ProbeError::Imap(ImapError::GreetingBye { .. }))
+            | (ExpectedFailure::ImapPreauth, ProbeError::Imap(ImapError::Preauth { .. }))
+            | (
+                ExpectedFailure::Pop3StlsRefused,
+                ProbeError::Pop3(Pop3Error::Refused {
+                    phase: Phase::StartTls,
+                    ..
+                }),
+            ) => true,
             _ => false,
         }
     }
@@ -174,6 +228,17 @@ impl Personality {
             Personality::OpenSmtpdAbort,
             Personality::RsaPssTls13,
             Personality::Ed448Tls13,
+            Personality::DovecotImap,
+            Personality::CyrusImap,
+            Personality::CourierImap,
+            Personality::DovecotPop3,
+            Personality::CourierPop3,
+            Personality::DovecotSieve,
+            Personality::ImapNoStartTls,
+            Personality::ImapStartTlsRefused,
+            Personality::ImapGreetingBye,
+            Personality::ImapPreauth,
+            Personality::Pop3StlsRefused,
         ]
     }
 
@@ -255,6 +320,17 @@ impl Personality {
             | Personality::LdapProtocolError
             | Personality::LdapUnavailable
             | Personality::LdapNoticeOfDisconnection => Protocol::Ldap,
+            Personality::DovecotImap
+            | Personality::CyrusImap
+            | Personality::CourierImap
+            | Personality::ImapNoStartTls
+            | Personality::ImapStartTlsRefused
+            | Personality::ImapGreetingBye
+            | Personality::ImapPreauth => Protocol::Imap,
+            Personality::DovecotPop3 | Personality::CourierPop3 | Personality::Pop3StlsRefused => {
+                Protocol::Pop3
+            }
+            Personality::DovecotSieve => Protocol::Sieve,
             _ => Protocol::Smtp,
         }
     }
@@ -283,6 +359,17 @@ impl Personality {
             Personality::OpenSmtpdAbort => "opensmtpd-abort",
             Personality::RsaPssTls13 => "rsa-pss-tls13",
             Personality::Ed448Tls13 => "ed448-tls13",
+            Personality::DovecotImap => "dovecot-imap",
+            Personality::CyrusImap => "cyrus-imap",
+            Personality::CourierImap => "courier-imap",
+            Personality::DovecotPop3 => "dovecot-pop3",
+            Personality::CourierPop3 => "courier-pop3",
+            Personality::DovecotSieve => "dovecot-sieve",
+            Personality::ImapNoStartTls => "imap-no-starttls",
+            Personality::ImapStartTlsRefused => "imap-starttls-no",
+            Personality::ImapGreetingBye => "imap-bye",
+            Personality::ImapPreauth => "imap-preauth",
+            Personality::Pop3StlsRefused => "pop3-stls-err",
         }
     }
 
@@ -313,6 +400,11 @@ impl Personality {
                     diagnostic: NOTICE_DIAGNOSTIC,
                 })
             }
+            Personality::ImapNoStartTls => Some(ExpectedFailure::ImapStartTlsNotAdvertised),
+            Personality::ImapStartTlsRefused => Some(ExpectedFailure::ImapStartTlsRefused),
+            Personality::ImapGreetingBye => Some(ExpectedFailure::ImapGreetingBye),
+            Personality::ImapPreauth => Some(ExpectedFailure::ImapPreauth),
+            Personality::Pop3StlsRefused => Some(ExpectedFailure::Pop3StlsRefused),
             _ => None,
         }
     }
@@ -343,7 +435,7 @@ mod tests {
         for &p in Personality::all() {
             assert_eq!(Personality::from_name(p.name()), Some(p));
         }
-        assert_eq!(Personality::working().count(), 14);
-        assert_eq!(Personality::failing().count(), 6);
+        assert_eq!(Personality::working().count(), 20);
+        assert_eq!(Personality::failing().count(), 11);
     }
 }

@@ -501,6 +501,14 @@ impl SimServer {
         }
         while let Some(nl) = self.app_input.iter().position(|&b| b == b'\n') {
             let line: Vec<u8> = self.app_input.drain(..=nl).collect();
+            let personality = self.personality.plaintext();
+            if crate::mailbox_dialogue::speaks(personality) {
+                if let Some(reply) = crate::mailbox_dialogue::goodbye_reply(personality, &line) {
+                    self.goodbye_seen = true;
+                    return Some(reply);
+                }
+                continue;
+            }
             if line.eq_ignore_ascii_case(b"QUIT\r\n") || line.eq_ignore_ascii_case(b"QUIT\n") {
                 self.goodbye_seen = true;
                 return Some(quit_reply(self.personality.plaintext()).to_vec());

@@ -60,6 +60,13 @@ pub enum Reaction {
 
 /// The greeting `personality` sends on connect.
 pub fn greeting(personality: Personality) -> Greeting {
+    if crate::mailbox_dialogue::speaks(personality) {
+        let (bytes, then_close) = crate::mailbox_dialogue::greeting(personality);
+        return Greeting {
+            segments: vec![(Duration::ZERO, bytes)],
+            then_close,
+        };
+    }
     let now = Duration::ZERO;
     let line = |text: String| (now, format!("{text}\r\n").into_bytes());
     let segments = match personality {
@@ -193,6 +200,9 @@ pub fn quit_reply(personality: Personality) -> &'static [u8] {
 
 /// How `personality` answers one command line (without its line end).
 pub fn answer(personality: Personality, line: &[u8]) -> Reaction {
+    if crate::mailbox_dialogue::speaks(personality) {
+        return crate::mailbox_dialogue::answer(personality, line);
+    }
     let text = String::from_utf8_lossy(line);
     let mut words = text.splitn(2, ' ');
     let verb = words.next().unwrap_or("").to_ascii_uppercase();

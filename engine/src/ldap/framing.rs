@@ -81,35 +81,8 @@ fn not_ldap(buf: &[u8]) -> LdapError {
     let line = &buf[..line_end.min(160)];
     LdapError::NotLdap {
         excerpt: printable(line, 80),
-        looks_like: looks_like(buf),
+        looks_like: crate::guess::looks_like(buf),
     }
-}
-
-/// A guess at the protocol behind a non-LDAP reply, from its first bytes.
-fn looks_like(buf: &[u8]) -> Option<&'static str> {
-    let starts = |p: &[u8]| buf.len() >= p.len() && buf[..p.len()].eq_ignore_ascii_case(p);
-    if matches!(buf, [0x14..=0x17, 0x03, ..]) {
-        return Some("TLS");
-    }
-    if starts(b"SSH-") {
-        return Some("SSH");
-    }
-    if starts(b"HTTP/") {
-        return Some("HTTP");
-    }
-    if starts(b"* OK") || starts(b"* PREAUTH") || starts(b"* BYE") {
-        return Some("IMAP");
-    }
-    if starts(b"+OK") || starts(b"-ERR") {
-        return Some("POP3");
-    }
-    if let [a, b, c, sep, ..] = buf {
-        if [a, b, c].iter().all(|d| d.is_ascii_digit()) && (*sep == b' ' || *sep == b'-') {
-            let mentions_smtp = buf.windows(4).any(|w| w.eq_ignore_ascii_case(b"SMTP"));
-            return Some(if mentions_smtp { "SMTP" } else { "SMTP or FTP" });
-        }
-    }
-    None
 }
 
 #[cfg(test)]
