@@ -137,7 +137,7 @@ fn timeout_secs(value: &str) -> Result<u64, String> {
 #[command(
     name = "starttls-cert",
     version,
-    about = "Checks the TLS certificate of SMTP, LMTP and LDAP servers behind STARTTLS and reports it for PRTG, Nagios/Icinga or as JSON",
+    about = "Checks the TLS certificate of SMTP, LMTP, LDAP, IMAP, POP3 and ManageSieve servers behind STARTTLS and reports it for PRTG, Nagios/Icinga or as JSON",
     after_help = EXAMPLES
 )]
 pub struct Cli {

@@ -529,6 +529,12 @@ fn demo_checks_every_simulated_server() {
         "openldap",
         "active-directory",
         "389-ds",
+        "dovecot-imap",
+        "cyrus-imap",
+        "dovecot-pop3",
+        "courier-pop3",
+        "dovecot-sieve",
+        "IMAP server refused STARTTLS: a2 NO",
         "certificate expired",
         "not trusted",
         "does not match",
@@ -542,7 +548,7 @@ fn demo_checks_every_simulated_server() {
             r.stdout
         );
     }
-    assert_eq!(r.stdout.matches(" OK ").count(), 7, "{}", r.stdout);
+    assert_eq!(r.stdout.matches(" OK ").count(), 12, "{}", r.stdout);
 }
 
 /// Servers only a legacy capture reads: every format reports the
