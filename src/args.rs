@@ -67,7 +67,14 @@ impl ValueEnum for ProtocolArg {
     }
 
     fn to_possible_value(&self) -> Option<PossibleValue> {
-        Some(PossibleValue::new(self.0.keyword()).help(self.0.summary()))
+        let value = PossibleValue::new(self.0.keyword()).help(self.0.summary());
+        // RFC 8314's service name for port 465, as `Protocol::from_keyword`
+        // accepts it in parameter strings.
+        Some(if self.0 == Protocol::Smtps {
+            value.alias("submissions")
+        } else {
+            value
+        })
     }
 }
 
@@ -81,9 +88,9 @@ impl From<ProtocolArg> for Protocol {
 fn port_help() -> String {
     let defaults: Vec<String> = Protocol::ALL
         .iter()
-        .map(|p| format!("{} for {}", p.default_port(), p.keyword()))
+        .filter_map(|p| Some(format!("{} for {}", p.default_port()?, p.keyword())))
         .collect();
-    format!("TCP port [default: {}]", defaults.join(", "))
+    format!("TCP port [default: {}; tls needs one]", defaults.join(", "))
 }
 
 /// The protocol keywords as a sentence, `smtp, lmtp or ldap`, for messages.

@@ -277,7 +277,7 @@ mod tests {
         let text = text_of(&run(&["starttls-cert", "mx", "25", "gopher"]));
         assert!(
             text.contains(
-                "for '[PROTOCOL]' [possible values: smtp, lmtp, ldap, imap, pop3, sieve]"
+                "for '[PROTOCOL]' [possible values: smtp, lmtp, ldap, imap, pop3, sieve, smtps, imaps, pop3s, ldaps, tls]"
             ),
             "{text}"
         );

@@ -203,7 +203,7 @@ mod tests {
         );
         assert_eq!(
             msg("protocol: gopher"),
-            "parameter protocol has value \"gopher\", expected smtp, lmtp, ldap, imap, pop3 or sieve"
+            "parameter protocol has value \"gopher\", expected smtp, lmtp, ldap, imap, pop3, sieve, smtps, imaps, pop3s, ldaps or tls"
         );
         assert_eq!(
             msg("port: 25, port: 26"),

@@ -479,7 +479,7 @@ fn bad_arguments_get_clear_errors() {
         ),
         (
             vec!["mx.example.com", "--params", "protocol: gopher"],
-            "expected smtp, lmtp, ldap, imap, pop3 or sieve",
+            "expected smtp, lmtp, ldap, imap, pop3, sieve, smtps, imaps, pop3s, ldaps or tls",
         ),
         (vec!["mx.example.com", "--timeout", "0"], "1 to 900"),
         (

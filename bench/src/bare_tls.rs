@@ -57,6 +57,13 @@ impl BarePlan {
                 b"QUIT\r\n".to_vec(),
             ),
             Protocol::Sieve => (vec![b"STARTTLS\r\n".to_vec()], b"LOGOUT\r\n".to_vec()),
+            // TLS at once: no plaintext commands, and the floor measures
+            // the handshake only.
+            Protocol::Smtps
+            | Protocol::Imaps
+            | Protocol::Pop3s
+            | Protocol::Ldaps
+            | Protocol::Tls => (Vec::new(), Vec::new()),
         };
         if transcript.rounds.len() <= commands.len() {
             return Err(format!(

@@ -49,6 +49,16 @@ pub(crate) enum GoodbyeAnswer {
     None,
     /// The server answers with text lines (IMAP, POP3, ManageSieve).
     Lines(LineAnswer),
+    /// Implicit TLS with a server that speaks first: the goodbye waits
+    /// until `greeting` is complete inside TLS (a client that talks before
+    /// the greeting is "improper pipelining" to Postfix), then `then`
+    /// reads its answer.
+    AfterGreeting {
+        /// Reads the greeting (any complete reply or line counts).
+        greeting: Box<GoodbyeAnswer>,
+        /// Reads the answer to the goodbye.
+        then: Box<GoodbyeAnswer>,
+    },
 }
 
 /// Waiting for the line(s) that answer a text protocol's goodbye.
@@ -107,6 +117,38 @@ impl LineAnswer {
 enum Answer {
     Reply(ReplyReader),
     Lines(LineAnswer),
+    /// Nothing to read: the wait ends at once.
+    Nothing,
+}
+
+impl From<GoodbyeAnswer> for Answer {
+    fn from(answer: GoodbyeAnswer) -> Self {
+        match answer {
+            GoodbyeAnswer::Reply(reader) => Answer::Reply(reader),
+            GoodbyeAnswer::Lines(lines) => Answer::Lines(lines),
+            // Not produced: a greeting is never followed by a greeting,
+            // and every protocol that greets answers its goodbye.
+            GoodbyeAnswer::None | GoodbyeAnswer::AfterGreeting { .. } => Answer::Nothing,
+        }
+    }
+}
+
+impl Answer {
+    fn feed(&mut self, plain: &[u8]) -> Option<CloseOutcome> {
+        match self {
+            Answer::Reply(reader) => reply_ends(reader, plain),
+            Answer::Lines(lines) => lines.feed(plain),
+            Answer::Nothing => Some(CloseOutcome::Clean),
+        }
+    }
+
+    fn buffered(&self) -> usize {
+        match self {
+            Answer::Reply(reader) => reader.buffered(),
+            Answer::Lines(lines) => lines.reader.buffered(),
+            Answer::Nothing => 0,
+        }
+    }
 }
 
 /// Waiting for the end of a session whose report is complete.
@@ -115,6 +157,9 @@ pub(crate) struct Closing {
     tls: Box<TlsSession>,
     report: Box<Report>,
     answer: Answer,
+    /// The goodbye and the reader of its answer, held until the greeting
+    /// `answer` reads is complete (implicit TLS).
+    held: Option<(Vec<u8>, Answer)>,
     received: usize,
 }
 
@@ -128,28 +173,39 @@ pub(crate) enum Step {
 }
 
 impl Closing {
-    /// Starts closing after the goodbye was queued on `tls`: ends at once
-    /// (with close_notify) when the goodbye has no answer. Records to send
-    /// go to `out`.
+    /// Starts closing once the handshake is done: queues `goodbye` on
+    /// `tls` (or holds it until the greeting, see
+    /// [`GoodbyeAnswer::AfterGreeting`]); ends at once (with close_notify)
+    /// when the goodbye has no answer. Records to send go to `out`.
     pub(crate) fn start(
         mut tls: Box<TlsSession>,
         report: Box<Report>,
+        goodbye: Vec<u8>,
         answer: GoodbyeAnswer,
         out: &mut BytesMut,
     ) -> Step {
-        if matches!(answer, GoodbyeAnswer::None) {
-            tls.send_close_notify();
-        }
-        tls.write_to(out);
-        let answer = match answer {
-            GoodbyeAnswer::None => return Step::Ended(report, CloseOutcome::Clean),
-            GoodbyeAnswer::Reply(reader) => Answer::Reply(reader),
-            GoodbyeAnswer::Lines(lines) => Answer::Lines(lines),
+        let (answer, held) = match answer {
+            GoodbyeAnswer::None => {
+                tls.say_goodbye(&goodbye);
+                tls.send_close_notify();
+                tls.write_to(out);
+                return Step::Ended(report, CloseOutcome::Clean);
+            }
+            GoodbyeAnswer::AfterGreeting { greeting, then } => (
+                Answer::from(*greeting),
+                Some((goodbye, Answer::from(*then))),
+            ),
+            other => {
+                tls.say_goodbye(&goodbye);
+                (Answer::from(other), None)
+            }
         };
+        tls.write_to(out);
         Step::Open(Box::new(Closing {
             tls,
             report,
             answer,
+            held,
             received: 0,
         }))
     }
@@ -163,12 +219,30 @@ impl Closing {
             _ => (data, false),
         };
         self.received += taken.len();
-        let Closing { tls, answer, .. } = &mut *self;
-        let mut ends = |plain: &[u8]| match answer {
-            Answer::Reply(reader) => reply_ends(reader, plain),
-            Answer::Lines(lines) => lines.feed(plain),
+        let Closing {
+            tls, answer, held, ..
+        } = &mut *self;
+        let mut greeted = false;
+        // Plaintext after the greeting in the same record is not counted
+        // against the goodbye's answer: a server waits for the goodbye.
+        let mut ends = |plain: &[u8]| match answer.feed(plain) {
+            Some(CloseOutcome::Clean) if held.is_some() => {
+                if let Some((_, then)) = held.as_ref() {
+                    *answer = then.clone();
+                }
+                greeted = true;
+                None
+            }
+            other => other,
         };
-        let outcome = match tls.receive_closing(taken, &mut ends) {
+        let closing = tls.receive_closing(taken, &mut ends);
+        if greeted {
+            if let Some((goodbye, _)) = held.take() {
+                tls.say_goodbye(&goodbye);
+                tls.write_to(out);
+            }
+        }
+        let outcome = match closing {
             TlsClosing::Ended(outcome) => Some(outcome),
             TlsClosing::Open if over => Some(CloseOutcome::BudgetExceeded),
             TlsClosing::Open => None,
@@ -198,10 +272,7 @@ impl Closing {
 
     /// Bytes held for a partial reply.
     pub(crate) fn buffered(&self) -> usize {
-        match &self.answer {
-            Answer::Reply(reader) => reader.buffered(),
-            Answer::Lines(lines) => lines.reader.buffered(),
-        }
+        self.answer.buffered()
     }
 }
 

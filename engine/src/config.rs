@@ -20,6 +20,18 @@ pub enum Protocol {
     Pop3,
     /// ManageSieve with `STARTTLS` (RFC 5804).
     Sieve,
+    /// SMTP submission over implicit TLS (RFC 8314, port 465): TLS at once,
+    /// then the SMTP greeting and `QUIT` inside TLS.
+    Smtps,
+    /// IMAP over implicit TLS (RFC 8314, port 993).
+    Imaps,
+    /// POP3 over implicit TLS (RFC 8314, port 995).
+    Pop3s,
+    /// LDAP over implicit TLS (`ldaps://`, port 636).
+    Ldaps,
+    /// Any TLS service: TLS at once, no protocol inside, only close_notify.
+    /// It has no default port.
+    Tls,
 }
 
 impl Protocol {
@@ -34,6 +46,11 @@ impl Protocol {
         Protocol::Imap,
         Protocol::Pop3,
         Protocol::Sieve,
+        Protocol::Smtps,
+        Protocol::Imaps,
+        Protocol::Pop3s,
+        Protocol::Ldaps,
+        Protocol::Tls,
     ];
 
     /// The protocol's name as users write it (`SMTP`, `LMTP`, `LDAP`).
@@ -45,6 +62,11 @@ impl Protocol {
             Protocol::Imap => "IMAP",
             Protocol::Pop3 => "POP3",
             Protocol::Sieve => "ManageSieve",
+            Protocol::Smtps => "SMTPS (implicit TLS)",
+            Protocol::Imaps => "IMAPS (implicit TLS)",
+            Protocol::Pop3s => "POP3S (implicit TLS)",
+            Protocol::Ldaps => "LDAPS (implicit TLS)",
+            Protocol::Tls => "TLS (implicit)",
         }
     }
 
@@ -58,6 +80,11 @@ impl Protocol {
             Protocol::Imap => "imap",
             Protocol::Pop3 => "pop3",
             Protocol::Sieve => "sieve",
+            Protocol::Smtps => "smtps",
+            Protocol::Imaps => "imaps",
+            Protocol::Pop3s => "pop3s",
+            Protocol::Ldaps => "ldaps",
+            Protocol::Tls => "tls",
         }
     }
 
@@ -70,28 +97,70 @@ impl Protocol {
             Protocol::Imap => "IMAP STARTTLS",
             Protocol::Pop3 => "POP3 STLS (after CAPA)",
             Protocol::Sieve => "ManageSieve STARTTLS",
+            Protocol::Smtps => "SMTP submission over implicit TLS (alias submissions)",
+            Protocol::Imaps => "IMAP over implicit TLS",
+            Protocol::Pop3s => "POP3 over implicit TLS",
+            Protocol::Ldaps => "LDAP over implicit TLS (ldaps://)",
+            Protocol::Tls => "TLS at once on any port, close_notify only (port required)",
+        }
+    }
+
+    /// True when TLS starts at once after connecting, with no plaintext
+    /// conversation before it.
+    pub fn implicit_tls(self) -> bool {
+        matches!(
+            self,
+            Protocol::Smtps | Protocol::Imaps | Protocol::Pop3s | Protocol::Ldaps | Protocol::Tls
+        )
+    }
+
+    /// The STARTTLS protocol an implicit-TLS protocol speaks inside TLS
+    /// (its greeting and goodbye), `None` for [`Protocol::Tls`] and for
+    /// the STARTTLS protocols themselves.
+    pub fn plaintext_twin(self) -> Option<Protocol> {
+        match self {
+            Protocol::Smtps => Some(Protocol::Smtp),
+            Protocol::Imaps => Some(Protocol::Imap),
+            Protocol::Pop3s => Some(Protocol::Pop3),
+            Protocol::Ldaps => Some(Protocol::Ldap),
+            Protocol::Smtp
+            | Protocol::Lmtp
+            | Protocol::Ldap
+            | Protocol::Imap
+            | Protocol::Pop3
+            | Protocol::Sieve
+            | Protocol::Tls => None,
         }
     }
 
     /// The protocol whose [`keyword`](Protocol::keyword) is `text`, in any
     /// letter case.
     pub fn from_keyword(text: &str) -> Option<Protocol> {
+        if text.eq_ignore_ascii_case("submissions") {
+            return Some(Protocol::Smtps);
+        }
         Protocol::ALL
             .iter()
             .copied()
             .find(|p| p.keyword().eq_ignore_ascii_case(text))
     }
 
-    /// The well-known port a server of this protocol listens on for STARTTLS.
-    pub fn default_port(self) -> u16 {
-        match self {
+    /// The well-known port a server of this protocol listens on; `None`
+    /// for [`Protocol::Tls`], which names no service.
+    pub fn default_port(self) -> Option<u16> {
+        Some(match self {
             Protocol::Smtp => 25,
             Protocol::Lmtp => 24,
             Protocol::Ldap => 389,
             Protocol::Imap => 143,
             Protocol::Pop3 => 110,
             Protocol::Sieve => 4190,
-        }
+            Protocol::Smtps => 465,
+            Protocol::Imaps => 993,
+            Protocol::Pop3s => 995,
+            Protocol::Ldaps => 636,
+            Protocol::Tls => return None,
+        })
     }
 }
 
@@ -268,6 +337,15 @@ impl Config {
         }
     }
 
+    /// The same configuration for another protocol (an implicit-TLS
+    /// protocol's plaintext twin).
+    pub(crate) fn for_protocol(&self, protocol: Protocol) -> Config {
+        Config {
+            protocol,
+            ..self.clone()
+        }
+    }
+
     /// Sets the SNI name from text: a DNS name or an IP address (which sends
     /// no SNI). A trailing dot is dropped.
     pub fn with_server_name(mut self, name: &str) -> Result<Self, ConfigError> {
@@ -424,6 +502,11 @@ mod tests {
             Protocol::Imap => 3,
             Protocol::Pop3 => 4,
             Protocol::Sieve => 5,
+            Protocol::Smtps => 6,
+            Protocol::Imaps => 7,
+            Protocol::Pop3s => 8,
+            Protocol::Ldaps => 9,
+            Protocol::Tls => 10,
         }
     }
 
@@ -432,7 +515,7 @@ mod tests {
         for (i, p) in Protocol::ALL.iter().enumerate() {
             assert_eq!(position(*p), i, "{p} out of place in Protocol::ALL");
         }
-        assert_eq!(Protocol::ALL.len(), 6);
+        assert_eq!(Protocol::ALL.len(), 11);
     }
 
     #[test]
@@ -444,6 +527,17 @@ mod tests {
         }
         assert_eq!(Protocol::from_keyword("imap"), Some(Protocol::Imap));
         assert_eq!(Protocol::from_keyword("imap4"), None);
+        assert_eq!(Protocol::from_keyword("Submissions"), Some(Protocol::Smtps));
+        for &p in Protocol::ALL {
+            assert_eq!(
+                p.implicit_tls(),
+                p.plaintext_twin().is_some() || p == Protocol::Tls
+            );
+            if let Some(twin) = p.plaintext_twin() {
+                assert!(!twin.implicit_tls(), "{p}'s twin speaks STARTTLS");
+            }
+        }
+        assert_eq!(Protocol::Tls.default_port(), None);
     }
 
     #[test]

@@ -90,6 +90,14 @@ pub enum ProbeError {
         /// The first bytes, made printable.
         excerpt: String,
     },
+    /// Implicit TLS: the server answered the ClientHello with plaintext,
+    /// as a STARTTLS port (or another service) does.
+    PlaintextInsteadOfTls {
+        /// The first line, made printable.
+        excerpt: String,
+        /// The protocol it looks like, if any.
+        looks_like: Option<&'static str>,
+    },
     /// The server sent a TLS alert instead of completing the handshake.
     TlsAlert {
         /// The alert.
@@ -172,6 +180,19 @@ impl fmt::Display for ProbeError {
                 f,
                 "server sent plaintext after agreeing to start TLS (broken server or injection attack): \"{excerpt}\""
             ),
+            ProbeError::PlaintextInsteadOfTls {
+                excerpt,
+                looks_like,
+            } => {
+                write!(f, "server sent plaintext instead of starting TLS: \"{excerpt}\"")?;
+                match looks_like {
+                    Some(proto) => write!(
+                        f,
+                        " (looks like {proto}: this port speaks before TLS; use the STARTTLS protocol, e.g. smtp, imap, pop3, ldap)"
+                    ),
+                    None => write!(f, " (not a TLS port?)"),
+                }
+            }
             ProbeError::TlsAlert { alert } => {
                 write!(f, "server aborted the TLS handshake with alert {alert:?}")
             }
@@ -299,6 +320,7 @@ impl ProbeError {
             ProbeError::Sieve(e) => e.phase(),
             ProbeError::Legacy { first, .. } => first.phase(),
             ProbeError::PlaintextAfterStartTls { .. }
+            | ProbeError::PlaintextInsteadOfTls { .. }
             | ProbeError::TlsAlert { .. }
             | ProbeError::HandshakeMessageTooLarge { .. }
             | ProbeError::Tls { .. } => Phase::TlsHandshake,

@@ -29,7 +29,19 @@
 //! 5. **Command**: nothing for the names (`--help`, positional, `--params`
 //!    and messages are built from `Protocol::ALL`); outputs show
 //!    `Protocol::name`.
-//! 6. **Check**: `cargo test --test protocol_coverage` fails while the new
+//! 6. **Implicit-TLS twin** (e.g. `ftps`, `xmpps`): one variant, its table
+//!    lines (`name` such as "FTPS (implicit TLS)", `keyword`, `summary`,
+//!    `default_port`), `true` in `Protocol::implicit_tls` and the STARTTLS
+//!    protocol in `Protocol::plaintext_twin`. Nothing else in the engine:
+//!    [`Preamble::Implicit`] starts TLS at once and reuses the twin's
+//!    goodbye; if the twin's server speaks first, add its arm to
+//!    `Preamble::greeting_reader` so the goodbye waits for the greeting
+//!    inside TLS (Postfix logs "improper command pipelining" otherwise).
+//!    In the simulator, a personality whose `plaintext()` is the twin's
+//!    and whose `protocol()` is the new variant: the server then greets
+//!    inside TLS and hangs up on a client that talks first. `tls` (no
+//!    twin) is TLS with close_notify only and has no default port.
+//! 7. **Check**: `cargo test --test protocol_coverage` fails while the new
 //!    protocol lacks a command-line name, a working personality, a fuzz
 //!    harness value or a corpus seed that reaches the handshake. Then the
 //!    interop suite: a real server on loopback (`tests/interop/`).
@@ -72,6 +84,9 @@ pub(crate) enum Preamble {
     Pop3(Pop3Preamble),
     /// ManageSieve `STARTTLS`.
     Sieve(SievePreamble),
+    /// Implicit TLS: no plaintext at all. The twin's greeting and goodbye
+    /// are spoken inside TLS (`None` for bare TLS).
+    Implicit(Option<Box<Preamble>>),
 }
 
 impl Preamble {
@@ -79,12 +94,26 @@ impl Preamble {
     /// at once (nothing for SMTP, which waits for the greeting; the StartTLS
     /// request for LDAP, where the client speaks first).
     pub(crate) fn start(config: &Config, out: &mut BytesMut) -> Self {
+        if config.protocol().implicit_tls() {
+            // The twin's machine is only asked for its goodbye, so its
+            // opening bytes (the LDAP request) are dropped.
+            let twin = config.protocol().plaintext_twin().map(|twin| {
+                let mut unused = BytesMut::new();
+                Box::new(Preamble::start(&config.for_protocol(twin), &mut unused))
+            });
+            return Preamble::Implicit(twin);
+        }
         match config.protocol() {
             Protocol::Smtp | Protocol::Lmtp => Preamble::Smtp(SmtpPreamble::new(config)),
             Protocol::Ldap => Preamble::Ldap(LdapPreamble::start(config, out)),
             Protocol::Imap => Preamble::Imap(ImapPreamble::new(config)),
             Protocol::Pop3 => Preamble::Pop3(Pop3Preamble::new(config)),
             Protocol::Sieve => Preamble::Sieve(SievePreamble::new(config)),
+            Protocol::Smtps
+            | Protocol::Imaps
+            | Protocol::Pop3s
+            | Protocol::Ldaps
+            | Protocol::Tls => Preamble::Implicit(None),
         }
     }
 
@@ -96,6 +125,7 @@ impl Preamble {
             Preamble::Imap(p) => p.phase(),
             Preamble::Pop3(p) => p.phase(),
             Preamble::Sieve(p) => p.phase(),
+            Preamble::Implicit(_) => Phase::TlsHandshake,
         }
     }
 
@@ -107,6 +137,8 @@ impl Preamble {
             Preamble::Imap(p) => p.receive(data, out),
             Preamble::Pop3(p) => p.receive(data, out),
             Preamble::Sieve(p) => p.receive(data, out),
+            // Not reached: an implicit-TLS probe starts in the handshake.
+            Preamble::Implicit(_) => Ok(Step::StartTls { leftover: 0 }),
         }
     }
 
@@ -118,6 +150,7 @@ impl Preamble {
             Preamble::Imap(_) => imap::LOGOUT.to_vec(),
             Preamble::Pop3(_) => pop3::QUIT.to_vec(),
             Preamble::Sieve(_) => sieve::LOGOUT.to_vec(),
+            Preamble::Implicit(twin) => twin.as_ref().map_or_else(Vec::new, |t| t.goodbye()),
         }
     }
 
@@ -129,6 +162,7 @@ impl Preamble {
             Preamble::Imap(p) => p.arrived(),
             Preamble::Pop3(p) => p.arrived(),
             Preamble::Sieve(p) => p.arrived(),
+            Preamble::Implicit(_) => Arrived::Nothing,
         }
     }
 
@@ -148,6 +182,43 @@ impl Preamble {
             Preamble::Sieve(_) => {
                 GoodbyeAnswer::Lines(LineAnswer::new(limits, true, sieve::is_final, 2))
             }
+            Preamble::Implicit(None) => GoodbyeAnswer::None,
+            Preamble::Implicit(Some(twin)) => match twin.greeting_reader(config) {
+                Some(greeting) => GoodbyeAnswer::AfterGreeting {
+                    greeting: Box::new(greeting),
+                    then: Box::new(twin.goodbye_answer(config)),
+                },
+                None => twin.goodbye_answer(config),
+            },
+        }
+    }
+
+    /// For implicit TLS: how to read the greeting a server that speaks first
+    /// sends inside TLS before the goodbye may go (`None` when the client
+    /// speaks first, as in LDAP).
+    fn greeting_reader(&self, config: &Config) -> Option<GoodbyeAnswer> {
+        let limits = config.limits();
+        match self {
+            Preamble::Smtp(p) => Some(GoodbyeAnswer::Reply(p.goodbye_reader())),
+            Preamble::Imap(_) => Some(GoodbyeAnswer::Lines(LineAnswer::new(
+                limits,
+                true,
+                |_| true,
+                1,
+            ))),
+            Preamble::Pop3(_) => Some(GoodbyeAnswer::Lines(LineAnswer::new(
+                limits,
+                false,
+                |_| true,
+                1,
+            ))),
+            Preamble::Sieve(_) => Some(GoodbyeAnswer::Lines(LineAnswer::new(
+                limits,
+                true,
+                sieve::is_final,
+                1,
+            ))),
+            Preamble::Ldap(_) | Preamble::Implicit(_) => None,
         }
     }
 
@@ -159,6 +230,7 @@ impl Preamble {
             Preamble::Imap(p) => p.buffered(),
             Preamble::Pop3(p) => p.buffered(),
             Preamble::Sieve(p) => p.buffered(),
+            Preamble::Implicit(_) => 0,
         }
     }
 
@@ -170,6 +242,7 @@ impl Preamble {
             Preamble::Imap(p) => (p.greeting().map(str::to_owned), p.capabilities().to_vec()),
             Preamble::Pop3(p) => (p.greeting().map(str::to_owned), p.capabilities().to_vec()),
             Preamble::Sieve(p) => (p.greeting().map(str::to_owned), p.capabilities().to_vec()),
+            Preamble::Implicit(_) => (None, Vec::new()),
         }
     }
 }

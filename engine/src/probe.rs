@@ -60,7 +60,7 @@ impl Probe {
     pub fn new(config: Config, now: Instant) -> Self {
         let mut out = BytesMut::new();
         let preamble = Preamble::start(&config, &mut out);
-        Probe {
+        let mut probe = Probe {
             protocol: config.protocol(),
             server_name: config.server_name().cloned(),
             timeouts: config.timeouts(),
@@ -74,6 +74,29 @@ impl Probe {
             timings: Vec::with_capacity(5),
             first: None,
             config,
+        };
+        if probe.protocol.implicit_tls() {
+            probe.start_tls(now);
+        }
+        probe
+    }
+
+    /// TLS starts now: after the server agreed to STARTTLS, or at once for
+    /// implicit TLS. In a legacy capture's second attempt, the hand-built
+    /// hello goes out instead.
+    fn start_tls(&mut self, now: Instant) {
+        self.enter(Phase::TlsHandshake, now);
+        if self.first.is_some() {
+            let capture = LegacyCapture::start(self.server_name.as_ref(), &mut self.out);
+            self.stage = Stage::Legacy(Box::new(capture));
+            return;
+        }
+        match TlsSession::start(self.server_name.clone()) {
+            Ok(mut tls) => {
+                tls.write_to(&mut self.out);
+                self.stage = Stage::Handshake(Box::new(tls));
+            }
+            Err(e) => self.fail(e),
         }
     }
 
@@ -246,6 +269,9 @@ impl Probe {
         }
         self.preamble = Preamble::start(&self.config, &mut self.out);
         self.stage = Stage::Preamble;
+        if self.protocol.implicit_tls() {
+            return self.start_tls(now);
+        }
         let phase = self.preamble.phase();
         self.enter(phase, now);
     }
@@ -254,7 +280,24 @@ impl Probe {
         match std::mem::replace(&mut self.stage, Stage::Preamble) {
             Stage::Preamble => self.on_plaintext(data, now),
             Stage::Handshake(mut tls) => {
+                let first = tls.received() == 0;
                 if let Err(e) = tls.receive_handshake(data) {
+                    if first
+                        && self.protocol.implicit_tls()
+                        && matches!(e, ProbeError::PlaintextAfterStartTls { .. })
+                    {
+                        // Only the leading text: binary bytes (a corrupted
+                        // record) are not worth showing.
+                        let text = data
+                            .iter()
+                            .position(|&b| !(b.is_ascii_graphic() || b == b' '))
+                            .unwrap_or(data.len());
+                        let line = &data[..text];
+                        return self.fail(ProbeError::PlaintextInsteadOfTls {
+                            excerpt: printable(&line[..line.len().min(80)], 80),
+                            looks_like: crate::guess::looks_like(data),
+                        });
+                    }
                     return self.fail_handshake(e, tls.saw_server_hello(), now);
                 }
                 tls.write_to(&mut self.out);
@@ -293,25 +336,11 @@ impl Probe {
                     excerpt: printable(&extra[..extra.len().min(80)], 80),
                 });
             }
-            Ok(Step::StartTls { .. }) if self.first.is_some() => {
-                self.enter(Phase::TlsHandshake, now);
-                let capture = LegacyCapture::start(self.server_name.as_ref(), &mut self.out);
-                self.stage = Stage::Legacy(Box::new(capture));
-            }
-            Ok(Step::StartTls { .. }) => {
-                self.enter(Phase::TlsHandshake, now);
-                match TlsSession::start(self.server_name.clone()) {
-                    Ok(mut tls) => {
-                        tls.write_to(&mut self.out);
-                        self.stage = Stage::Handshake(Box::new(tls));
-                    }
-                    Err(e) => self.fail(e),
-                }
-            }
+            Ok(Step::StartTls { .. }) => self.start_tls(now),
         }
     }
 
-    fn handshake_done(&mut self, mut tls: Box<TlsSession>, now: Instant) {
+    fn handshake_done(&mut self, tls: Box<TlsSession>, now: Instant) {
         let negotiated = match tls.negotiated() {
             Ok(n) => n,
             Err(e) => return self.fail(e),
@@ -332,9 +361,9 @@ impl Probe {
             close: CloseOutcome::TimedOut,
             handshake: Handshake::Completed,
         };
-        tls.say_goodbye(&self.preamble.goodbye());
+        let goodbye = self.preamble.goodbye();
         let answer = self.preamble.goodbye_answer(&self.config);
-        let step = Closing::start(tls, Box::new(report), answer, &mut self.out);
+        let step = Closing::start(tls, Box::new(report), goodbye, answer, &mut self.out);
         self.closing_step(step, now);
     }
 

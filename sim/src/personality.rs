@@ -85,6 +85,17 @@ pub enum Personality {
     ImapPreauth,
     /// Dovecot POP3 answering `STLS` with `-ERR`.
     Pop3StlsRefused,
+    /// Postfix on a `smtpd_tls_wrappermode` port (465): TLS at once, then
+    /// its greeting and `QUIT` inside TLS.
+    PostfixSmtps,
+    /// Dovecot IMAP on its implicit-TLS port (993).
+    DovecotImaps,
+    /// Dovecot POP3 on its implicit-TLS port (995).
+    DovecotPop3s,
+    /// OpenLDAP slapd on `ldaps://` (636).
+    OpenLdaps,
+    /// A TLS service that says nothing inside TLS (the `tls` protocol).
+    BareTls,
 }
 
 /// How a personality's TLS side is made.
@@ -239,6 +250,11 @@ impl Personality {
             Personality::ImapGreetingBye,
             Personality::ImapPreauth,
             Personality::Pop3StlsRefused,
+            Personality::PostfixSmtps,
+            Personality::DovecotImaps,
+            Personality::DovecotPop3s,
+            Personality::OpenLdaps,
+            Personality::BareTls,
         ]
     }
 
@@ -259,9 +275,13 @@ impl Personality {
         match self {
             Personality::Exchange2010 | Personality::RsaCbcOnly => Personality::Exchange,
             Personality::DomainController2008R2 => Personality::ActiveDirectory,
-            Personality::OpenSmtpdAbort | Personality::RsaPssTls13 | Personality::Ed448Tls13 => {
-                Personality::Postfix
-            }
+            Personality::OpenSmtpdAbort
+            | Personality::RsaPssTls13
+            | Personality::Ed448Tls13
+            | Personality::PostfixSmtps => Personality::Postfix,
+            Personality::DovecotImaps => Personality::DovecotImap,
+            Personality::DovecotPop3s => Personality::DovecotPop3,
+            Personality::OpenLdaps => Personality::OpenLdap,
             other => other,
         }
     }
@@ -331,6 +351,11 @@ impl Personality {
                 Protocol::Pop3
             }
             Personality::DovecotSieve => Protocol::Sieve,
+            Personality::PostfixSmtps => Protocol::Smtps,
+            Personality::DovecotImaps => Protocol::Imaps,
+            Personality::DovecotPop3s => Protocol::Pop3s,
+            Personality::OpenLdaps => Protocol::Ldaps,
+            Personality::BareTls => Protocol::Tls,
             _ => Protocol::Smtp,
         }
     }
@@ -370,6 +395,11 @@ impl Personality {
             Personality::ImapGreetingBye => "imap-bye",
             Personality::ImapPreauth => "imap-preauth",
             Personality::Pop3StlsRefused => "pop3-stls-err",
+            Personality::PostfixSmtps => "postfix-smtps",
+            Personality::DovecotImaps => "dovecot-imaps",
+            Personality::DovecotPop3s => "dovecot-pop3s",
+            Personality::OpenLdaps => "openldap-ldaps",
+            Personality::BareTls => "bare-tls",
         }
     }
 
@@ -435,7 +465,7 @@ mod tests {
         for &p in Personality::all() {
             assert_eq!(Personality::from_name(p.name()), Some(p));
         }
-        assert_eq!(Personality::working().count(), 20);
+        assert_eq!(Personality::working().count(), 25);
         assert_eq!(Personality::failing().count(), 11);
     }
 }
