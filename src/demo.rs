@@ -22,7 +22,7 @@ use crate::trust::TrustSources;
 const SIM_NAME: &str = "mail.sim.test";
 
 /// What the demo runs: each a personality with a certificate and key.
-const LINEUP: [(Personality, CertKind, KeyKind); 19] = [
+const LINEUP: [(Personality, CertKind, KeyKind); 22] = [
     (Personality::Postfix, CertKind::Good, KeyKind::EcdsaP256),
     (Personality::Exim, CertKind::Good, KeyKind::Rsa2048),
     (Personality::Exchange, CertKind::Wildcard, KeyKind::Rsa2048),
@@ -41,6 +41,13 @@ const LINEUP: [(Personality, CertKind, KeyKind); 19] = [
         CertKind::Good,
         KeyKind::EcdsaP384,
     ),
+    (
+        Personality::PostfixSmtps,
+        CertKind::Good,
+        KeyKind::EcdsaP256,
+    ),
+    (Personality::DovecotImaps, CertKind::Good, KeyKind::Rsa2048),
+    (Personality::OpenLdaps, CertKind::Good, KeyKind::EcdsaP256),
     (
         Personality::ImapStartTlsRefused,
         CertKind::Good,
@@ -86,7 +93,7 @@ pub fn main(args: &[String]) -> Rendered {
         let help = matches!(arg.as_str(), "--help" | "-h");
         return Rendered {
             stdout: format!(
-                "{}starttls-cert demo: starts simulated SMTP, LMTP, LDAP, IMAP, POP3 and ManageSieve servers on loopback ports \
+                "{}starttls-cert demo: starts simulated SMTP, LMTP, LDAP, IMAP, POP3 and ManageSieve servers (STARTTLS and implicit TLS) on loopback ports \
                  and checks each through the real driver. It takes no options.\n",
                 if help { "" } else { "unexpected argument for demo; " }
             ),

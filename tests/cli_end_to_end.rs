@@ -534,6 +534,10 @@ fn demo_checks_every_simulated_server() {
         "dovecot-pop3",
         "courier-pop3",
         "dovecot-sieve",
+        "postfix-smtps",
+        "SMTPS (implicit TLS)",
+        "dovecot-imaps",
+        "openldap-ldaps",
         "IMAP server refused STARTTLS: a2 NO",
         "certificate expired",
         "not trusted",
@@ -548,7 +552,7 @@ fn demo_checks_every_simulated_server() {
             r.stdout
         );
     }
-    assert_eq!(r.stdout.matches(" OK ").count(), 12, "{}", r.stdout);
+    assert_eq!(r.stdout.matches(" OK ").count(), 15, "{}", r.stdout);
 }
 
 /// Servers only a legacy capture reads: every format reports the
