@@ -166,7 +166,19 @@ impl fmt::Display for ProbeError {
                 protocol,
                 phase,
                 error,
-            } => write!(f, "{protocol} server sent a malformed reply {phase}: {error}"),
+            } => {
+                write!(f, "{protocol} server sent a malformed reply {phase}: {error}")?;
+                // A greeting of another protocol: say which.
+                match error {
+                    ReplyError::BadLine { excerpt } if *phase == Phase::Greeting => {
+                        match crate::guess::looks_like(excerpt.as_bytes()) {
+                            Some(proto) => f.write_str(&crate::guess::advice(Some(proto))),
+                            None => Ok(()),
+                        }
+                    }
+                    _ => Ok(()),
+                }
+            }
             ProbeError::ConnectionClosed { phase } => {
                 write!(f, "server closed the connection {phase}")
             }

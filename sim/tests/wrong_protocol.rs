@@ -34,6 +34,13 @@ fn mailbox_checks_name_the_protocol_they_met() {
         (Personality::DovecotImap, Protocol::Sieve, "looks like IMAP"),
         (Personality::DovecotImap, Protocol::Ldap, "looks like IMAP"),
         (Personality::DovecotPop3, Protocol::Ldap, "looks like POP3"),
+        (Personality::DovecotImap, Protocol::Smtp, "looks like IMAP"),
+        (Personality::DovecotPop3, Protocol::Smtp, "looks like POP3"),
+        (
+            Personality::DovecotSieve,
+            Protocol::Lmtp,
+            "looks like ManageSieve",
+        ),
     ] {
         let error = error_of(server, check);
         assert!(error.contains(hint), "{check} against {server}: {error}");
