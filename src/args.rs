@@ -69,7 +69,14 @@ impl ValueEnum for ProtocolArg {
     }
 
     fn to_possible_value(&self) -> Option<PossibleValue> {
-        Some(PossibleValue::new(self.0.keyword()).help(self.0.summary()))
+        let value = PossibleValue::new(self.0.keyword()).help(self.0.summary());
+        // RFC 8314's service name for port 465, as `Protocol::from_keyword`
+        // accepts it in parameter strings.
+        Some(if self.0 == Protocol::Smtps {
+            value.alias("submissions")
+        } else {
+            value
+        })
     }
 }
 
@@ -83,9 +90,9 @@ impl From<ProtocolArg> for Protocol {
 fn port_help() -> String {
     let defaults: Vec<String> = Protocol::ALL
         .iter()
-        .map(|p| format!("{} for {}", p.default_port(), p.keyword()))
+        .filter_map(|p| Some(format!("{} for {}", p.default_port()?, p.keyword())))
         .collect();
-    format!("TCP port [default: {}]", defaults.join(", "))
+    format!("TCP port [default: {}; tls needs one]", defaults.join(", "))
 }
 
 /// The protocol keywords as a sentence, `smtp, lmtp or ldap`, for messages.
@@ -139,18 +146,18 @@ fn timeout_secs(value: &str) -> Result<u64, String> {
 #[command(
     name = "starttls-cert",
     version,
-    about = "Checks the TLS certificate of SMTP, LMTP, LDAP, FTP, NNTP, XMPP, PostgreSQL and MySQL/MariaDB servers behind STARTTLS and reports it for PRTG, Nagios/Icinga or as JSON",
+    about = "Checks the TLS certificate of SMTP, LMTP, LDAP, IMAP, POP3, ManageSieve, FTP, NNTP, XMPP, PostgreSQL and MySQL/MariaDB servers behind STARTTLS or implicit TLS and reports it for PRTG, Nagios/Icinga or as JSON",
     after_help = EXAMPLES
 )]
 pub struct Cli {
     /// Host name or IP address of the server (in PRTG: %host)
     pub host: String,
 
-    /// TCP port [default: 25 for smtp, 24 for lmtp, 389 for ldap]
+    /// TCP port [default: each protocol's well-known port, listed from `Protocol::ALL`]
     #[arg(value_parser = port_number, allow_negative_numbers = true, help = port_help())]
     pub port: Option<u16>,
 
-    /// Protocol before TLS: smtp, lmtp or ldap [default: smtp]
+    /// Protocol before TLS, one of `Protocol::ALL`'s keywords [default: smtp]
     #[arg(value_enum, ignore_case = true, help = format!("Protocol before TLS: {} [default: smtp]", protocol_list()))]
     pub protocol: Option<ProtocolArg>,
 
@@ -273,7 +280,7 @@ mod tests {
     fn bad_values_are_refused() {
         for bad in [
             vec!["x", "h", "0"],
-            vec!["x", "h", "25", "imap"],
+            vec!["x", "h", "25", "gopher"],
             vec!["x", "h", "--name-validation", "san"],
             vec!["x", "h", "--timeout", "0"],
             vec!["x", "h", "--timeout", "901"],

@@ -198,12 +198,12 @@ mod tests {
 
     #[test]
     fn bad_arguments_in_prtg_format_are_prtg_errors_with_exit_0() {
-        let r = run(&["starttls-cert", "mx", "25", "imap"]);
+        let r = run(&["starttls-cert", "mx", "25", "gopher"]);
         assert_eq!(r.exit_code, 0);
         let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
         assert_eq!(v["prtg"]["error"], 1);
         let text = v["prtg"]["text"].as_str().unwrap();
-        assert!(text.contains("imap"), "{text}");
+        assert!(text.contains("gopher"), "{text}");
         assert!(!text.contains('\n'));
     }
 
@@ -242,7 +242,7 @@ mod tests {
 
     #[test]
     fn stdin_lines_default_to_script_v2_and_report_split_errors() {
-        let r = execute_line("starttls-cert", "mx 25 imap");
+        let r = execute_line("starttls-cert", "mx 25 gopher");
         let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
         assert_eq!(v["version"], 2);
         assert_eq!(v["status"], "error");

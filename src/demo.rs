@@ -22,12 +22,37 @@ use crate::trust::TrustSources;
 const SIM_NAME: &str = "mail.sim.test";
 
 /// What the demo runs: each a personality with a certificate and key.
-const LINEUP: [(Personality, CertKind, KeyKind); 22] = [
+const LINEUP: [(Personality, CertKind, KeyKind); 31] = [
     (Personality::Postfix, CertKind::Good, KeyKind::EcdsaP256),
     (Personality::Exim, CertKind::Good, KeyKind::Rsa2048),
     (Personality::Exchange, CertKind::Wildcard, KeyKind::Rsa2048),
     (Personality::DovecotLmtp, CertKind::Good, KeyKind::EcdsaP384),
     (Personality::OpenLdap, CertKind::Good, KeyKind::EcdsaP256),
+    (Personality::DovecotImap, CertKind::Good, KeyKind::EcdsaP256),
+    (Personality::CyrusImap, CertKind::Good, KeyKind::Rsa2048),
+    (Personality::DovecotPop3, CertKind::Good, KeyKind::EcdsaP256),
+    (
+        Personality::CourierPop3,
+        CertKind::Wildcard,
+        KeyKind::Rsa2048,
+    ),
+    (
+        Personality::DovecotSieve,
+        CertKind::Good,
+        KeyKind::EcdsaP384,
+    ),
+    (
+        Personality::PostfixSmtps,
+        CertKind::Good,
+        KeyKind::EcdsaP256,
+    ),
+    (Personality::DovecotImaps, CertKind::Good, KeyKind::Rsa2048),
+    (Personality::OpenLdaps, CertKind::Good, KeyKind::EcdsaP256),
+    (
+        Personality::ImapStartTlsRefused,
+        CertKind::Good,
+        KeyKind::EcdsaP256,
+    ),
     (
         Personality::ActiveDirectory,
         CertKind::Good,
@@ -85,7 +110,7 @@ pub fn main(args: &[String]) -> Rendered {
         let help = matches!(arg.as_str(), "--help" | "-h");
         return Rendered {
             stdout: format!(
-                "{}starttls-cert demo: starts simulated SMTP, LMTP, LDAP, FTP, NNTP, XMPP, PostgreSQL and MySQL servers on loopback ports \
+                "{}starttls-cert demo: starts simulated SMTP, LMTP, LDAP, IMAP, POP3, ManageSieve, FTP, NNTP, XMPP, PostgreSQL and MySQL servers (STARTTLS and implicit TLS) on loopback ports \
                  and checks each through the real driver. It takes no options.\n",
                 if help { "" } else { "unexpected argument for demo; " }
             ),
@@ -260,9 +285,14 @@ fn table(
     }
     let _ = writeln!(
         out,
-        "\n{} checks in {:.0} ms. Check a real server with: starttls-cert HOST PORT smtp|lmtp|ldap --format text",
+        "\n{} checks in {:.0} ms. Check a real server with: starttls-cert HOST PORT {} --format text",
         rows.len(),
-        elapsed.as_secs_f64() * 1000.0
+        elapsed.as_secs_f64() * 1000.0,
+        starttls_engine::Protocol::ALL
+            .iter()
+            .map(|p| p.keyword())
+            .collect::<Vec<_>>()
+            .join("|")
     );
     out
 }

@@ -13,9 +13,12 @@
 use std::time::{Duration, Instant};
 
 use starttls_engine::analysis::{analyze, AnalysisOptions, NameCheck, TrustStore};
+use starttls_engine::imap::Response as ImapResponse;
 use starttls_engine::ldap::{decode_start_tls_response, LdapError};
 use starttls_engine::legacy::{Flight, LegacyError, ServerFlight, MAX_HANDSHAKE_MESSAGE};
+use starttls_engine::lines::{LineError, LineReader};
 use starttls_engine::numeric::{NumericError, NumericReader, Style};
+use starttls_engine::pop3::Pop3Reply;
 use starttls_engine::smtp::{Reply, ReplyError, ReplyReader};
 use starttls_engine::xmpp::{XmlError, XmppError};
 use starttls_engine::{CertificateDer, Config, Input, Limits, Output, Probe, Protocol, UnixTime};
@@ -252,6 +255,105 @@ pub fn xmpp_stream_outcome(data: &[u8]) -> Option<Result<Phase, String>> {
     let pieces = xmpp_plaintext(stream, protocol, steer >> 1, steer >> 3);
     assert_eq!(whole, pieces, "fragmentation changed the XMPP outcome");
     Some(whole)
+}
+
+/// Every line one [`LineReader`] makes of `data` cut into pieces chosen
+/// by `style` and `seed`, then the error that stopped it, if any. Returns
+/// also the most bytes the reader held at any point.
+fn read_lines(
+    data: &[u8],
+    literals: bool,
+    style: u8,
+    seed: u8,
+) -> (Vec<Vec<u8>>, Option<LineError>, usize) {
+    let limits = Limits::default();
+    let mut reader = if literals {
+        LineReader::with_literals(limits)
+    } else {
+        LineReader::new(limits)
+    };
+    let mut rng = seeded(seed);
+    let (mut lines, mut held) = (Vec::new(), 0);
+    let mut rest = data;
+    while !rest.is_empty() {
+        let mut piece = &rest[..piece_size(style, &mut rng, rest.len())];
+        rest = &rest[piece.len()..];
+        while !piece.is_empty() {
+            match reader.feed(piece) {
+                Ok(None) => piece = &[],
+                Ok(Some((line, used))) => {
+                    lines.push(line);
+                    piece = &piece[used..];
+                }
+                Err(e) => return (lines, Some(e), held),
+            }
+            held = held.max(reader.buffered());
+        }
+    }
+    (lines, None, held)
+}
+
+/// IMAP response framing (literals followed, bounded) and line parsing.
+/// Layout: `[split byte] [server bytes...]`.
+///
+/// The bytes are read once whole and once in pieces; both readings must
+/// give the same lines and error. No line is longer than the line limit,
+/// the reader never holds more than about one line, and every line either
+/// parses or is refused with a printable excerpt.
+pub fn imap_response(data: &[u8]) {
+    let Some((&split, stream)) = data.split_first() else {
+        return;
+    };
+    let whole = read_lines(stream, true, 0, 0);
+    let pieces = read_lines(stream, true, split, split >> 2);
+    assert_eq!(
+        (&whole.0, &whole.1),
+        (&pieces.0, &pieces.1),
+        "fragmentation changed the lines"
+    );
+    let limits = Limits::default();
+    assert!(
+        whole.2.max(pieces.2) <= 2 * limits.reply_line + 64,
+        "held {}",
+        pieces.2
+    );
+    for line in &whole.0 {
+        assert!(line.len() <= limits.reply_line);
+        match ImapResponse::parse(line) {
+            Ok(r) => {
+                let _ = (r.status(), r.capabilities(), r.human_text(), r.to_string());
+            }
+            Err(e) => assert!(!e.to_string().chars().any(char::is_control)),
+        }
+    }
+}
+
+/// POP3 status lines: framing without literals, then `+OK`/`-ERR` parsing.
+/// Layout: `[split byte] [server bytes...]`; the same properties as
+/// [`imap_response`].
+pub fn pop3_reply(data: &[u8]) {
+    let Some((&split, stream)) = data.split_first() else {
+        return;
+    };
+    let whole = read_lines(stream, false, 0, 0);
+    let pieces = read_lines(stream, false, split, split >> 2);
+    assert_eq!(
+        (&whole.0, &whole.1),
+        (&pieces.0, &pieces.1),
+        "fragmentation changed the lines"
+    );
+    let limits = Limits::default();
+    assert!(
+        whole.2.max(pieces.2) <= 2 * limits.reply_line + 64,
+        "held {}",
+        pieces.2
+    );
+    for line in &whole.0 {
+        match Pop3Reply::parse(line) {
+            Ok(r) => assert!(!r.to_string().chars().any(char::is_control)),
+            Err(e) => assert!(!e.to_string().chars().any(char::is_control)),
+        }
+    }
 }
 
 /// The legacy capture's reader of a server's first flight in the clear.

@@ -11,7 +11,7 @@ use starttls_engine::Protocol;
 pub struct Params {
     /// `port`.
     pub port: Option<u16>,
-    /// `protocol`: smtp, lmtp or ldap.
+    /// `protocol`: one of `Protocol::ALL`'s keywords (smtp, lmtp, ldap, imap, pop3, sieve).
     pub protocol: Option<Protocol>,
     /// `cert_domainname`: the name to check (and send as SNI).
     pub cert_domainname: Option<String>,

@@ -114,7 +114,17 @@ impl Request {
             .map(Protocol::from)
             .or(params.protocol)
             .unwrap_or(Protocol::Smtp);
-        let port = cli.port.or(params.port).unwrap_or(protocol.default_port());
+        let port = cli
+            .port
+            .or(params.port)
+            .or(protocol.default_port())
+            .ok_or_else(|| {
+                usage(format!(
+                    "protocol {} has no default port: give the port (e.g. \"HOST 8443 {}\")",
+                    protocol.keyword(),
+                    protocol.keyword()
+                ))
+            })?;
         let name_check = cli
             .name_validation
             .or(params.validation)

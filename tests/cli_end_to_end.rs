@@ -536,6 +536,16 @@ fn demo_checks_every_simulated_server() {
         "FTP",
         "NNTP",
         "XMPP s2s",
+        "dovecot-imap",
+        "cyrus-imap",
+        "dovecot-pop3",
+        "courier-pop3",
+        "dovecot-sieve",
+        "postfix-smtps",
+        "SMTPS (implicit TLS)",
+        "dovecot-imaps",
+        "openldap-ldaps",
+        "IMAP server refused STARTTLS: a2 NO",
         "certificate expired",
         "not trusted",
         "does not match",
@@ -554,7 +564,7 @@ fn demo_checks_every_simulated_server() {
             r.stdout
         );
     }
-    assert_eq!(r.stdout.matches(" OK ").count(), 15, "{}", r.stdout);
+    assert_eq!(r.stdout.matches(" OK ").count(), 23, "{}", r.stdout);
 }
 
 /// Servers only a legacy capture reads: every format reports the

@@ -133,6 +133,16 @@ fn xmpp_stream_seeds_reach_the_handshake_or_their_refusal() {
 }
 
 #[test]
+fn imap_response_corpus_replays() {
+    replay("imap_response", fuzzing::imap_response);
+}
+
+#[test]
+fn pop3_reply_corpus_replays() {
+    replay("pop3_reply", fuzzing::pop3_reply);
+}
+
+#[test]
 fn params_corpus_replays() {
     replay("params", fuzzing::params);
 }
@@ -161,6 +171,8 @@ fn write_seed_corpora() {
         ("postgres_error", seeds::postgres_error()),
         ("numbered_reply", seeds::numbered_reply()),
         ("xmpp_stream", seeds::xmpp_stream()),
+        ("imap_response", seeds::imap_response()),
+        ("pop3_reply", seeds::pop3_reply()),
     ] {
         write_seeds(target, seeds);
     }
@@ -209,6 +221,14 @@ fn write_line_and_xmpp_seed_corpora() {
             fs::write(dir.join(format!("seed-{name}")), data).expect("seed file");
         }
     }
+}
+
+/// Writes only the IMAP and POP3 line seeds.
+#[test]
+#[ignore = "writes fuzz/corpus/{imap_response,pop3_reply}/seed-*; run by hand"]
+fn write_mailbox_seed_corpora() {
+    write_seeds("imap_response", seeds::imap_response());
+    write_seeds("pop3_reply", seeds::pop3_reply());
 }
 
 /// Writes only the legacy capture's seeds: the `legacy_flight` corpus and
@@ -324,6 +344,48 @@ mod seeds {
         ("bare-lf", "250-a\n250-b\n250 c\n"),
         ("not-smtp", "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"),
     ];
+
+    /// IMAP server transcripts: Dovecot's, Cyrus's and Courier's
+    /// greetings (as in their published sessions), refusals, literals.
+    const IMAP: [(&str, &str); 8] = [
+        ("dovecot", "* OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ STARTTLS LOGINDISABLED] Dovecot (Debian) ready.\r\na1 OK Begin TLS negotiation now.\r\n"),
+        ("cyrus", "* OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE STARTTLS LOGINDISABLED SASL-IR] mail.example.com Cyrus IMAP 3.6.1 server ready\r\n"),
+        ("courier", "* OK [CAPABILITY IMAP4rev1 UIDPLUS CHILDREN NAMESPACE THREAD=ORDEREDSUBJECT THREAD=REFERENCES SORT QUOTA IDLE ACL ACL2=UNION STARTTLS] Courier-IMAP ready.\r\n"),
+        ("capability", "* CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN\r\na1 OK Capability completed.\r\n"),
+        ("refusals", "* BYE Too many connections\r\n* PREAUTH ready\r\na2 NO [UNAVAILABLE] TLS down\r\na2 BAD unknown\r\n"),
+        ("literal", "* 1 FETCH (BODY[] {11}\r\nhello\r\nbye\r\n)\r\n"),
+        ("huge-literal", "* OK {99999999999}\r\n"),
+        ("not-imap", "+OK Dovecot ready.\r\n220 mx ESMTP\r\n"),
+    ];
+
+    pub fn imap_response() -> Seeds {
+        IMAP.iter()
+            .enumerate()
+            .map(|(i, (name, text))| {
+                let split = (i as u8).wrapping_mul(37);
+                (name.to_string(), [&[split][..], text.as_bytes()].concat())
+            })
+            .collect()
+    }
+
+    /// POP3 transcripts: Dovecot and Courier greetings, `CAPA`, `STLS`.
+    const POP3: [(&str, &str); 5] = [
+        ("dovecot", "+OK Dovecot (Debian) ready.\r\n+OK\r\nCAPA\r\nTOP\r\nUIDL\r\nRESP-CODES\r\nPIPELINING\r\nAUTH-RESP-CODE\r\nSTLS\r\nUSER\r\nSASL PLAIN\r\n.\r\n+OK Begin TLS negotiation now.\r\n"),
+        ("courier", "+OK Hello there.\r\n+OK Here's what I can do:\r\nSTLS\r\nTOP\r\nUSER\r\nLOGIN-DELAY 10\r\nPIPELINING\r\nUIDL\r\nIMPLEMENTATION Courier Mail Server\r\n.\r\n+OK Begin SSL/TLS negotiation now.\r\n"),
+        ("no-capa", "+OK POP3 ready\r\n-ERR unknown command\r\n"),
+        ("refused", "-ERR [SYS/TEMP] TLS unavailable\r\n"),
+        ("not-pop3", "* OK IMAP4rev1\r\n220 mx ESMTP\r\n"),
+    ];
+
+    pub fn pop3_reply() -> Seeds {
+        POP3.iter()
+            .enumerate()
+            .map(|(i, (name, text))| {
+                let split = (i as u8).wrapping_mul(53);
+                (name.to_string(), [&[split][..], text.as_bytes()].concat())
+            })
+            .collect()
+    }
 
     pub fn smtp_reply() -> Seeds {
         let mut seeds = Seeds::new();

@@ -34,6 +34,64 @@ fn every_protocol_has_a_command_line_name_in_both_styles() {
 }
 
 #[test]
+fn implicit_tls_names_ports_and_aliases_work_in_every_style() {
+    for (args, protocol, port) in [
+        (vec!["mx.example.com", "465", "smtps"], Protocol::Smtps, 465),
+        (
+            vec!["mx.example.com", "587", "SUBMISSIONS"],
+            Protocol::Smtps,
+            587,
+        ),
+        (
+            vec!["mx.example.com", "--params", "protocol: submissions"],
+            Protocol::Smtps,
+            465,
+        ),
+        (
+            vec!["mx.example.com", "--params", "protocol: imaps"],
+            Protocol::Imaps,
+            993,
+        ),
+        (
+            vec!["mx.example.com", "--params", "protocol: pop3s"],
+            Protocol::Pop3s,
+            995,
+        ),
+        (
+            vec!["mx.example.com", "--params", "protocol: ldaps"],
+            Protocol::Ldaps,
+            636,
+        ),
+        (vec!["mx.example.com", "8443", "tls"], Protocol::Tls, 8443),
+    ] {
+        let cli = Cli::try_parse_from([&["starttls-cert"][..], &args].concat())
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        let request = starttls_cert::request::Request::from_cli(cli, || "probe.test".into())
+            .unwrap_or_else(|e| panic!("{args:?}: {e:?}"));
+        assert_eq!(
+            (request.protocol, request.port),
+            (protocol, port),
+            "{args:?}"
+        );
+    }
+    let cli = Cli::try_parse_from([
+        "starttls-cert",
+        "mx.example.com",
+        "--params",
+        "protocol: tls",
+    ])
+    .unwrap();
+    let error = format!(
+        "{:?}",
+        starttls_cert::request::Request::from_cli(cli, || "probe.test".into()).unwrap_err()
+    );
+    assert!(
+        error.contains("protocol tls has no default port"),
+        "{error}"
+    );
+}
+
+#[test]
 fn every_protocol_has_a_working_simulator_personality() {
     for &p in Protocol::ALL {
         assert!(

@@ -67,6 +67,21 @@ impl BarePlan {
                     "the bare TLS client has no {protocol} plan (its stream header precedes the server's bytes)"
                 ))
             }
+            // As the probe does against a server whose greeting lists its
+            // capabilities (Dovecot).
+            Protocol::Imap => (vec![b"a2 STARTTLS\r\n".to_vec()], b"a3 LOGOUT\r\n".to_vec()),
+            Protocol::Pop3 => (
+                vec![b"CAPA\r\n".to_vec(), b"STLS\r\n".to_vec()],
+                b"QUIT\r\n".to_vec(),
+            ),
+            Protocol::Sieve => (vec![b"STARTTLS\r\n".to_vec()], b"LOGOUT\r\n".to_vec()),
+            // TLS at once: no plaintext commands, and the floor measures
+            // the handshake only.
+            Protocol::Smtps
+            | Protocol::Imaps
+            | Protocol::Pop3s
+            | Protocol::Ldaps
+            | Protocol::Tls => (Vec::new(), Vec::new()),
         };
         if transcript.rounds.len() <= commands.len() {
             return Err(format!(

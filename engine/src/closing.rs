@@ -27,6 +27,8 @@
 
 use bytes::BytesMut;
 
+use crate::config::Limits;
+use crate::lines::LineReader;
 use crate::numeric::NumericReader;
 use crate::report::{CloseOutcome, Report};
 use crate::smtp::ReplyReader;
@@ -51,6 +53,124 @@ pub(crate) enum GoodbyeAnswer {
     /// The protocol defines no reply (LDAP unbind): the session is over once
     /// the goodbye is sent.
     None,
+    /// The server answers with text lines (IMAP, POP3, ManageSieve).
+    Lines(LineAnswer),
+    /// Implicit TLS with a server that speaks first: the goodbye waits
+    /// until `greeting` is complete inside TLS (a client that talks before
+    /// the greeting is "improper pipelining" to Postfix), then `then`
+    /// reads its answer.
+    AfterGreeting {
+        /// Reads the greeting (any complete reply or line counts).
+        greeting: Box<GoodbyeAnswer>,
+        /// Reads the answer to the goodbye.
+        then: Box<GoodbyeAnswer>,
+    },
+}
+
+/// Waiting for the line(s) that answer a text protocol's goodbye.
+#[derive(Clone, Debug)]
+pub(crate) struct LineAnswer {
+    reader: LineReader,
+    /// Whether a line is one of the awaited ones.
+    ends: fn(&[u8]) -> bool,
+    /// Awaited lines still to come.
+    remaining: usize,
+}
+
+impl LineAnswer {
+    /// Waits for `count` lines for which `ends` is true, framed within
+    /// `limits` (following literals when `literals`).
+    pub(crate) fn new(
+        limits: Limits,
+        literals: bool,
+        ends: fn(&[u8]) -> bool,
+        count: usize,
+    ) -> Self {
+        let reader = if literals {
+            LineReader::with_literals(limits)
+        } else {
+            LineReader::new(limits)
+        };
+        LineAnswer {
+            reader,
+            ends,
+            remaining: count,
+        }
+    }
+
+    /// Takes in plaintext; `Some` once the answer is complete (or broken).
+    fn feed(&mut self, mut plain: &[u8]) -> Option<CloseOutcome> {
+        loop {
+            match self.reader.feed(plain) {
+                Ok(None) => return None,
+                Ok(Some((line, used))) => {
+                    plain = &plain[used..];
+                    if (self.ends)(&line) {
+                        self.remaining = self.remaining.saturating_sub(1);
+                        if self.remaining == 0 {
+                            return Some(CloseOutcome::Clean);
+                        }
+                    }
+                }
+                Err(_) => return Some(CloseOutcome::Error),
+            }
+        }
+    }
+}
+
+/// The reader for the answer, once the closing phase waits for one.
+#[derive(Clone, Debug)]
+enum Answer {
+    Reply(ReplyReader),
+    Numbered(NumericReader),
+    StreamEnd(Scanner),
+    Lines(LineAnswer),
+    /// Nothing to read: the wait ends at once.
+    Nothing,
+}
+
+impl From<GoodbyeAnswer> for Answer {
+    fn from(answer: GoodbyeAnswer) -> Self {
+        match answer {
+            GoodbyeAnswer::Reply(reader) => Answer::Reply(reader),
+            GoodbyeAnswer::Numbered(reader) => Answer::Numbered(reader),
+            GoodbyeAnswer::StreamEnd(scanner) => Answer::StreamEnd(scanner),
+            GoodbyeAnswer::Lines(lines) => Answer::Lines(lines),
+            // Not produced: a greeting is never followed by a greeting,
+            // and every protocol that greets answers its goodbye.
+            GoodbyeAnswer::None | GoodbyeAnswer::AfterGreeting { .. } => Answer::Nothing,
+        }
+    }
+}
+
+impl Answer {
+    fn feed(&mut self, plain: &[u8]) -> Option<CloseOutcome> {
+        match self {
+            Answer::Reply(reader) => reply_ends(reader, plain),
+            Answer::Numbered(reader) => match reader.feed(plain) {
+                Ok(Some(_)) => Some(CloseOutcome::Clean),
+                Ok(None) => None,
+                Err(_) => Some(CloseOutcome::Error),
+            },
+            Answer::StreamEnd(scanner) => match stream_ends(scanner, plain) {
+                Ok(true) => Some(CloseOutcome::Clean),
+                Ok(false) => None,
+                Err(()) => Some(CloseOutcome::Error),
+            },
+            Answer::Lines(lines) => lines.feed(plain),
+            Answer::Nothing => Some(CloseOutcome::Clean),
+        }
+    }
+
+    fn buffered(&self) -> usize {
+        match self {
+            Answer::Reply(reader) => reader.buffered(),
+            Answer::Numbered(reader) => reader.buffered(),
+            Answer::StreamEnd(scanner) => scanner.buffered(),
+            Answer::Lines(lines) => lines.reader.buffered(),
+            Answer::Nothing => 0,
+        }
+    }
 }
 
 /// Waiting for the end of a session whose report is complete.
@@ -58,7 +178,10 @@ pub(crate) enum GoodbyeAnswer {
 pub(crate) struct Closing {
     tls: Box<TlsSession>,
     report: Box<Report>,
-    answer: GoodbyeAnswer,
+    answer: Answer,
+    /// The goodbye and the reader of its answer, held until the greeting
+    /// `answer` reads is complete (implicit TLS).
+    held: Option<(Vec<u8>, Answer)>,
     received: usize,
 }
 
@@ -72,28 +195,41 @@ pub(crate) enum Step {
 }
 
 impl Closing {
-    /// Starts closing after the goodbye was queued on `tls`: ends at once
-    /// (with close_notify) when the goodbye has no answer. Records to send
-    /// go to `out`.
+    /// Starts closing once the handshake is done: queues `goodbye` on
+    /// `tls` (or holds it until the greeting, see
+    /// [`GoodbyeAnswer::AfterGreeting`]); ends at once (with close_notify)
+    /// when the goodbye has no answer. Records to send go to `out`.
     pub(crate) fn start(
         mut tls: Box<TlsSession>,
         report: Box<Report>,
+        goodbye: Vec<u8>,
         answer: GoodbyeAnswer,
         out: &mut BytesMut,
     ) -> Step {
-        if matches!(answer, GoodbyeAnswer::None) {
-            tls.send_close_notify();
-        }
+        let (answer, held) = match answer {
+            GoodbyeAnswer::None => {
+                tls.say_goodbye(&goodbye);
+                tls.send_close_notify();
+                tls.write_to(out);
+                return Step::Ended(report, CloseOutcome::Clean);
+            }
+            GoodbyeAnswer::AfterGreeting { greeting, then } => (
+                Answer::from(*greeting),
+                Some((goodbye, Answer::from(*then))),
+            ),
+            other => {
+                tls.say_goodbye(&goodbye);
+                (Answer::from(other), None)
+            }
+        };
         tls.write_to(out);
-        match answer {
-            GoodbyeAnswer::None => Step::Ended(report, CloseOutcome::Clean),
-            answer => Step::Open(Box::new(Closing {
-                tls,
-                report,
-                answer,
-                received: 0,
-            })),
-        }
+        Step::Open(Box::new(Closing {
+            tls,
+            report,
+            answer,
+            held,
+            received: 0,
+        }))
     }
 
     /// Takes in server bytes, at most up to the byte budget; close_notify
@@ -105,8 +241,30 @@ impl Closing {
             _ => (data, false),
         };
         self.received += taken.len();
-        let Closing { tls, answer, .. } = &mut *self;
-        let outcome = match tls.receive_closing(taken, &mut |plain| reply_ends(answer, plain)) {
+        let Closing {
+            tls, answer, held, ..
+        } = &mut *self;
+        let mut greeted = false;
+        // Plaintext after the greeting in the same record is not counted
+        // against the goodbye's answer: a server waits for the goodbye.
+        let mut ends = |plain: &[u8]| match answer.feed(plain) {
+            Some(CloseOutcome::Clean) if held.is_some() => {
+                if let Some((_, then)) = held.as_ref() {
+                    *answer = then.clone();
+                }
+                greeted = true;
+                None
+            }
+            other => other,
+        };
+        let closing = tls.receive_closing(taken, &mut ends);
+        if greeted {
+            if let Some((goodbye, _)) = held.take() {
+                tls.say_goodbye(&goodbye);
+                tls.write_to(out);
+            }
+        }
+        let outcome = match closing {
             TlsClosing::Ended(outcome) => Some(outcome),
             TlsClosing::Open if over => Some(CloseOutcome::BudgetExceeded),
             TlsClosing::Open => None,
@@ -136,30 +294,18 @@ impl Closing {
 
     /// Bytes held for a partial reply.
     pub(crate) fn buffered(&self) -> usize {
-        match &self.answer {
-            GoodbyeAnswer::Reply(r) => r.buffered(),
-            GoodbyeAnswer::Numbered(r) => r.buffered(),
-            GoodbyeAnswer::StreamEnd(s) => s.buffered(),
-            GoodbyeAnswer::None => 0,
-        }
+        self.answer.buffered()
     }
 }
 
-/// Whether `plain` completes the server's answer to our goodbye. Any reply
-/// counts (servers answer `QUIT` with `221` or `205`; a `500` still shows
-/// it read the goodbye), and so does an XMPP server's `</stream:stream>`;
-/// bytes that are not a reply or not XML end the wait as an error.
-fn reply_ends(answer: &mut GoodbyeAnswer, plain: &[u8]) -> Option<CloseOutcome> {
-    let fed = match answer {
-        GoodbyeAnswer::Reply(reader) => reader.feed(plain).map(|r| r.is_some()).map_err(drop),
-        GoodbyeAnswer::Numbered(reader) => reader.feed(plain).map(|r| r.is_some()).map_err(drop),
-        GoodbyeAnswer::StreamEnd(scanner) => stream_ends(scanner, plain),
-        GoodbyeAnswer::None => Ok(true),
-    };
-    match fed {
-        Ok(true) => Some(CloseOutcome::Clean),
-        Ok(false) => None,
-        Err(()) => Some(CloseOutcome::Error),
+/// Whether `plain` completes the server's reply to our goodbye. Any reply
+/// counts (servers answer `QUIT` with `221`; a `500` still shows it read
+/// the goodbye); bytes that are not a reply end the wait as an error.
+fn reply_ends(reader: &mut ReplyReader, plain: &[u8]) -> Option<CloseOutcome> {
+    match reader.feed(plain) {
+        Ok(Some(_)) => Some(CloseOutcome::Clean),
+        Ok(None) => None,
+        Err(_) => Some(CloseOutcome::Error),
     }
 }
 
@@ -188,20 +334,39 @@ mod tests {
     use crate::config::Limits;
 
     #[test]
+    fn line_answers_end_after_the_awaited_count() {
+        let mut sieve = LineAnswer::new(Limits::default(), true, crate::sieve::is_final, 2);
+        assert_eq!(sieve.feed(b"\"STARTTLS\"\r\nOK \"caps\"\r\n\"SIE"), None);
+        assert_eq!(
+            sieve.feed(b"VE\" \"x\"\r\nOK \"Logout completed.\"\r\n"),
+            Some(CloseOutcome::Clean)
+        );
+        let mut imap = LineAnswer::new(Limits::default(), true, crate::imap::logout_done, 1);
+        assert_eq!(imap.feed(b"* BYE Logging out\r\n"), None);
+        assert_eq!(
+            imap.feed(b"a3 OK Logout completed.\r\n"),
+            Some(CloseOutcome::Clean)
+        );
+        let mut long = LineAnswer::new(Limits::default(), false, |_| true, 1);
+        let junk = vec![b'x'; Limits::default().reply_line + 1];
+        assert_eq!(long.feed(&junk), Some(CloseOutcome::Error));
+    }
+
+    #[test]
     fn any_whole_reply_ends_the_wait_and_partial_ones_do_not() {
-        let mut reader = GoodbyeAnswer::Reply(ReplyReader::new(Limits::default()));
+        let mut reader = ReplyReader::new(Limits::default());
         assert_eq!(reply_ends(&mut reader, b"221 2.0"), None);
         assert_eq!(
             reply_ends(&mut reader, b".0 Bye\r\n"),
             Some(CloseOutcome::Clean)
         );
-        let mut reader = GoodbyeAnswer::Reply(ReplyReader::new(Limits::default()));
+        let mut reader = ReplyReader::new(Limits::default());
         assert_eq!(reply_ends(&mut reader, b"221-mail\r\n"), None);
         assert_eq!(
             reply_ends(&mut reader, b"221 bye\n"),
             Some(CloseOutcome::Clean)
         );
-        let mut reader = GoodbyeAnswer::Reply(ReplyReader::new(Limits::default()));
+        let mut reader = ReplyReader::new(Limits::default());
         assert_eq!(
             reply_ends(&mut reader, b"\x00\x01garbage\r\n"),
             Some(CloseOutcome::Error)
@@ -211,32 +376,21 @@ mod tests {
     #[test]
     fn ftp_nntp_and_xmpp_goodbyes_end_on_their_answers() {
         use crate::numeric::Style;
-        let mut ftp =
-            GoodbyeAnswer::Numbered(NumericReader::new(Style::MultiLine, Limits::default()));
-        assert_eq!(reply_ends(&mut ftp, b"221-Goodbye.\r\nthanks\r\n"), None);
+        let mut ftp = Answer::Numbered(NumericReader::new(Style::MultiLine, Limits::default()));
+        assert_eq!(ftp.feed(b"221-Goodbye.\r\nthanks\r\n"), None);
+        assert_eq!(ftp.feed(b"221 bye\r\n"), Some(CloseOutcome::Clean));
+        let mut xmpp = Answer::StreamEnd(Scanner::new(4096));
         assert_eq!(
-            reply_ends(&mut ftp, b"221 bye\r\n"),
-            Some(CloseOutcome::Clean)
-        );
-        let mut xmpp = GoodbyeAnswer::StreamEnd(Scanner::new(4096));
-        assert_eq!(
-            reply_ends(
-                &mut xmpp,
+            xmpp.feed(
                 b"<?xml version='1.0'?><stream:stream xmlns='jabber:client'><stream:features/>"
             ),
             None
         );
-        assert_eq!(
-            reply_ends(&mut xmpp, b"</stream:stream>"),
-            Some(CloseOutcome::Clean)
-        );
-        let mut xmpp = GoodbyeAnswer::StreamEnd(Scanner::new(4096));
-        assert_eq!(reply_ends(&mut xmpp, b"<message/></stream:str"), None);
-        assert_eq!(reply_ends(&mut xmpp, b"eam>"), Some(CloseOutcome::Clean));
-        let mut xmpp = GoodbyeAnswer::StreamEnd(Scanner::new(4096));
-        assert_eq!(
-            reply_ends(&mut xmpp, b"221 not xml\r\n"),
-            Some(CloseOutcome::Error)
-        );
+        assert_eq!(xmpp.feed(b"</stream:stream>"), Some(CloseOutcome::Clean));
+        let mut xmpp = Answer::StreamEnd(Scanner::new(4096));
+        assert_eq!(xmpp.feed(b"<message/></stream:str"), None);
+        assert_eq!(xmpp.feed(b"eam>"), Some(CloseOutcome::Clean));
+        let mut xmpp = Answer::StreamEnd(Scanner::new(4096));
+        assert_eq!(xmpp.feed(b"221 not xml\r\n"), Some(CloseOutcome::Error));
     }
 }

@@ -34,6 +34,24 @@ pub enum Protocol {
     Xmpp,
     /// XMPP server-to-server stream with STARTTLS (RFC 6120, `jabber:server`).
     XmppServer,
+    /// IMAP with `STARTTLS` (RFC 9051, RFC 2595).
+    Imap,
+    /// POP3 with `CAPA` and `STLS` (RFC 2449, RFC 2595).
+    Pop3,
+    /// ManageSieve with `STARTTLS` (RFC 5804).
+    Sieve,
+    /// SMTP submission over implicit TLS (RFC 8314, port 465): TLS at once,
+    /// then the SMTP greeting and `QUIT` inside TLS.
+    Smtps,
+    /// IMAP over implicit TLS (RFC 8314, port 993).
+    Imaps,
+    /// POP3 over implicit TLS (RFC 8314, port 995).
+    Pop3s,
+    /// LDAP over implicit TLS (`ldaps://`, port 636).
+    Ldaps,
+    /// Any TLS service: TLS at once, no protocol inside, only close_notify.
+    /// It has no default port.
+    Tls,
 }
 
 impl Protocol {
@@ -52,6 +70,14 @@ impl Protocol {
         Protocol::Nntp,
         Protocol::Xmpp,
         Protocol::XmppServer,
+        Protocol::Imap,
+        Protocol::Pop3,
+        Protocol::Sieve,
+        Protocol::Smtps,
+        Protocol::Imaps,
+        Protocol::Pop3s,
+        Protocol::Ldaps,
+        Protocol::Tls,
     ];
 
     /// The protocol's name as users write it (`SMTP`, `LMTP`, `LDAP`).
@@ -67,6 +93,14 @@ impl Protocol {
             Protocol::Nntp => "NNTP",
             Protocol::Xmpp => "XMPP",
             Protocol::XmppServer => "XMPP s2s",
+            Protocol::Imap => "IMAP",
+            Protocol::Pop3 => "POP3",
+            Protocol::Sieve => "ManageSieve",
+            Protocol::Smtps => "SMTPS (implicit TLS)",
+            Protocol::Imaps => "IMAPS (implicit TLS)",
+            Protocol::Pop3s => "POP3S (implicit TLS)",
+            Protocol::Ldaps => "LDAPS (implicit TLS)",
+            Protocol::Tls => "TLS (implicit)",
         }
     }
 
@@ -84,6 +118,14 @@ impl Protocol {
             Protocol::Nntp => "nntp",
             Protocol::Xmpp => "xmpp",
             Protocol::XmppServer => "xmpp-server",
+            Protocol::Imap => "imap",
+            Protocol::Pop3 => "pop3",
+            Protocol::Sieve => "sieve",
+            Protocol::Smtps => "smtps",
+            Protocol::Imaps => "imaps",
+            Protocol::Pop3s => "pop3s",
+            Protocol::Ldaps => "ldaps",
+            Protocol::Tls => "tls",
         }
     }
 
@@ -100,12 +142,45 @@ impl Protocol {
             Protocol::Nntp => "NNTP STARTTLS",
             Protocol::Xmpp => "XMPP client STARTTLS (jabber:client)",
             Protocol::XmppServer => "XMPP server-to-server STARTTLS (jabber:server)",
+            Protocol::Imap => "IMAP STARTTLS",
+            Protocol::Pop3 => "POP3 STLS (after CAPA)",
+            Protocol::Sieve => "ManageSieve STARTTLS",
+            Protocol::Smtps => "SMTP submission over implicit TLS (alias submissions)",
+            Protocol::Imaps => "IMAP over implicit TLS",
+            Protocol::Pop3s => "POP3 over implicit TLS",
+            Protocol::Ldaps => "LDAP over implicit TLS (ldaps://)",
+            Protocol::Tls => "TLS at once on any port, close_notify only (port required)",
+        }
+    }
+
+    /// True when TLS starts at once after connecting, with no plaintext
+    /// conversation before it.
+    pub fn implicit_tls(self) -> bool {
+        matches!(
+            self,
+            Protocol::Smtps | Protocol::Imaps | Protocol::Pop3s | Protocol::Ldaps | Protocol::Tls
+        )
+    }
+
+    /// The STARTTLS protocol an implicit-TLS protocol speaks inside TLS
+    /// (its greeting and goodbye), `None` for [`Protocol::Tls`] and for
+    /// the STARTTLS protocols themselves.
+    pub fn plaintext_twin(self) -> Option<Protocol> {
+        match self {
+            Protocol::Smtps => Some(Protocol::Smtp),
+            Protocol::Imaps => Some(Protocol::Imap),
+            Protocol::Pop3s => Some(Protocol::Pop3),
+            Protocol::Ldaps => Some(Protocol::Ldap),
+            _ => None,
         }
     }
 
     /// The protocol whose [`keyword`](Protocol::keyword) is `text`, in any
     /// letter case.
     pub fn from_keyword(text: &str) -> Option<Protocol> {
+        if text.eq_ignore_ascii_case("submissions") {
+            return Some(Protocol::Smtps);
+        }
         Protocol::ALL
             .iter()
             .copied()
@@ -121,12 +196,21 @@ impl Protocol {
         }
     }
 
-    /// The well-known port a server of this protocol listens on for STARTTLS.
-    pub fn default_port(self) -> u16 {
-        match self {
+    /// The well-known port a server of this protocol listens on; `None`
+    /// for [`Protocol::Tls`], which names no service.
+    pub fn default_port(self) -> Option<u16> {
+        Some(match self {
             Protocol::Smtp => 25,
             Protocol::Lmtp => 24,
             Protocol::Ldap => 389,
+            Protocol::Imap => 143,
+            Protocol::Pop3 => 110,
+            Protocol::Sieve => 4190,
+            Protocol::Smtps => 465,
+            Protocol::Imaps => 993,
+            Protocol::Pop3s => 995,
+            Protocol::Ldaps => 636,
+            Protocol::Tls => return None,
             Protocol::Postgres => 5432,
             Protocol::Mysql => 3306,
             Protocol::PostgresDirect => 5432,
@@ -134,7 +218,7 @@ impl Protocol {
             Protocol::Nntp => 119,
             Protocol::Xmpp => 5222,
             Protocol::XmppServer => 5269,
-        }
+        })
     }
 }
 
@@ -371,6 +455,15 @@ impl Config {
         &self.alpn
     }
 
+    /// The same configuration for another protocol (an implicit-TLS
+    /// protocol's plaintext twin).
+    pub(crate) fn for_protocol(&self, protocol: Protocol) -> Config {
+        Config {
+            protocol,
+            ..self.clone()
+        }
+    }
+
     /// Sets the SNI name from text: a DNS name or an IP address (which sends
     /// no SNI). A trailing dot is dropped.
     pub fn with_server_name(mut self, name: &str) -> Result<Self, ConfigError> {
@@ -585,6 +678,14 @@ mod tests {
             Protocol::Nntp => 7,
             Protocol::Xmpp => 8,
             Protocol::XmppServer => 9,
+            Protocol::Imap => 10,
+            Protocol::Pop3 => 11,
+            Protocol::Sieve => 12,
+            Protocol::Smtps => 13,
+            Protocol::Imaps => 14,
+            Protocol::Pop3s => 15,
+            Protocol::Ldaps => 16,
+            Protocol::Tls => 17,
         }
     }
 
@@ -618,7 +719,7 @@ mod tests {
             .unwrap()
             .alpn()
             .is_empty());
-        assert_eq!(Protocol::ALL.len(), 10);
+        assert_eq!(Protocol::ALL.len(), 18);
     }
 
     #[test]
@@ -628,7 +729,19 @@ mod tests {
             assert_eq!(Protocol::from_keyword(&p.keyword().to_uppercase()), Some(p));
             assert!(!p.summary().is_empty());
         }
-        assert_eq!(Protocol::from_keyword("imap"), None);
+        assert_eq!(Protocol::from_keyword("imap"), Some(Protocol::Imap));
+        assert_eq!(Protocol::from_keyword("imap4"), None);
+        assert_eq!(Protocol::from_keyword("Submissions"), Some(Protocol::Smtps));
+        for &p in Protocol::ALL {
+            assert_eq!(
+                p.implicit_tls(),
+                p.plaintext_twin().is_some() || p == Protocol::Tls
+            );
+            if let Some(twin) = p.plaintext_twin() {
+                assert!(!twin.implicit_tls(), "{p}'s twin speaks STARTTLS");
+            }
+        }
+        assert_eq!(Protocol::Tls.default_port(), None);
     }
 
     #[test]

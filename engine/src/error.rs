@@ -5,12 +5,15 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::ftp::FtpError;
+use crate::imap::ImapError;
 use crate::ldap::LdapError;
 use crate::legacy::LegacyFailure;
 use crate::mysql::MysqlError;
 use crate::nntp::NntpError;
 use crate::phase::Phase;
+use crate::pop3::Pop3Error;
 use crate::postgres::PostgresError;
+use crate::sieve::SieveError;
 use crate::smtp::SmtpError;
 use crate::xmpp::XmppError;
 
@@ -68,6 +71,14 @@ pub enum ProbeError {
         /// The first bytes, made printable.
         excerpt: String,
     },
+    /// Implicit TLS: the server answered the ClientHello with plaintext,
+    /// as a STARTTLS port (or another service) does.
+    PlaintextInsteadOfTls {
+        /// The first line, made printable.
+        excerpt: String,
+        /// The protocol it looks like, if any.
+        looks_like: Option<&'static str>,
+    },
     /// The server sent a TLS alert instead of completing the handshake.
     TlsAlert {
         /// The alert.
@@ -100,6 +111,12 @@ pub enum ProbeError {
     Nntp(NntpError),
     /// The XMPP stream failed before `<proceed/>`.
     Xmpp(XmppError),
+    /// The IMAP exchange before TLS failed.
+    Imap(ImapError),
+    /// The POP3 exchange before TLS failed.
+    Pop3(Pop3Error),
+    /// The ManageSieve exchange before TLS failed.
+    Sieve(SieveError),
     /// The TLS handshake failed, and so did the second attempt that reads
     /// the certificate in the clear with a TLS 1.0-1.2 ClientHello.
     Legacy {
@@ -127,6 +144,19 @@ impl fmt::Display for ProbeError {
                 f,
                 "server sent plaintext after agreeing to start TLS (broken server or injection attack): \"{excerpt}\""
             ),
+            ProbeError::PlaintextInsteadOfTls {
+                excerpt,
+                looks_like,
+            } => {
+                write!(f, "server sent plaintext instead of starting TLS: \"{excerpt}\"")?;
+                match looks_like {
+                    Some(proto) => write!(
+                        f,
+                        " (looks like {proto}: this port speaks before TLS; use the STARTTLS protocol, e.g. smtp, imap, pop3, ldap)"
+                    ),
+                    None => write!(f, " (not a TLS port?)"),
+                }
+            }
             ProbeError::TlsAlert { alert } => {
                 write!(f, "server aborted the TLS handshake with alert {alert:?}")
             }
@@ -142,6 +172,9 @@ impl fmt::Display for ProbeError {
             ProbeError::Ftp(error) => error.fmt(f),
             ProbeError::Nntp(error) => error.fmt(f),
             ProbeError::Xmpp(error) => error.fmt(f),
+            ProbeError::Imap(error) => error.fmt(f),
+            ProbeError::Pop3(error) => error.fmt(f),
+            ProbeError::Sieve(error) => error.fmt(f),
             ProbeError::Legacy { first, second } => write!(
                 f,
                 "{first}; reading the certificate with a TLS 1.0-1.2 ClientHello on a second connection failed too: {second}"
@@ -166,6 +199,7 @@ fn write_timeout(
     let awaited = match phase {
         Phase::Greeting => "greeting",
         Phase::Hello => "answer to EHLO/LHLO",
+        Phase::Capabilities => "capability list",
         Phase::StartTls => "answer to the STARTTLS request",
         Phase::TlsHandshake => "TLS handshake",
         Phase::Closing => "answer to the goodbye",
@@ -251,8 +285,12 @@ impl ProbeError {
             ProbeError::Ftp(e) => e.phase(),
             ProbeError::Nntp(e) => e.phase(),
             ProbeError::Xmpp(e) => e.phase(),
+            ProbeError::Imap(e) => e.phase(),
+            ProbeError::Pop3(e) => e.phase(),
+            ProbeError::Sieve(e) => e.phase(),
             ProbeError::Legacy { first, .. } => first.phase(),
             ProbeError::PlaintextAfterStartTls { .. }
+            | ProbeError::PlaintextInsteadOfTls { .. }
             | ProbeError::TlsAlert { .. }
             | ProbeError::HandshakeMessageTooLarge { .. }
             | ProbeError::Tls { .. } => Phase::TlsHandshake,

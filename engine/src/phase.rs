@@ -13,6 +13,9 @@ pub enum Phase {
     Greeting,
     /// `EHLO` / `LHLO` sent, waiting for the capability list (SMTP, LMTP).
     Hello,
+    /// The capability request sent, waiting for the list (IMAP `CAPABILITY`
+    /// when the greeting did not carry it, POP3 `CAPA`).
+    Capabilities,
     /// `STARTTLS` or the LDAP StartTLS extended request sent, waiting for the answer.
     StartTls,
     /// The TLS handshake, up to the server's certificate chain and Finished.
@@ -30,6 +33,7 @@ impl Phase {
         match self {
             Phase::Greeting => "greeting",
             Phase::Hello => "hello",
+            Phase::Capabilities => "capabilities",
             Phase::StartTls => "starttls",
             Phase::TlsHandshake => "tls-handshake",
             Phase::Closing => "closing",
@@ -43,6 +47,7 @@ impl fmt::Display for Phase {
         f.write_str(match self {
             Phase::Greeting => "waiting for the greeting",
             Phase::Hello => "after EHLO/LHLO",
+            Phase::Capabilities => "after the capability request",
             Phase::StartTls => "after the STARTTLS request",
             Phase::TlsHandshake => "during the TLS handshake",
             Phase::Closing => "while closing",

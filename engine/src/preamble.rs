@@ -29,22 +29,37 @@
 //! 5. **Command**: nothing for the names (`--help`, positional, `--params`
 //!    and messages are built from `Protocol::ALL`); outputs show
 //!    `Protocol::name`.
-//! 6. **Check**: `cargo test --test protocol_coverage` fails while the new
+//! 6. **Implicit-TLS twin** (e.g. `ftps`, `xmpps`): one variant, its table
+//!    lines (`name` such as "FTPS (implicit TLS)", `keyword`, `summary`,
+//!    `default_port`), `true` in `Protocol::implicit_tls` and the STARTTLS
+//!    protocol in `Protocol::plaintext_twin`. Nothing else in the engine:
+//!    [`Preamble::Implicit`] starts TLS at once and reuses the twin's
+//!    goodbye; if the twin's server speaks first, add its arm to
+//!    `Preamble::greeting_reader` so the goodbye waits for the greeting
+//!    inside TLS (Postfix logs "improper command pipelining" otherwise).
+//!    In the simulator, a personality whose `plaintext()` is the twin's
+//!    and whose `protocol()` is the new variant: the server then greets
+//!    inside TLS and hangs up on a client that talks first. `tls` (no
+//!    twin) is TLS with close_notify only and has no default port.
+//! 7. **Check**: `cargo test --test protocol_coverage` fails while the new
 //!    protocol lacks a command-line name, a working personality, a fuzz
 //!    harness value or a corpus seed that reaches the handshake. Then the
 //!    interop suite: a real server on loopback (`tests/interop/`).
 
 use bytes::BytesMut;
 
-use crate::closing::GoodbyeAnswer;
+use crate::closing::{GoodbyeAnswer, LineAnswer};
 use crate::config::{Config, Protocol};
 use crate::error::{Arrived, ProbeError};
 use crate::ftp::FtpPreamble;
+use crate::imap::{self, ImapPreamble};
 use crate::ldap::LdapPreamble;
 use crate::mysql::MysqlPreamble;
 use crate::nntp::NntpPreamble;
 use crate::phase::Phase;
+use crate::pop3::{self, Pop3Preamble};
 use crate::postgres::PostgresPreamble;
+use crate::sieve::{self, SievePreamble};
 use crate::smtp::SmtpPreamble;
 use crate::xmpp::{Scanner, XmppPreamble};
 
@@ -81,6 +96,15 @@ pub(crate) enum Preamble {
     Nntp(NntpPreamble),
     /// XMPP client or server stream (boxed: it is the largest by far).
     Xmpp(Box<XmppPreamble>),
+    /// IMAP `STARTTLS`.
+    Imap(ImapPreamble),
+    /// POP3 `STLS`.
+    Pop3(Pop3Preamble),
+    /// ManageSieve `STARTTLS`.
+    Sieve(SievePreamble),
+    /// Implicit TLS: no plaintext at all. The twin's greeting and goodbye
+    /// are spoken inside TLS (`None` for bare TLS).
+    Implicit(Option<Box<Preamble>>),
 }
 
 impl Preamble {
@@ -88,6 +112,15 @@ impl Preamble {
     /// at once (nothing for SMTP, which waits for the greeting; the StartTLS
     /// request for LDAP, where the client speaks first).
     pub(crate) fn start(config: &Config, out: &mut BytesMut) -> Self {
+        if config.protocol().implicit_tls() {
+            // The twin's machine is only asked for its goodbye, so its
+            // opening bytes (the LDAP request) are dropped.
+            let twin = config.protocol().plaintext_twin().map(|twin| {
+                let mut unused = BytesMut::new();
+                Box::new(Preamble::start(&config.for_protocol(twin), &mut unused))
+            });
+            return Preamble::Implicit(twin);
+        }
         match config.protocol() {
             Protocol::Smtp | Protocol::Lmtp => Preamble::Smtp(SmtpPreamble::new(config)),
             Protocol::Ldap => Preamble::Ldap(LdapPreamble::start(config, out)),
@@ -99,6 +132,14 @@ impl Preamble {
             Protocol::Xmpp | Protocol::XmppServer => {
                 Preamble::Xmpp(Box::new(XmppPreamble::start(config, out)))
             }
+            Protocol::Imap => Preamble::Imap(ImapPreamble::new(config)),
+            Protocol::Pop3 => Preamble::Pop3(Pop3Preamble::new(config)),
+            Protocol::Sieve => Preamble::Sieve(SievePreamble::new(config)),
+            Protocol::Smtps
+            | Protocol::Imaps
+            | Protocol::Pop3s
+            | Protocol::Ldaps
+            | Protocol::Tls => Preamble::Implicit(None),
         }
     }
 
@@ -118,6 +159,10 @@ impl Preamble {
             Preamble::Ftp(p) => p.phase(),
             Preamble::Nntp(p) => p.phase(),
             Preamble::Xmpp(p) => p.phase(),
+            Preamble::Imap(p) => p.phase(),
+            Preamble::Pop3(p) => p.phase(),
+            Preamble::Sieve(p) => p.phase(),
+            Preamble::Implicit(_) => Phase::TlsHandshake,
         }
     }
 
@@ -135,6 +180,11 @@ impl Preamble {
             Preamble::Ftp(p) => p.receive(data, out),
             Preamble::Nntp(p) => p.receive(data, out),
             Preamble::Xmpp(p) => p.receive(data, out),
+            Preamble::Imap(p) => p.receive(data, out),
+            Preamble::Pop3(p) => p.receive(data, out),
+            Preamble::Sieve(p) => p.receive(data, out),
+            // Not reached: an implicit-TLS probe starts in the handshake.
+            Preamble::Implicit(_) => Ok(Step::StartTls { leftover: 0 }),
         }
     }
 
@@ -151,6 +201,10 @@ impl Preamble {
             Preamble::Ftp(p) => p.goodbye().to_vec(),
             Preamble::Nntp(p) => p.goodbye().to_vec(),
             Preamble::Xmpp(p) => p.goodbye(),
+            Preamble::Imap(_) => imap::LOGOUT.to_vec(),
+            Preamble::Pop3(_) => pop3::QUIT.to_vec(),
+            Preamble::Sieve(_) => sieve::LOGOUT.to_vec(),
+            Preamble::Implicit(twin) => twin.as_ref().map_or_else(Vec::new, |t| t.goodbye()),
         }
     }
 
@@ -165,14 +219,21 @@ impl Preamble {
             Preamble::Ftp(p) => p.arrived(),
             Preamble::Nntp(p) => p.arrived(),
             Preamble::Xmpp(p) => p.arrived(),
+            Preamble::Imap(p) => p.arrived(),
+            Preamble::Pop3(p) => p.arrived(),
+            Preamble::Sieve(p) => p.arrived(),
+            Preamble::Implicit(_) => Arrived::Nothing,
         }
     }
 
     /// How the server acknowledges the goodbye: SMTP/LMTP, FTP and NNTP
     /// reply to `QUIT`; an XMPP server closes its stream in turn; an LDAP
     /// unbind has no response (RFC 4511 section 4.3); PostgreSQL and MySQL
-    /// send close_notify alone.
-    pub(crate) fn goodbye_answer(&self, limits: crate::Limits) -> GoodbyeAnswer {
+    /// send close_notify alone; IMAP's tagged `LOGOUT` completion; any POP3
+    /// status line; ManageSieve's second final response (the first ends the
+    /// capabilities it re-sends after TLS).
+    pub(crate) fn goodbye_answer(&self, config: &Config) -> GoodbyeAnswer {
+        let limits = config.limits();
         match self {
             Preamble::Smtp(p) => GoodbyeAnswer::Reply(p.goodbye_reader()),
             Preamble::Ftp(p) => GoodbyeAnswer::Numbered(p.goodbye_reader()),
@@ -181,6 +242,57 @@ impl Preamble {
             Preamble::Ldap(_) | Preamble::Postgres(_) | Preamble::Mysql(_) | Preamble::Direct => {
                 GoodbyeAnswer::None
             }
+            Preamble::Imap(_) => {
+                GoodbyeAnswer::Lines(LineAnswer::new(limits, true, imap::logout_done, 1))
+            }
+            Preamble::Pop3(_) => GoodbyeAnswer::Lines(LineAnswer::new(limits, false, |_| true, 1)),
+            Preamble::Sieve(_) => {
+                GoodbyeAnswer::Lines(LineAnswer::new(limits, true, sieve::is_final, 2))
+            }
+            Preamble::Implicit(None) => GoodbyeAnswer::None,
+            Preamble::Implicit(Some(twin)) => match twin.greeting_reader(config) {
+                Some(greeting) => GoodbyeAnswer::AfterGreeting {
+                    greeting: Box::new(greeting),
+                    then: Box::new(twin.goodbye_answer(config)),
+                },
+                None => twin.goodbye_answer(config),
+            },
+        }
+    }
+
+    /// For implicit TLS: how to read the greeting a server that speaks first
+    /// sends inside TLS before the goodbye may go (`None` when the client
+    /// speaks first, as in LDAP and XMPP, or nothing precedes the goodbye).
+    fn greeting_reader(&self, config: &Config) -> Option<GoodbyeAnswer> {
+        let limits = config.limits();
+        match self {
+            Preamble::Smtp(p) => Some(GoodbyeAnswer::Reply(p.goodbye_reader())),
+            Preamble::Ftp(p) => Some(GoodbyeAnswer::Numbered(p.goodbye_reader())),
+            Preamble::Nntp(p) => Some(GoodbyeAnswer::Numbered(p.goodbye_reader())),
+            Preamble::Imap(_) => Some(GoodbyeAnswer::Lines(LineAnswer::new(
+                limits,
+                true,
+                |_| true,
+                1,
+            ))),
+            Preamble::Pop3(_) => Some(GoodbyeAnswer::Lines(LineAnswer::new(
+                limits,
+                false,
+                |_| true,
+                1,
+            ))),
+            Preamble::Sieve(_) => Some(GoodbyeAnswer::Lines(LineAnswer::new(
+                limits,
+                true,
+                sieve::is_final,
+                1,
+            ))),
+            Preamble::Ldap(_)
+            | Preamble::Xmpp(_)
+            | Preamble::Postgres(_)
+            | Preamble::Mysql(_)
+            | Preamble::Direct
+            | Preamble::Implicit(_) => None,
         }
     }
 
@@ -195,6 +307,10 @@ impl Preamble {
             Preamble::Ftp(p) => p.buffered(),
             Preamble::Nntp(p) => p.buffered(),
             Preamble::Xmpp(p) => p.buffered(),
+            Preamble::Imap(p) => p.buffered(),
+            Preamble::Pop3(p) => p.buffered(),
+            Preamble::Sieve(p) => p.buffered(),
+            Preamble::Implicit(_) => 0,
         }
     }
 
@@ -208,6 +324,10 @@ impl Preamble {
             Preamble::Ftp(p) => (p.greeting().map(str::to_owned), Vec::new()),
             Preamble::Nntp(p) => (p.greeting().map(str::to_owned), Vec::new()),
             Preamble::Xmpp(p) => p.facts(),
+            Preamble::Imap(p) => (p.greeting().map(str::to_owned), p.capabilities().to_vec()),
+            Preamble::Pop3(p) => (p.greeting().map(str::to_owned), p.capabilities().to_vec()),
+            Preamble::Sieve(p) => (p.greeting().map(str::to_owned), p.capabilities().to_vec()),
+            Preamble::Implicit(_) => (None, Vec::new()),
         }
     }
 }

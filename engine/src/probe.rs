@@ -60,7 +60,6 @@ impl Probe {
     pub fn new(config: Config, now: Instant) -> Self {
         let mut out = BytesMut::new();
         let preamble = Preamble::start(&config, &mut out);
-        let direct = preamble.is_direct();
         let mut probe = Probe {
             protocol: config.protocol(),
             server_name: config.server_name().cloned(),
@@ -76,11 +75,38 @@ impl Probe {
             first: None,
             config,
         };
-        if direct {
+        if probe.protocol.implicit_tls() || probe.preamble.is_direct() {
             // TLS at once: the ClientHello is the first thing sent.
-            probe.on_plaintext(&[], now);
+            probe.start_tls(now);
         }
         probe
+    }
+
+    /// TLS starts now: after the server agreed to STARTTLS, or at once for
+    /// implicit TLS. In a legacy capture's second attempt, the hand-built
+    /// hello goes out instead.
+    fn start_tls(&mut self, now: Instant) {
+        self.enter(Phase::TlsHandshake, now);
+        if self.first.is_some() {
+            let capture = LegacyCapture::start(
+                self.server_name.as_ref(),
+                self.config.crypto(),
+                &mut self.out,
+            );
+            self.stage = Stage::Legacy(Box::new(capture));
+            return;
+        }
+        match TlsSession::start(
+            self.server_name.clone(),
+            self.config.crypto(),
+            self.config.alpn(),
+        ) {
+            Ok(mut tls) => {
+                tls.write_to(&mut self.out);
+                self.stage = Stage::Handshake(Box::new(tls));
+            }
+            Err(e) => self.fail(e),
+        }
     }
 
     /// The phase the probe is in (the last one, once done).
@@ -252,18 +278,35 @@ impl Probe {
         }
         self.preamble = Preamble::start(&self.config, &mut self.out);
         self.stage = Stage::Preamble;
+        if self.protocol.implicit_tls() || self.preamble.is_direct() {
+            return self.start_tls(now);
+        }
         let phase = self.preamble.phase();
         self.enter(phase, now);
-        if self.preamble.is_direct() {
-            self.on_plaintext(&[], now);
-        }
     }
 
     fn on_received(&mut self, data: &[u8], now: Instant) {
         match std::mem::replace(&mut self.stage, Stage::Preamble) {
             Stage::Preamble => self.on_plaintext(data, now),
             Stage::Handshake(mut tls) => {
+                let first = tls.received() == 0;
                 if let Err(e) = tls.receive_handshake(data) {
+                    if first
+                        && self.protocol.implicit_tls()
+                        && matches!(e, ProbeError::PlaintextAfterStartTls { .. })
+                    {
+                        // Only the leading text: binary bytes (a corrupted
+                        // record) are not worth showing.
+                        let text = data
+                            .iter()
+                            .position(|&b| !(b.is_ascii_graphic() || b == b' '))
+                            .unwrap_or(data.len());
+                        let line = &data[..text];
+                        return self.fail(ProbeError::PlaintextInsteadOfTls {
+                            excerpt: printable(&line[..line.len().min(80)], 80),
+                            looks_like: crate::looks_like::looks_like(data),
+                        });
+                    }
                     return self.fail_handshake(e, tls.saw_server_hello(), now);
                 }
                 tls.write_to(&mut self.out);
@@ -302,33 +345,11 @@ impl Probe {
                     excerpt: printable(&extra[..extra.len().min(80)], 80),
                 });
             }
-            Ok(Step::StartTls { .. }) if self.first.is_some() => {
-                self.enter(Phase::TlsHandshake, now);
-                let capture = LegacyCapture::start(
-                    self.server_name.as_ref(),
-                    self.config.crypto(),
-                    &mut self.out,
-                );
-                self.stage = Stage::Legacy(Box::new(capture));
-            }
-            Ok(Step::StartTls { .. }) => {
-                self.enter(Phase::TlsHandshake, now);
-                match TlsSession::start(
-                    self.server_name.clone(),
-                    self.config.crypto(),
-                    self.config.alpn(),
-                ) {
-                    Ok(mut tls) => {
-                        tls.write_to(&mut self.out);
-                        self.stage = Stage::Handshake(Box::new(tls));
-                    }
-                    Err(e) => self.fail(e),
-                }
-            }
+            Ok(Step::StartTls { .. }) => self.start_tls(now),
         }
     }
 
-    fn handshake_done(&mut self, mut tls: Box<TlsSession>, now: Instant) {
+    fn handshake_done(&mut self, tls: Box<TlsSession>, now: Instant) {
         let negotiated = match tls.negotiated() {
             Ok(n) => n,
             Err(e) => return self.fail(e),
@@ -349,9 +370,9 @@ impl Probe {
             close: CloseOutcome::TimedOut,
             handshake: Handshake::Completed,
         };
-        tls.say_goodbye(&self.preamble.goodbye());
-        let answer = self.preamble.goodbye_answer(self.config.limits());
-        let step = Closing::start(tls, Box::new(report), answer, &mut self.out);
+        let goodbye = self.preamble.goodbye();
+        let answer = self.preamble.goodbye_answer(&self.config);
+        let step = Closing::start(tls, Box::new(report), goodbye, answer, &mut self.out);
         self.closing_step(step, now);
     }
 

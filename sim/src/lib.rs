@@ -50,6 +50,7 @@ pub mod ldap_dialogue;
 pub mod legacy_tls;
 pub mod line_dialogue;
 pub mod loopback;
+pub mod mailbox_dialogue;
 pub mod odd_keys;
 pub mod personality;
 pub mod rng;

@@ -12,9 +12,11 @@ use std::fmt;
 use crate::legacy_tls::{LegacyTls, ECDHE_RSA_GCM, RSA_CBC_ONLY, SCHANNEL_2008R2_RSA};
 use crate::odd_keys::OddKey;
 use starttls_engine::ftp::FtpError;
+use starttls_engine::imap::ImapError;
 use starttls_engine::ldap::LdapError;
 use starttls_engine::mysql::MysqlError;
 use starttls_engine::nntp::NntpError;
+use starttls_engine::pop3::Pop3Error;
 use starttls_engine::postgres::PostgresError;
 use starttls_engine::smtp::SmtpError;
 use starttls_engine::xmpp::XmppError;
@@ -115,6 +117,39 @@ pub enum Personality {
     XmppFailure,
     /// An XMPP server that does not serve the domain: `host-unknown`.
     XmppHostUnknown,
+    /// Dovecot IMAP: capabilities in the greeting.
+    DovecotImap,
+    /// Cyrus IMAP 3.6.
+    CyrusImap,
+    /// Courier-IMAP.
+    CourierImap,
+    /// Dovecot POP3: `CAPA` list, `STLS`.
+    DovecotPop3,
+    /// Courier POP3.
+    CourierPop3,
+    /// Dovecot Pigeonhole ManageSieve.
+    DovecotSieve,
+    /// Dovecot IMAP with `ssl = no`: no STARTTLS capability.
+    ImapNoStartTls,
+    /// Dovecot IMAP answering STARTTLS with a tagged `NO`.
+    ImapStartTlsRefused,
+    /// An IMAP server refusing the connection with a `* BYE` greeting.
+    ImapGreetingBye,
+    /// An IMAP server greeting with `* PREAUTH`.
+    ImapPreauth,
+    /// Dovecot POP3 answering `STLS` with `-ERR`.
+    Pop3StlsRefused,
+    /// Postfix on a `smtpd_tls_wrappermode` port (465): TLS at once, then
+    /// its greeting and `QUIT` inside TLS.
+    PostfixSmtps,
+    /// Dovecot IMAP on its implicit-TLS port (993).
+    DovecotImaps,
+    /// Dovecot POP3 on its implicit-TLS port (995).
+    DovecotPop3s,
+    /// OpenLDAP slapd on `ldaps://` (636).
+    OpenLdaps,
+    /// A TLS service that says nothing inside TLS (the `tls` protocol).
+    BareTls,
 }
 
 /// How a personality's TLS side is made.
@@ -190,6 +225,16 @@ pub enum ExpectedFailure {
         /// The condition, e.g. `host-unknown`.
         condition: &'static str,
     },
+    /// The IMAP capabilities lack STARTTLS.
+    ImapStartTlsNotAdvertised,
+    /// IMAP STARTTLS answered with tagged `NO` or `BAD`.
+    ImapStartTlsRefused,
+    /// The IMAP greeting is `* BYE`.
+    ImapGreetingBye,
+    /// The IMAP greeting is `* PREAUTH`.
+    ImapPreauth,
+    /// POP3 `STLS` answered with `-ERR`.
+    Pop3StlsRefused,
 }
 
 impl ExpectedFailure {
@@ -267,6 +312,26 @@ impl ExpectedFailure {
                     condition: said, ..
                 }),
             ) => said == condition,
+            (
+                ExpectedFailure::ImapStartTlsNotAdvertised,
+                ProbeError::Imap(ImapError::StartTlsNotAdvertised { .. }),
+            )
+            | (
+                ExpectedFailure::ImapStartTlsRefused,
+                ProbeError::Imap(ImapError::Refused {
+                    phase: Phase::StartTls,
+                    ..
+                }),
+            )
+            | (ExpectedFailure::ImapGreetingBye, ProbeError::Imap(ImapError::GreetingBye { .. }))
+            | (ExpectedFailure::ImapPreauth, ProbeError::Imap(ImapError::Preauth { .. }))
+            | (
+                ExpectedFailure::Pop3StlsRefused,
+                ProbeError::Pop3(Pop3Error::Refused {
+                    phase: Phase::StartTls,
+                    ..
+                }),
+            ) => true,
             _ => false,
         }
     }
@@ -317,6 +382,22 @@ impl Personality {
             Personality::XmppNoStartTls,
             Personality::XmppFailure,
             Personality::XmppHostUnknown,
+            Personality::DovecotImap,
+            Personality::CyrusImap,
+            Personality::CourierImap,
+            Personality::DovecotPop3,
+            Personality::CourierPop3,
+            Personality::DovecotSieve,
+            Personality::ImapNoStartTls,
+            Personality::ImapStartTlsRefused,
+            Personality::ImapGreetingBye,
+            Personality::ImapPreauth,
+            Personality::Pop3StlsRefused,
+            Personality::PostfixSmtps,
+            Personality::DovecotImaps,
+            Personality::DovecotPop3s,
+            Personality::OpenLdaps,
+            Personality::BareTls,
         ]
     }
 
@@ -337,9 +418,13 @@ impl Personality {
         match self {
             Personality::Exchange2010 | Personality::RsaCbcOnly => Personality::Exchange,
             Personality::DomainController2008R2 => Personality::ActiveDirectory,
-            Personality::OpenSmtpdAbort | Personality::RsaPssTls13 | Personality::Ed448Tls13 => {
-                Personality::Postfix
-            }
+            Personality::OpenSmtpdAbort
+            | Personality::RsaPssTls13
+            | Personality::Ed448Tls13
+            | Personality::PostfixSmtps => Personality::Postfix,
+            Personality::DovecotImaps => Personality::DovecotImap,
+            Personality::DovecotPop3s => Personality::DovecotPop3,
+            Personality::OpenLdaps => Personality::OpenLdap,
             other => other,
         }
     }
@@ -418,6 +503,22 @@ impl Personality {
             | Personality::XmppFailure
             | Personality::XmppHostUnknown => Protocol::Xmpp,
             Personality::ProsodyS2s | Personality::EjabberdS2s => Protocol::XmppServer,
+            Personality::DovecotImap
+            | Personality::CyrusImap
+            | Personality::CourierImap
+            | Personality::ImapNoStartTls
+            | Personality::ImapStartTlsRefused
+            | Personality::ImapGreetingBye
+            | Personality::ImapPreauth => Protocol::Imap,
+            Personality::DovecotPop3 | Personality::CourierPop3 | Personality::Pop3StlsRefused => {
+                Protocol::Pop3
+            }
+            Personality::DovecotSieve => Protocol::Sieve,
+            Personality::PostfixSmtps => Protocol::Smtps,
+            Personality::DovecotImaps => Protocol::Imaps,
+            Personality::DovecotPop3s => Protocol::Pop3s,
+            Personality::OpenLdaps => Protocol::Ldaps,
+            Personality::BareTls => Protocol::Tls,
             _ => Protocol::Smtp,
         }
     }
@@ -467,6 +568,22 @@ impl Personality {
             Personality::XmppNoStartTls => "xmpp-no-starttls",
             Personality::XmppFailure => "xmpp-failure",
             Personality::XmppHostUnknown => "xmpp-host-unknown",
+            Personality::DovecotImap => "dovecot-imap",
+            Personality::CyrusImap => "cyrus-imap",
+            Personality::CourierImap => "courier-imap",
+            Personality::DovecotPop3 => "dovecot-pop3",
+            Personality::CourierPop3 => "courier-pop3",
+            Personality::DovecotSieve => "dovecot-sieve",
+            Personality::ImapNoStartTls => "imap-no-starttls",
+            Personality::ImapStartTlsRefused => "imap-starttls-no",
+            Personality::ImapGreetingBye => "imap-bye",
+            Personality::ImapPreauth => "imap-preauth",
+            Personality::Pop3StlsRefused => "pop3-stls-err",
+            Personality::PostfixSmtps => "postfix-smtps",
+            Personality::DovecotImaps => "dovecot-imaps",
+            Personality::DovecotPop3s => "dovecot-pop3s",
+            Personality::OpenLdaps => "openldap-ldaps",
+            Personality::BareTls => "bare-tls",
         }
     }
 
@@ -519,6 +636,11 @@ impl Personality {
             Personality::XmppHostUnknown => Some(ExpectedFailure::XmppStreamError {
                 condition: "host-unknown",
             }),
+            Personality::ImapNoStartTls => Some(ExpectedFailure::ImapStartTlsNotAdvertised),
+            Personality::ImapStartTlsRefused => Some(ExpectedFailure::ImapStartTlsRefused),
+            Personality::ImapGreetingBye => Some(ExpectedFailure::ImapGreetingBye),
+            Personality::ImapPreauth => Some(ExpectedFailure::ImapPreauth),
+            Personality::Pop3StlsRefused => Some(ExpectedFailure::Pop3StlsRefused),
             _ => None,
         }
     }
@@ -549,7 +671,7 @@ mod tests {
         for &p in Personality::all() {
             assert_eq!(Personality::from_name(p.name()), Some(p));
         }
-        assert_eq!(Personality::working().count(), 25);
-        assert_eq!(Personality::failing().count(), 16);
+        assert_eq!(Personality::working().count(), 36);
+        assert_eq!(Personality::failing().count(), 21);
     }
 }

@@ -98,7 +98,7 @@ impl EndlessStream {
         if let Some(stream) = Self::database(kind, protocol) {
             return stream;
         }
-        let ldap = protocol == Protocol::Ldap;
+        let ldap = is_ldap(protocol);
         if matches!(protocol, Protocol::Xmpp | Protocol::XmppServer) {
             return Self::xmpp(kind);
         }
@@ -203,8 +203,8 @@ impl EndlessStream {
 fn client_speaks_first(protocol: Protocol) -> bool {
     matches!(
         protocol,
-        Protocol::Ldap | Protocol::Xmpp | Protocol::XmppServer | Protocol::Postgres
-    )
+        Protocol::Xmpp | Protocol::XmppServer | Protocol::Postgres
+    ) || is_ldap(protocol)
 }
 
 /// A scripted server for one connection.
@@ -226,6 +226,18 @@ pub struct SimServer {
     stream_after_handshake: bool,
     /// The handshake is done and the stream runs.
     streaming: bool,
+    /// Implicit TLS: the greeting to send once the handshake is done.
+    greet_in_tls: Option<Vec<u8>>,
+}
+
+/// True when the stage is TLS with the handshake done.
+fn conn_done(stage: &Stage) -> bool {
+    matches!(stage, Stage::Tls(conn) if !conn.is_handshaking())
+}
+
+/// LDAP, or LDAP over implicit TLS: BER messages instead of lines.
+fn is_ldap(protocol: Protocol) -> bool {
+    protocol == Protocol::Ldap || protocol.plaintext_twin() == Some(Protocol::Ldap)
 }
 
 /// One write of the stream after the handshake: 16 lines of 1,000 bytes,
@@ -256,7 +268,7 @@ impl SimServer {
             config,
             chain: identity.chain.iter().map(|c| c.to_vec()).collect(),
             stage: match protocol {
-                Protocol::Ldap => Stage::Ldap,
+                p if is_ldap(p) => Stage::Ldap,
                 Protocol::PostgresDirect => Stage::Plaintext,
                 Protocol::Postgres => Stage::Postgres,
                 Protocol::Mysql => Stage::Mysql,
@@ -267,15 +279,27 @@ impl SimServer {
             input: Vec::new(),
             app_input: Vec::new(),
             client_plaintext: Vec::new(),
-            inject: faults.inject_after_starttls.clone(),
+            // Implicit TLS has no STARTTLS agreement to inject after.
+            inject: faults
+                .inject_after_starttls
+                .clone()
+                .filter(|_| !protocol.implicit_tls()),
             alert: faults.alert_instead_of_handshake,
             endless_kind: faults.endless,
             endless: None,
             goodbye_seen: false,
             stream_after_handshake: faults.stream_after_handshake,
             streaming: false,
+            greet_in_tls: None,
         };
-        if protocol == Protocol::PostgresDirect {
+        if protocol.implicit_tls() && faults.endless.is_none() {
+            // TLS at once; a server that speaks first greets inside TLS.
+            if protocol.plaintext_twin().is_some_and(|twin| !is_ldap(twin)) {
+                let g = greeting(personality.plaintext());
+                server.greet_in_tls = Some(g.segments.into_iter().flat_map(|(_, b)| b).collect());
+            }
+            server.agree_to_tls(Vec::new());
+        } else if protocol == Protocol::PostgresDirect {
             if let Some(kind) = faults.endless {
                 server.start_endless(kind, 1);
             } else {
@@ -658,14 +682,28 @@ impl SimServer {
             self.app_input.clear();
             return self.send(out);
         }
+        // A client that talks inside TLS before the greeting is pipelining
+        // improperly (Postfix drops it): hang up without an answer.
+        if self.greet_in_tls.is_some() && !self.app_input.is_empty() {
+            self.app_input.clear();
+            failed = true;
+        }
         let goodbye = self.goodbye_in_app_data();
+        let greet = if conn_done(&self.stage) && !failed {
+            self.greet_in_tls.take()
+        } else {
+            None
+        };
         let Stage::Tls(conn) = &mut self.stage else {
             return;
         };
+        if let Some(greeting) = greet {
+            let _ = conn.writer().write_all(&greeting);
+        }
         if let Some(reply) = goodbye.as_ref().filter(|_| !failed) {
             let _ = conn.writer().write_all(reply);
         }
-        let ldap = self.personality.protocol() == Protocol::Ldap;
+        let ldap = is_ldap(self.personality.protocol());
         // LDAP servers drop the connection after an unbind without a TLS
         // goodbye; SMTP servers answer QUIT, then send close_notify.
         let hang_up = failed || goodbye.is_some() || peer_closed;
@@ -722,7 +760,7 @@ impl SimServer {
             // the goodbye (seen in `tls_receive`).
             return None;
         }
-        if self.personality.protocol() == Protocol::Ldap {
+        if is_ldap(self.personality.protocol()) {
             while let Some(Ok(n)) = element_size(&self.app_input) {
                 let message: Vec<u8> = self.app_input.drain(..n).collect();
                 if parse_request(&message) == Request::Unbind {
@@ -746,6 +784,14 @@ impl SimServer {
         }
         while let Some(nl) = self.app_input.iter().position(|&b| b == b'\n') {
             let line: Vec<u8> = self.app_input.drain(..=nl).collect();
+            let personality = self.personality.plaintext();
+            if crate::mailbox_dialogue::speaks(personality) {
+                if let Some(reply) = crate::mailbox_dialogue::goodbye_reply(personality, &line) {
+                    self.goodbye_seen = true;
+                    return Some(reply);
+                }
+                continue;
+            }
             if line.eq_ignore_ascii_case(b"QUIT\r\n") || line.eq_ignore_ascii_case(b"QUIT\n") {
                 self.goodbye_seen = true;
                 return Some(quit_reply(self.personality.plaintext()).to_vec());

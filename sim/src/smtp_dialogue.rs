@@ -63,6 +63,13 @@ pub fn greeting(personality: Personality) -> Greeting {
     if let Some(g) = crate::line_dialogue::greeting(personality) {
         return g;
     }
+    if crate::mailbox_dialogue::speaks(personality) {
+        let (bytes, then_close) = crate::mailbox_dialogue::greeting(personality);
+        return Greeting {
+            segments: vec![(Duration::ZERO, bytes)],
+            then_close,
+        };
+    }
     let now = Duration::ZERO;
     let line = |text: String| (now, format!("{text}\r\n").into_bytes());
     let segments = match personality {
@@ -201,6 +208,9 @@ pub fn quit_reply(personality: Personality) -> &'static [u8] {
 pub fn answer(personality: Personality, line: &[u8]) -> Reaction {
     if let Some(r) = crate::line_dialogue::answer(personality, line) {
         return r;
+    }
+    if crate::mailbox_dialogue::speaks(personality) {
+        return crate::mailbox_dialogue::answer(personality, line);
     }
     let text = String::from_utf8_lossy(line);
     let mut words = text.splitn(2, ' ');

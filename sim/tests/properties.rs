@@ -193,6 +193,8 @@ proptest! {
         p in working(), split in split(), delays in short_delays(), seed in any::<u64>(),
         injected in "[ -~]{1,60}(\r\n)?",
     ) {
+        // Implicit TLS has no agreement to inject after.
+        prop_assume!(!p.protocol().implicit_tls());
         let outcome = run(&Scenario::new(p).with_seed(seed).with_faults(Faults {
             split,
             delay_between_pieces: delays,

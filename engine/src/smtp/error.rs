@@ -81,10 +81,22 @@ impl fmt::Display for SmtpError {
                 protocol,
                 phase,
                 error,
-            } => write!(
-                f,
-                "{protocol} server sent a malformed reply {phase}: {error}"
-            ),
+            } => {
+                write!(
+                    f,
+                    "{protocol} server sent a malformed reply {phase}: {error}"
+                )?;
+                // A greeting of another protocol: say which.
+                match error {
+                    ReplyError::BadLine { excerpt } if *phase == Phase::Greeting => {
+                        match crate::looks_like::looks_like(excerpt.as_bytes()) {
+                            Some(proto) => f.write_str(&crate::looks_like::advice(Some(proto))),
+                            None => Ok(()),
+                        }
+                    }
+                    _ => Ok(()),
+                }
+            }
         }
     }
 }
