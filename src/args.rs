@@ -20,12 +20,17 @@ Examples:
       the old Python sensor's parameter string, unchanged
   echo 'mx.example.com 587 smtp --format prtg-v2' | starttls-cert
       PRTG Script v2: with no arguments the line is read from stdin
+  starttls-cert --targets servers.txt --timeout 10 --format nagios
+      check every server listed in servers.txt (one `HOST [PORT] [PROTOCOL] [OPTIONS]`
+      a line, # comments), at most 256 at once, with a summary line first
   starttls-cert demo
       check the built-in simulated servers over loopback and print a table
 
 Exit codes: prtg and prtg-v2 formats always exit 0 (PRTG discards the output
 of a failing script; errors are in the JSON). json, text and nagios exit
-0 OK, 1 warning, 2 critical, 3 the check could not be done.";
+0 OK, 1 warning, 2 critical, 3 the check could not be done; with
+--targets, the worst of all: 2 if any is critical, else 3 if any could not
+be checked, else 1 if any warns, else 0.";
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -41,6 +46,29 @@ pub enum Format {
     Text,
     /// Nagios/Icinga plugin output with performance data.
     Nagios,
+}
+
+/// In which order a run over `--targets` writes its results.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Order {
+    /// The order of the list; a result that finishes early waits only for
+    /// the slower ones listed before it.
+    #[default]
+    Input,
+    /// As each check finishes.
+    Completion,
+}
+
+/// The largest `--concurrency` accepted.
+pub const MAX_CONCURRENCY: usize = 65_536;
+
+fn concurrency(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(n @ 1..=MAX_CONCURRENCY) => Ok(n),
+        _ => Err(format!(
+            "\"{value}\" is not a whole number from 1 to {MAX_CONCURRENCY}"
+        )),
+    }
 }
 
 /// Which channels the PRTG formats send.
@@ -142,7 +170,8 @@ fn timeout_secs(value: &str) -> Result<u64, String> {
 )]
 pub struct Cli {
     /// Host name or IP address of the server (in PRTG: %host)
-    pub host: String,
+    #[arg(required_unless_present = "targets", conflicts_with = "targets")]
+    pub host: Option<String>,
 
     /// TCP port [default: 25 for smtp, 24 for lmtp, 389 for ldap]
     #[arg(value_parser = port_number, allow_negative_numbers = true, help = port_help())]
@@ -205,6 +234,25 @@ pub struct Cli {
     /// Name to send in EHLO/LHLO [default: this machine's host name]
     #[arg(long, value_name = "NAME")]
     pub hello_name: Option<String>,
+
+    /// Check every server listed in FILE (`-` for stdin), one a line as `HOST [PORT] [PROTOCOL] [OPTIONS]`; options given here are defaults for every line
+    #[arg(long, value_name = "FILE", help_heading = "Many servers")]
+    pub targets: Option<PathBuf>,
+
+    /// With --targets: most servers checked at once [default: 256, capped by the open-files limit]
+    #[arg(long, value_name = "N", value_parser = concurrency, requires = "targets", help_heading = "Many servers")]
+    pub concurrency: Option<usize>,
+
+    /// With --targets: write results in the order of the list, or as they finish
+    #[arg(
+        long,
+        value_enum,
+        default_value = "input",
+        ignore_case = true,
+        requires = "targets",
+        help_heading = "Many servers"
+    )]
+    pub order: Order,
 
     /// Judge validity at this time instead of now (RFC 3339 UTC like 2030-01-31T12:00:00Z, or Unix seconds); for tests and what-if checks
     #[arg(long, value_name = "TIME", hide = true)]

@@ -99,7 +99,10 @@ impl Request {
         };
         // PRTG puts backslashes before characters it escapes; no host name
         // or address contains one, so they are dropped.
-        let host = cli.host.trim().replace('\\', "");
+        let Some(host) = cli.host.as_deref() else {
+            return Err(usage("give HOST (or --targets FILE)".to_owned()));
+        };
+        let host = host.trim().replace('\\', "");
         if host.is_empty() || host.contains(char::is_whitespace) {
             return Err(usage(format!(
                 "\"{host}\" is not a host name or IP address"
