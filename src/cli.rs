@@ -39,7 +39,16 @@ pub fn execute<T: Into<OsString>>(args: impl IntoIterator<Item = T>, source: Sou
         args.push("--format".into());
         args.push("prtg-v2".into());
     }
-    let format = sniff_format(&args);
+    let explicit = args
+        .iter()
+        .filter_map(|a| a.to_str())
+        .any(|a| a == "--format" || a.starts_with("--format="));
+    let format = if !explicit && crate::fleet::command::wants_fleet(&args) {
+        // A run over a list writes text unless told otherwise.
+        Format::Text
+    } else {
+        sniff_format(&args)
+    };
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {

@@ -38,7 +38,7 @@ impl FleetRenderer for Table {
             .unwrap_or(0);
         // The widest value each column usually holds: a row with a wider
         // one just shifts, it is never cut.
-        let fixed = [proto, 5, 8, 5, 5, 8, 11, 7, 11, 7, 8];
+        let fixed = [proto, 5, 8, 5, 5, 8, 17, 7, 11, 7, 8];
         self.widths = std::iter::once(host)
             .chain(COLUMNS.iter().zip(fixed).map(|(h, w)| h.len().max(w)))
             .collect();
