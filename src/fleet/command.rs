@@ -227,3 +227,45 @@ fn indent(text: &str) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    #[test]
+    fn lists_are_read_bounded_and_must_be_utf8() {
+        let mut stdin: &[u8] = b"mx1\nmx2 \xff\n";
+        let e = read_list(Path::new("-"), &mut stdin).unwrap_err();
+        assert_eq!(
+            e,
+            "bad target list, nothing was checked: line 2: not valid UTF-8"
+        );
+        let mut stdin: &[u8] = b"mx1\n";
+        assert_eq!(read_list(Path::new("-"), &mut stdin).unwrap(), "mx1\n");
+        let e = read_list(Path::new("/nonexistent/list.txt"), &mut io::empty()).unwrap_err();
+        assert!(
+            e.starts_with("cannot read the target list /nonexistent/list.txt: "),
+            "{e}"
+        );
+        #[cfg(unix)]
+        {
+            let e = read_list(Path::new("/dev/zero"), &mut io::empty()).unwrap_err();
+            assert!(e.contains("not a regular file"), "{e}");
+        }
+    }
+
+    #[test]
+    fn fleet_mode_is_seen_in_both_spellings() {
+        let os = |v: &[&str]| v.iter().map(OsString::from).collect::<Vec<_>>();
+        assert!(wants_fleet(&os(&["x", "--targets", "f"])));
+        assert!(wants_fleet(&os(&["x", "--targets=f"])));
+        assert!(!wants_fleet(&os(&["x", "mx", "--format", "json"])));
+        assert_eq!(explicit_format(&os(&["x", "--targets", "f"])), None);
+        assert_eq!(
+            explicit_format(&os(&["x", "--format=nagios"])),
+            Some(Format::Nagios)
+        );
+    }
+}
