@@ -240,19 +240,12 @@ pub struct Cli {
     pub targets: Option<PathBuf>,
 
     /// With --targets: most servers checked at once [default: 256, capped by the open-files limit]
-    #[arg(long, value_name = "N", value_parser = concurrency, requires = "targets", help_heading = "Many servers")]
+    #[arg(long, value_name = "N", value_parser = concurrency, help_heading = "Many servers")]
     pub concurrency: Option<usize>,
 
-    /// With --targets: write results in the order of the list, or as they finish
-    #[arg(
-        long,
-        value_enum,
-        default_value = "input",
-        ignore_case = true,
-        requires = "targets",
-        help_heading = "Many servers"
-    )]
-    pub order: Order,
+    /// With --targets: write results in the order of the list, or as they finish [default: input]
+    #[arg(long, value_enum, ignore_case = true, help_heading = "Many servers")]
+    pub order: Option<Order>,
 
     /// Judge validity at this time instead of now (RFC 3339 UTC like 2030-01-31T12:00:00Z, or Unix seconds); for tests and what-if checks
     #[arg(long, value_name = "TIME", hide = true)]
@@ -342,5 +335,18 @@ mod tests {
             .collect();
         assert_eq!(sniff_format(&args), Format::PrtgV2);
         assert_eq!(sniff_format(&[]), Format::Prtg);
+    }
+}
+
+#[cfg(test)]
+mod fleet_option_tests {
+    use super::*;
+
+    #[test]
+    fn run_options_parse_with_targets() {
+        let cli = Cli::try_parse_from(["x", "--targets", "-", "--order", "COMPLETION"]).unwrap();
+        assert_eq!(cli.order, Some(Order::Completion));
+        assert!(Cli::try_parse_from(["x", "--targets", "-", "--concurrency", "0"]).is_err());
+        assert!(Cli::try_parse_from(["x", "--targets", "-", "mx"]).is_err());
     }
 }

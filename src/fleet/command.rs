@@ -81,7 +81,7 @@ pub fn execute(args: &[OsString], cli: &Cli, stdin: &mut dyn Read, streams: Stre
     }
     let options = FleetOptions {
         concurrency: wanted.min(budget),
-        order: cli.order,
+        order: cli.order.unwrap_or_default(),
         ..FleetOptions::default()
     };
     let Some(mut renderer) = renderer(format) else {
