@@ -272,7 +272,17 @@ fn a_thousand_mixed_targets_each_get_exactly_one_result() {
                 assert!(matches!(**e, CheckError::Connect { .. }), "{e}")
             }
             (Err(Failure::Check(e)), Kind::Silent) => {
-                assert!(matches!(**e, CheckError::Probe { .. }), "{e}")
+                // Normally the greeting times out; on a machine so busy the
+                // accept thread lags, the connect itself may run out first.
+                assert!(
+                    matches!(
+                        **e,
+                        CheckError::Probe { .. }
+                            | CheckError::Timeout { .. }
+                            | CheckError::Connect { .. }
+                    ),
+                    "{e}"
+                )
             }
             (other, kind) => panic!("{kind:?}: {other:?}"),
         }
