@@ -59,8 +59,9 @@ pub struct DriverOptions {
     /// its report: covers resolving, connecting and the whole probe. A
     /// target's clock starts when it starts, not when the batch starts.
     pub overall_timeout: Duration,
-    /// Most connections open at once; further targets wait for a free slot.
-    /// Zero is treated as one.
+    /// Most targets in flight at once (waiting for DNS or connected), hence
+    /// at most this many connections open; further targets wait for a free
+    /// slot. Zero is treated as one.
     pub max_in_flight: usize,
 }
 
