@@ -22,12 +22,17 @@ Examples:
       the old Python sensor's parameter string, unchanged
   echo 'mx.example.com 587 smtp --format prtg-v2' | starttls-cert
       PRTG Script v2: with no arguments the line is read from stdin
+  starttls-cert --targets servers.txt --timeout 10 --format nagios
+      check every server listed in servers.txt (one `HOST [PORT] [PROTOCOL] [OPTIONS]`
+      a line, # comments), at most 256 at once, with a summary line first
   starttls-cert demo
       check the built-in simulated servers over loopback and print a table
 
 Exit codes: prtg and prtg-v2 formats always exit 0 (PRTG discards the output
 of a failing script; errors are in the JSON). json, text and nagios exit
-0 OK, 1 warning, 2 critical, 3 the check could not be done.";
+0 OK, 1 warning, 2 critical, 3 the check could not be done; with
+--targets, the worst of all: 2 if any is critical, else 3 if any could not
+be checked, else 1 if any warns, else 0.";
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -43,6 +48,29 @@ pub enum Format {
     Text,
     /// Nagios/Icinga plugin output with performance data.
     Nagios,
+}
+
+/// In which order a run over `--targets` writes its results.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Order {
+    /// The order of the list; a result that finishes early waits only for
+    /// the slower ones listed before it.
+    #[default]
+    Input,
+    /// As each check finishes.
+    Completion,
+}
+
+/// The largest `--concurrency` accepted.
+pub const MAX_CONCURRENCY: usize = 65_536;
+
+fn concurrency(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(n @ 1..=MAX_CONCURRENCY) => Ok(n),
+        _ => Err(format!(
+            "\"{value}\" is not a whole number from 1 to {MAX_CONCURRENCY}"
+        )),
+    }
 }
 
 /// Which channels the PRTG formats send.
@@ -151,7 +179,8 @@ fn timeout_secs(value: &str) -> Result<u64, String> {
 )]
 pub struct Cli {
     /// Host name or IP address of the server (in PRTG: %host)
-    pub host: String,
+    #[arg(required_unless_present = "targets", conflicts_with = "targets")]
+    pub host: Option<String>,
 
     /// TCP port [default: each protocol's well-known port, listed from `Protocol::ALL`]
     #[arg(value_parser = port_number, allow_negative_numbers = true, help = port_help())]
@@ -218,6 +247,17 @@ pub struct Cli {
     /// XMPP domain named in the stream header (xmpp, xmpp-server) [default: the --sni-domain name, else HOST]
     #[arg(long, value_name = "DOMAIN")]
     pub xmpp_domain: Option<String>,
+    /// Check every server listed in FILE (`-` for stdin), one a line as `HOST [PORT] [PROTOCOL] [OPTIONS]`; options given here are defaults for every line
+    #[arg(long, value_name = "FILE", help_heading = "Many servers")]
+    pub targets: Option<PathBuf>,
+
+    /// With --targets: most servers checked at once [default: 256, capped by the open-files limit]
+    #[arg(long, value_name = "N", value_parser = concurrency, help_heading = "Many servers")]
+    pub concurrency: Option<usize>,
+
+    /// With --targets: write results in the order of the list, or as they finish [default: input]
+    #[arg(long, value_enum, ignore_case = true, help_heading = "Many servers")]
+    pub order: Option<Order>,
 
     /// Judge validity at this time instead of now (RFC 3339 UTC like 2030-01-31T12:00:00Z, or Unix seconds); for tests and what-if checks
     #[arg(long, value_name = "TIME", hide = true)]
@@ -307,5 +347,18 @@ mod tests {
             .collect();
         assert_eq!(sniff_format(&args), Format::PrtgV2);
         assert_eq!(sniff_format(&[]), Format::Prtg);
+    }
+}
+
+#[cfg(test)]
+mod fleet_option_tests {
+    use super::*;
+
+    #[test]
+    fn run_options_parse_with_targets() {
+        let cli = Cli::try_parse_from(["x", "--targets", "-", "--order", "COMPLETION"]).unwrap();
+        assert_eq!(cli.order, Some(Order::Completion));
+        assert!(Cli::try_parse_from(["x", "--targets", "-", "--concurrency", "0"]).is_err());
+        assert!(Cli::try_parse_from(["x", "--targets", "-", "mx"]).is_err());
     }
 }

@@ -39,7 +39,16 @@ pub fn execute<T: Into<OsString>>(args: impl IntoIterator<Item = T>, source: Sou
         args.push("--format".into());
         args.push("prtg-v2".into());
     }
-    let format = sniff_format(&args);
+    let explicit = args
+        .iter()
+        .filter_map(|a| a.to_str())
+        .any(|a| a == "--format" || a.starts_with("--format="));
+    let format = if !explicit && crate::fleet::command::wants_fleet(&args) {
+        // A run over a list writes text unless told otherwise.
+        Format::Text
+    } else {
+        sniff_format(&args)
+    };
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -53,10 +62,34 @@ pub fn execute<T: Into<OsString>>(args: impl IntoIterator<Item = T>, source: Sou
             }
         }
     };
+    if cli.targets.is_some() {
+        return crate::fleet::command::execute_buffered(&args, &cli);
+    }
     match Request::from_cli(cli, crate::hostname::local) {
         Ok(request) => render(&request, &crate::run::run(&request)),
         Err(e) => render_early_error(format, &format!("bad parameters: {e}")),
     }
+}
+
+/// Runs the command for `args` and writes its output: a run over
+/// `--targets` streams each result as it is ready (progress on a terminal
+/// stderr); anything else prints at the end. Returns the exit code.
+pub fn execute_to_stdout(args: Vec<OsString>) -> i32 {
+    if crate::fleet::command::wants_fleet(&args) {
+        if let Ok(cli) = Cli::try_parse_from(&args) {
+            return crate::fleet::command::main(&args, &cli);
+        }
+    }
+    print(execute(args, Source::Argv))
+}
+
+/// Prints `rendered` to stdout and returns its exit code.
+pub fn print(rendered: Rendered) -> i32 {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(rendered.stdout.as_bytes());
+    let _ = stdout.flush();
+    rendered.exit_code
 }
 
 /// Runs what came on stdin (PRTG Script v2): the parameter line, or a
@@ -103,7 +136,7 @@ pub fn execute_line(program: &str, line: &str) -> Rendered {
 /// clap's whole error on one line, without its `error:` prefix, usage
 /// block and help pointer: the list under "the following required
 /// arguments were not provided:", the possible values and clap's tip stay.
-fn clap_message(e: &clap::Error) -> String {
+pub(crate) fn clap_message(e: &clap::Error) -> String {
     format!(
         "bad parameters: {} (see starttls-cert --help)",
         one_line(&e.render().to_string())

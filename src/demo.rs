@@ -11,8 +11,6 @@ use starttls_sim::loopback::LoopbackServer;
 use starttls_sim::personality::Personality;
 
 use crate::args::{Format, PrtgChannels};
-use crate::assess::assess_check;
-use crate::output::sanitize::escape;
 use crate::output::Rendered;
 use crate::request::{Request, Thresholds};
 use crate::run::{conclude, driver_options, target, Failure, Success};
@@ -191,72 +189,19 @@ fn table(
          (certificates issued for {SIM_NAME} by the simulator's own CA, which is the only trusted root here)\n",
         servers.len()
     );
-    let header = [
-        "server",
-        "proto",
-        "port",
-        "status",
-        "days",
-        "chain",
-        "name",
-        "key",
-        "trusted",
-        "self-signed",
-        "TLS",
-        "ms",
-    ];
-    let mut rows: Vec<[String; 12]> = Vec::new();
+    let mut header = vec!["server"];
+    header.extend(crate::output::table::COLUMNS);
+    let mut rows: Vec<Vec<String>> = Vec::new();
     let mut notes = Vec::new();
     for ((server, request), outcome) in servers.iter().zip(requests).zip(outcomes) {
         let name = server.personality().name().to_owned();
-        let proto = request.protocol.name().to_owned();
-        let port = request.port.to_string();
-        match outcome {
-            Ok(s) => {
-                let cert = &s.cert;
-                let a = assess_check(s, request.thresholds);
-                if let Some((_, first)) = a.findings.first() {
-                    notes.push(format!("{name} ({port}): {}", escape(first)));
-                }
-                rows.push([
-                    name,
-                    proto,
-                    port,
-                    a.status.word().into(),
-                    cert.days_to_expiration.to_string(),
-                    cert.chain_expiry.days.to_string(),
-                    if cert.name_check.is_match() {
-                        "match"
-                    } else {
-                        "MISMATCH"
-                    }
-                    .into(),
-                    cert.public_key.to_string(),
-                    if cert.trust.is_trusted() { "yes" } else { "no" }.into(),
-                    if cert.self_signed { "yes" } else { "no" }.into(),
-                    s.checked.report.tls_version_name().into(),
-                    format!("{:.1}", s.checked.total_time.as_secs_f64() * 1000.0),
-                ]);
-            }
-            Err(f) => {
-                notes.push(format!("{name} ({port}): {}", escape(&f.to_string())));
-                let dash = || "-".to_string();
-                rows.push([
-                    name,
-                    proto,
-                    port,
-                    "ERROR".into(),
-                    dash(),
-                    dash(),
-                    dash(),
-                    dash(),
-                    dash(),
-                    dash(),
-                    dash(),
-                    dash(),
-                ]);
-            }
+        let (cells, note) = crate::output::table::cells(request, outcome);
+        if let Some(note) = note {
+            notes.push(format!("{name} ({}): {note}", request.port));
         }
+        let mut row = vec![name];
+        row.extend(cells);
+        rows.push(row);
     }
     let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
     for row in &rows {
@@ -264,20 +209,9 @@ fn table(
             *w = (*w).max(cell.chars().count());
         }
     }
-    let line = |cells: &[&str]| {
-        let mut l = String::new();
-        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
-            if i > 0 {
-                l.push_str("  ");
-            }
-            let _ = write!(l, "{cell:<w$}");
-        }
-        l.trim_end().to_owned()
-    };
-    let _ = writeln!(out, "{}", line(&header));
+    let _ = writeln!(out, "{}", crate::output::table::line(&header, &widths));
     for row in &rows {
-        let cells: Vec<&str> = row.iter().map(String::as_str).collect();
-        let _ = writeln!(out, "{}", line(&cells));
+        let _ = writeln!(out, "{}", crate::output::table::line(row, &widths));
     }
     let _ = writeln!(out, "\nWhat the checks found:");
     for note in notes {

@@ -7,6 +7,7 @@ pub mod args;
 pub mod assess;
 pub mod cli;
 pub mod demo;
+pub mod fleet;
 pub mod fuzzing;
 pub mod hostname;
 pub mod idn;

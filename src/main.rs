@@ -2,9 +2,9 @@
 //! LDAP StartTLS. See `starttls-cert --help` and the README.
 
 use std::ffi::OsString;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 
-use starttls_cert::cli::{execute, execute_stdin, Source};
+use starttls_cert::cli::{execute_stdin, execute_to_stdout, print};
 use starttls_cert::stdin_line::{read_line, LIMIT, WAIT};
 
 fn main() {
@@ -14,19 +14,20 @@ fn main() {
         .first()
         .map(|a| a.to_string_lossy().into_owned())
         .unwrap_or_else(|| "starttls-cert".into());
-    let rendered = if args.len() == 1 && !std::io::stdin().is_terminal() {
-        execute_stdin(&program, read_line(std::io::stdin(), LIMIT, WAIT), WAIT)
+    let exit_code = if args.len() == 1 && !std::io::stdin().is_terminal() {
+        print(execute_stdin(
+            &program,
+            read_line(std::io::stdin(), LIMIT, WAIT),
+            WAIT,
+        ))
     } else if args.get(1).and_then(|a| a.to_str()) == Some("demo") {
         let rest: Vec<String> = args[2..]
             .iter()
             .map(|a| a.to_string_lossy().into_owned())
             .collect();
-        starttls_cert::demo::main(&rest)
+        print(starttls_cert::demo::main(&rest))
     } else {
-        execute(args, Source::Argv)
+        execute_to_stdout(args)
     };
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(rendered.stdout.as_bytes());
-    let _ = stdout.flush();
-    std::process::exit(rendered.exit_code);
+    std::process::exit(exit_code);
 }

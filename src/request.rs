@@ -102,7 +102,17 @@ impl Request {
         };
         // PRTG puts backslashes before characters it escapes; no host name
         // or address contains one, so they are dropped.
-        let host = cli.host.trim().replace('\\', "");
+        if cli.concurrency.is_some() || cli.order.is_some() {
+            // clap's `requires` is not checked here (HOST conflicts with
+            // --targets), so the check is ours.
+            return Err(usage(
+                "--concurrency and --order apply only to a run over --targets FILE".to_owned(),
+            ));
+        }
+        let Some(host) = cli.host.as_deref() else {
+            return Err(usage("give HOST (or --targets FILE)".to_owned()));
+        };
+        let host = host.trim().replace('\\', "");
         if host.is_empty() || host.contains(char::is_whitespace) {
             return Err(usage(format!(
                 "\"{host}\" is not a host name or IP address"
@@ -327,5 +337,8 @@ mod tests {
         assert!(request(&["mx", "--hello-name", "a b"]).is_err());
         assert!(request(&["mx", "--params", "port: x"]).is_err());
         assert!(request(&["mx", "--at", "tomorrow"]).is_err());
+        let e = request(&["mx", "--concurrency", "5"]).unwrap_err();
+        assert!(e.0.contains("only to a run over --targets"), "{e}");
+        assert!(request(&["mx", "--order", "input"]).is_err());
     }
 }

@@ -2,11 +2,12 @@
 //! protocol, every output format, every argument style, the error paths.
 //! Validity is judged at a pinned time (`--at`), so values are exact.
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::sync::OnceLock;
+mod common;
 
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use common::root_pem;
 use serde_json::Value;
 use starttls_sim::certs::{CertKind, KeyKind, TestPki};
 use starttls_sim::loopback::LoopbackServer;
@@ -18,18 +19,6 @@ const GOOD_DAYS: i64 = 1826;
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_starttls-cert"))
-}
-
-/// The simulator's root CA as a PEM file, written once per test process.
-fn root_pem() -> &'static PathBuf {
-    static PATH: OnceLock<PathBuf> = OnceLock::new();
-    PATH.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("starttls-cert-e2e-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("sim-root.pem");
-        std::fs::write(&path, TestPki::shared().root_pem()).unwrap();
-        path
-    })
 }
 
 fn sha1_upper_hex(der: &[u8]) -> String {

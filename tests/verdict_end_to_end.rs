@@ -7,16 +7,16 @@
 //! The binary runs against simulated servers on loopback with validity
 //! judged at a pinned time (`--at`), so every value is exact.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
 
+use common::root_pem;
 use serde_json::Value;
 use starttls_sim::certs::{
-    CertKind, KeyKind, TestPki, EXPIRED_INTERMEDIATE_CN, EXPIRING_INTERMEDIATE_CN,
-    FUTURE_INTERMEDIATE_CN,
+    CertKind, KeyKind, EXPIRED_INTERMEDIATE_CN, EXPIRING_INTERMEDIATE_CN, FUTURE_INTERMEDIATE_CN,
 };
 use starttls_sim::loopback::LoopbackServer;
 use starttls_sim::personality::Personality;
@@ -30,18 +30,6 @@ const INTERMEDIATE_DAYS: i64 = 9;
 const EXPIRED_INTERMEDIATE_DAYS: i64 = -2040;
 /// The not-yet-valid leaf is valid 2040-01-01 to 2041-01-01.
 const NOT_YET_VALID_DAYS: i64 = 4018;
-
-fn root_pem() -> &'static PathBuf {
-    static PATH: OnceLock<PathBuf> = OnceLock::new();
-    PATH.get_or_init(|| {
-        let dir =
-            std::env::temp_dir().join(format!("starttls-cert-verdict-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("sim-root.pem");
-        std::fs::write(&path, TestPki::shared().root_pem()).unwrap();
-        path
-    })
-}
 
 struct Run {
     stdout: String,

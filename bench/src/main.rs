@@ -9,6 +9,8 @@
 //!    the wire floor, the same bytes over the same loopback without TLS.
 //! 3. The floor: client CPU of a bare in-memory rustls handshake with the
 //!    same certificate, and of the engine's probe in memory.
+//! 4. `starttls-cert --targets` over a list of 10,000 loopback targets
+//!    (1,000 with `--quick`): wall time and the process's CPU time.
 //!
 //! Run it in release mode: `cargo run --release -p starttls-bench`
 //! (`-- --quick` for a smoke run under a minute). Every figure is a median
@@ -17,6 +19,7 @@
 mod bare_tls;
 mod client_loop;
 mod dialogue;
+mod fleet;
 mod floor;
 mod machine;
 mod many;
@@ -53,7 +56,7 @@ struct Cli {
     quick: bool,
 
     /// Which parts to run, e.g. 1,3
-    #[arg(long, value_delimiter = ',', default_value = "1,2,3")]
+    #[arg(long, value_delimiter = ',', default_value = "1,2,3,4")]
     parts: Vec<u8>,
 
     /// Probes in flight for part 2 [default: 1,100,1000,10000; quick: 1,100,1000]
@@ -68,7 +71,7 @@ struct Cli {
     #[arg(long, value_delimiter = ',', default_value = "smtp,ldap")]
     protocols: Vec<String>,
 
-    /// The starttls-cert binary for part 1 [default: next to this one]
+    /// The starttls-cert binary for parts 1 and 4 [default: next to this one]
     #[arg(long, value_name = "PATH")]
     cli: Option<PathBuf>,
 

@@ -28,14 +28,18 @@ const SINGLE_RSS_TARGET: u64 = 5 * 1024 * 1024;
 const CPU_RATIO_TARGET: f64 = 1.5;
 /// Target: bytes per concurrent probe.
 const BYTES_PER_PROBE_TARGET: f64 = 64.0 * 1024.0;
+/// Target: CPU time of one `--targets` run over 10,000 targets (issue 17).
+const FLEET_CPU_TARGET: Duration = Duration::from_secs(5);
+/// `--concurrency` of the part 4 run (the command's default).
+const FLEET_CONCURRENCY: usize = 256;
 
 /// What to run.
 #[derive(Clone, Debug)]
 pub struct Plan {
     /// Smoke-run sizes.
     pub quick: bool,
-    /// Parts 1, 2, 3 wanted.
-    pub parts: [bool; 3],
+    /// Parts 1, 2, 3, 4 wanted.
+    pub parts: [bool; 4],
     /// Part 2 concurrency levels.
     pub concurrency: Vec<usize>,
     /// Part 1 runs per server.
@@ -74,7 +78,7 @@ impl Plan {
         };
         Plan {
             quick,
-            parts: [1, 2, 3].map(|p| parts.contains(&p)),
+            parts: [1, 2, 3, 4].map(|p| parts.contains(&p)),
             concurrency,
             single_runs: runs.unwrap_or(if quick { 5 } else { 20 }),
             many_runs: runs.unwrap_or(if quick { 1 } else { 3 }),
@@ -123,7 +127,7 @@ pub fn run(plan: &Plan) -> Result<(), String> {
 
     let cert = BenchCert::generate()?;
     let server_config = cert.server_config()?;
-    let mut server = if plan.parts[0] || plan.parts[1] {
+    let mut server = if plan.parts[0] || plan.parts[1] || plan.parts[3] {
         let smtp = floor::transcript(Kind::Smtp, &server_config)?;
         let ldap = floor::transcript(Kind::Ldap, &server_config)?;
         Some(ServerProcess::start(&cert, smtp, ldap)?)
@@ -227,7 +231,87 @@ pub fn run(plan: &Plan) -> Result<(), String> {
     if let (true, Some(floor)) = (plan.parts[2], floor.as_ref()) {
         println!("{}", floor_table(floor));
     }
+    if let (true, Some(server)) = (plan.parts[3], server.as_ref()) {
+        part4(plan, &cert, server, &mut verdicts)?;
+    }
     println!("{verdicts}");
+    Ok(())
+}
+
+/// Part 4: `--targets` over a list of loopback targets, in one process.
+fn part4(
+    plan: &Plan,
+    cert: &BenchCert,
+    server: &ServerProcess,
+    verdicts: &mut Table,
+) -> Result<(), String> {
+    let Some(cli) = &plan.cli else {
+        eprintln!("part 4 skipped: no starttls-cert binary; build it or pass --cli");
+        return Ok(());
+    };
+    let targets = if plan.quick { 1_000 } else { 10_000 };
+    let addr = server.endpoint(Protocol::Smtp).checks;
+    let mut runs = Vec::new();
+    for run in 0..plan.many_runs {
+        eprintln!(
+            "part 4: --targets with {targets} SMTP targets, run {} ...",
+            run + 1
+        );
+        runs.push(crate::fleet::measure(
+            cli,
+            cert,
+            addr,
+            targets,
+            FLEET_CONCURRENCY,
+        )?);
+    }
+    let mut t = Table::new(
+        "Part 4: starttls-cert --targets, one process (median of runs)",
+        &[
+            "targets",
+            "in flight",
+            "ok",
+            "wall s",
+            "user s",
+            "sys s",
+            "CPU s",
+            "CPU us/target",
+        ],
+    );
+    let cpu = med_duration(&runs.iter().map(|r| r.cpu.total()).collect::<Vec<_>>());
+    let wall = med_duration(&runs.iter().map(|r| r.wall).collect::<Vec<_>>());
+    let user = med_duration(&runs.iter().map(|r| r.cpu.user).collect::<Vec<_>>());
+    let sys = med_duration(&runs.iter().map(|r| r.cpu.system).collect::<Vec<_>>());
+    let ok = runs.iter().map(|r| r.ok).min().unwrap_or(0);
+    t.row(vec![
+        targets.to_string(),
+        FLEET_CONCURRENCY.to_string(),
+        ok.to_string(),
+        format!("{:.2}", wall.as_secs_f64()),
+        format!("{:.2}", user.as_secs_f64()),
+        format!("{:.2}", sys.as_secs_f64()),
+        format!("{:.2}", cpu.as_secs_f64()),
+        us(cpu / targets.max(1) as u32),
+    ]);
+    if let Some(first) = runs.first() {
+        t.note(format!("summary line: {}", first.summary));
+    }
+    t.note("CPU = user + system time of the starttls-cert process (getrusage RUSAGE_CHILDREN around waiting for it), list parsing, trust store and output included");
+    println!("{t}");
+    // Scaled to 10,000 targets for a --quick run of 1,000.
+    let per_10k = cpu.as_secs_f64() * 10_000.0 / targets as f64;
+    verdicts.row(vec![
+        "10,000 targets in one --targets run < 5 s CPU".into(),
+        format!(
+            "{per_10k:.2} s{}",
+            if targets == 10_000 {
+                ""
+            } else {
+                " (scaled from the quick run)"
+            }
+        ),
+        yes(per_10k < FLEET_CPU_TARGET.as_secs_f64() && ok == targets),
+    ]);
     Ok(())
 }
 

@@ -12,15 +12,16 @@ use std::time::{Duration, Instant};
 
 use mio::event::Event;
 use mio::net::TcpStream;
-use mio::{Events, Interest, Poll, Token};
+use mio::{Events, Interest, Poll, Token, Waker};
 use starttls_engine::{Config, Input, ProbeError};
 
 use crate::connect::{self, Progress};
 use crate::deadlines::Deadlines;
 use crate::error::{CheckError, ConnectFailure};
-use crate::resolve::resolve_within;
-use crate::slot::{is_armed, Connecting, Dialing, Meta, Next, Slot, State};
-use crate::target::{Checked, DriverOptions, Target};
+use crate::resolve::{without_dns, Resolver};
+use crate::resolve_pool::Pool;
+use crate::slot::{is_armed, Connecting, Dialing, Limits, Meta, Next, Resolving, Slot, State};
+use crate::target::{Checked, DriverOptions, Finished, Target};
 
 /// Size of the one read buffer all connections share: a full TLS record.
 const SCRATCH: usize = 16 * 1024 + 256;
@@ -28,10 +29,13 @@ const SCRATCH: usize = 16 * 1024 + 256;
 /// How many readiness events one `poll` call may return.
 const EVENTS: usize = 1024;
 
+/// The token of the waker resolver workers use (slot tokens count up from 0).
+const WAKER: Token = Token(usize::MAX);
+
 /// Checks one target: resolves it, connects, runs the probe and returns the
 /// report or why it failed.
 ///
-/// DNS resolution uses the system resolver on a helper thread and gives up
+/// DNS resolution uses the system resolver on a worker thread and gives up
 /// when the overall time limit runs out; IP literals skip it.
 pub fn check(target: Target, options: &DriverOptions) -> Result<Checked, CheckError> {
     let host = target.host.clone();
@@ -47,10 +51,9 @@ pub fn check(target: Target, options: &DriverOptions) -> Result<Checked, CheckEr
 /// At most [`DriverOptions::max_in_flight`] connections are open at a time;
 /// the others wait and start as slots free up, and each target's overall
 /// clock starts when it starts. Names are resolved when their target starts,
-/// by the system resolver on a helper thread, waiting at most the overall
-/// time limit: a slow DNS answer holds up the loop for that long (other
-/// probes' deadlines are still judged by the real clock). Pass IP literals
-/// to avoid DNS entirely.
+/// by the system resolver on a small pool of worker threads that wake the
+/// loop when an answer is ready: a slow DNS answer holds up only its own
+/// target, which gives up at its overall time limit. IP literals skip DNS.
 ///
 /// Every result is kept until the last target is done; for large batches,
 /// [`check_each`] hands each one over as soon as it is ready instead.
@@ -91,7 +94,36 @@ pub fn check_each(
     options: &DriverOptions,
     mut on_result: impl FnMut(usize, Result<Checked, CheckError>),
 ) {
-    run_each(jobs(targets), options, &mut on_result);
+    run_each(
+        jobs(targets),
+        options,
+        &Resolver::system(),
+        &mut |finished: Finished| on_result(finished.index, finished.result),
+    );
+}
+
+/// Checks many targets at once like [`check_each`], resolving names with
+/// `resolver`, and hands over each target's [`Finished`] result with how
+/// long it took, as soon as it is ready.
+///
+/// ```no_run
+/// use starttls_engine::{Config, Protocol};
+/// use starttls_io_mio::{check_each_timed, DriverOptions, Resolver, Target};
+///
+/// let config = Config::new(Protocol::Smtp);
+/// let targets = vec![Target::new("mx.example.com", 25, config)];
+/// let resolver = Resolver::system().with_workers(4);
+/// check_each_timed(targets, &DriverOptions::default(), &resolver, |finished| {
+///     println!("#{} after {:?}: {:?}", finished.index, finished.elapsed, finished.result.is_ok());
+/// });
+/// ```
+pub fn check_each_timed(
+    targets: Vec<Target>,
+    options: &DriverOptions,
+    resolver: &Resolver,
+    mut on_result: impl FnMut(Finished),
+) {
+    run_each(jobs(targets), options, resolver, &mut on_result);
 }
 
 /// The jobs for `targets`: names resolved when each starts.
@@ -102,6 +134,8 @@ fn jobs(targets: Vec<Target>) -> Vec<Job> {
             source: Source::Name(t.port),
             host: t.host,
             config: t.config,
+            connect: t.connect_timeout,
+            overall: t.overall_timeout,
         })
         .collect()
 }
@@ -122,6 +156,10 @@ pub(crate) struct Job {
     pub(crate) host: String,
     pub(crate) source: Source,
     pub(crate) config: Config,
+    /// The job's own connect limit, if not the driver's.
+    pub(crate) connect: Option<Duration>,
+    /// The job's own overall limit, if not the driver's.
+    pub(crate) overall: Option<Duration>,
 }
 
 /// Runs `jobs` to completion; results come back in the jobs' order.
@@ -136,9 +174,9 @@ fn run_counting(
 ) -> (Vec<Result<Checked, CheckError>>, usize) {
     let mut results: Vec<Option<Result<Checked, CheckError>>> =
         (0..jobs.len()).map(|_| None).collect();
-    let peak = run_each(jobs, options, &mut |index, result| {
-        if let Some(place) = results.get_mut(index) {
-            *place = Some(result);
+    let peak = run_each(jobs, options, &Resolver::system(), &mut |f: Finished| {
+        if let Some(place) = results.get_mut(f.index) {
+            *place = Some(f.result);
         }
     });
     let results = results
@@ -153,10 +191,11 @@ fn run_counting(
 fn run_each(
     jobs: Vec<Job>,
     options: &DriverOptions,
-    on_result: &mut dyn FnMut(usize, Result<Checked, CheckError>),
+    resolver: &Resolver,
+    on_result: &mut dyn FnMut(Finished),
 ) -> usize {
     let mut queue = jobs.into_iter().enumerate();
-    let mut driver = match Driver::new(*options) {
+    let mut driver = match Driver::new(*options, resolver.clone()) {
         Ok(driver) => driver,
         Err(e) => {
             fail_unstarted(
@@ -176,8 +215,8 @@ fn run_each(
             };
             driver.start(index, job);
         }
-        for (index, result) in driver.done.drain(..) {
-            on_result(index, result);
+        for finished in driver.done.drain(..) {
+            on_result(finished);
         }
         if driver.active == 0 {
             break;
@@ -191,15 +230,19 @@ fn run_each(
             }
             let detail = format!("event loop failed: {e}");
             driver.fail_all(&detail);
-            for (index, result) in driver.done.drain(..) {
-                on_result(index, result);
+            for finished in driver.done.drain(..) {
+                on_result(finished);
             }
             fail_unstarted(queue.by_ref(), &detail, on_result);
             break;
         }
         let now = Instant::now();
         for event in events.iter() {
-            driver.on_event(event, now);
+            if event.token() == WAKER {
+                driver.on_answers(now);
+            } else {
+                driver.on_event(event, now);
+            }
         }
         driver.expire(now);
     }
@@ -210,14 +253,18 @@ fn run_each(
 fn fail_unstarted(
     jobs: impl Iterator<Item = (usize, Job)>,
     detail: &str,
-    on_result: &mut dyn FnMut(usize, Result<Checked, CheckError>),
+    on_result: &mut dyn FnMut(Finished),
 ) {
     for (index, job) in jobs {
         let error = CheckError::Io {
             peer: unspecified(&job),
             detail: detail.to_owned(),
         };
-        on_result(index, Err(error));
+        on_result(Finished {
+            index,
+            result: Err(error),
+            elapsed: Duration::ZERO,
+        });
     }
 }
 
@@ -262,12 +309,16 @@ pub(crate) struct Driver {
     deadlines: Deadlines,
     /// The one read buffer every connection shares.
     pub(crate) scratch: Box<[u8]>,
-    /// Results ready to hand out, with their jobs' indexes.
-    done: Vec<(usize, Result<Checked, CheckError>)>,
+    /// Results ready to hand out.
+    done: Vec<Finished>,
+    /// How names are looked up.
+    resolver: Resolver,
+    /// The resolver workers, started with the first name to look up.
+    pool: Option<Pool>,
 }
 
 impl Driver {
-    fn new(options: DriverOptions) -> std::io::Result<Self> {
+    fn new(options: DriverOptions, resolver: Resolver) -> std::io::Result<Self> {
         Ok(Driver {
             poll: Poll::new()?,
             options,
@@ -278,16 +329,25 @@ impl Driver {
             deadlines: Deadlines::default(),
             scratch: vec![0; SCRATCH].into_boxed_slice(),
             done: Vec::new(),
+            resolver,
+            pool: None,
         })
     }
 
-    /// Starts job `index`: resolves it and begins connecting, or records
-    /// its result at once when that fails.
+    /// Starts job `index`: hands its name to a resolver worker, or begins
+    /// connecting to its addresses, or records its result at once when
+    /// there is nothing to connect to.
     fn start(&mut self, index: usize, job: Job) {
         let started = Instant::now();
-        let overall_end = later(started, self.options.overall_timeout);
+        let limits = Limits {
+            connect: job.connect.unwrap_or(self.options.connect_timeout),
+            overall: job.overall.unwrap_or(self.options.overall_timeout),
+        };
         let addrs = match job.source {
-            Source::Name(port) => resolve_within(&job.host, port, self.options.overall_timeout),
+            Source::Name(port) => match without_dns(&job.host, port) {
+                Some(found) => found,
+                None => return self.start_lookup(index, job, port, started, limits),
+            },
             Source::Addresses(addrs) if addrs.is_empty() => Err(CheckError::NoAddresses {
                 host: job.host.clone(),
             }),
@@ -295,40 +355,120 @@ impl Driver {
         };
         let addrs = match addrs {
             Ok(addrs) => addrs,
-            Err(e) => return self.done.push((index, Err(e))),
+            Err(e) => {
+                return self.done.push(Finished {
+                    index,
+                    result: Err(e),
+                    elapsed: started.elapsed(),
+                })
+            }
         };
-        let now = Instant::now();
-        if now >= overall_end {
-            let after = now.saturating_duration_since(started);
-            return self.done.push((
-                index,
-                Err(CheckError::Timeout {
-                    phase: "resolve",
-                    after,
-                }),
-            ));
-        }
-        let token = self.free.pop().unwrap_or_else(|| {
-            self.slots.push(None);
-            self.slots.len() - 1
-        });
-        let meta = Meta {
-            index,
-            token,
-            host: job.host,
-            started,
-            overall_end,
-            armed: None,
-        };
+        let (token, meta) = self.occupy(index, job.host, started, limits);
         let dial = Dialing {
             rest: addrs.into_iter(),
             attempts: Vec::new(),
             config: Box::new(job.config),
         };
+        let next = self.dial(meta, dial, Instant::now());
+        self.settle(token, next);
+    }
+
+    /// Takes a free slot for job `index`, counting it as running.
+    fn occupy(
+        &mut self,
+        index: usize,
+        host: String,
+        started: Instant,
+        limits: Limits,
+    ) -> (usize, Meta) {
+        let token = self.free.pop().unwrap_or_else(|| {
+            self.slots.push(None);
+            self.slots.len() - 1
+        });
         self.active += 1;
         self.peak = self.peak.max(self.active);
-        let next = self.dial(meta, dial, now);
+        let meta = Meta {
+            index,
+            token,
+            host,
+            started,
+            overall_end: later(started, limits.overall),
+            limits,
+            armed: None,
+        };
+        (token, meta)
+    }
+
+    /// Queues job `index`'s name for a resolver worker; the job waits in
+    /// its slot until the answer or its overall deadline, whichever is first.
+    fn start_lookup(
+        &mut self,
+        index: usize,
+        job: Job,
+        port: u16,
+        started: Instant,
+        limits: Limits,
+    ) {
+        let (token, meta) = self.occupy(index, job.host, started, limits);
+        let asked = match self.pool() {
+            Ok(pool) => pool.ask(index, token, &meta.host, port, meta.overall_end),
+            Err(e) => Err(CheckError::Resolve {
+                host: meta.host.clone(),
+                detail: format!("cannot wake the event loop from a resolver thread: {e}"),
+            }),
+        };
+        let next = match asked {
+            Ok(()) => Next::Keep(Slot {
+                meta,
+                state: State::Resolving(Resolving {
+                    port,
+                    config: job.config,
+                }),
+            }),
+            Err(e) => Next::Done(meta.index, Err(e), meta.started),
+        };
         self.settle(token, next);
+    }
+
+    /// The resolver pool, started on first use.
+    fn pool(&mut self) -> std::io::Result<&mut Pool> {
+        if self.pool.is_none() {
+            let waker = Waker::new(self.poll.registry(), WAKER)?;
+            self.pool = Some(Pool::new(self.resolver.clone(), waker));
+        }
+        self.pool
+            .as_mut()
+            .ok_or_else(|| std::io::Error::other("no resolver pool"))
+    }
+
+    /// Resolver workers answered: jobs still waiting for their names start
+    /// connecting (answers for jobs that already gave up are dropped).
+    fn on_answers(&mut self, now: Instant) {
+        let answers = match &mut self.pool {
+            Some(pool) => pool.answers(),
+            None => return,
+        };
+        for answer in answers {
+            let Some(slot) = self.slots.get_mut(answer.token).and_then(Option::take) else {
+                continue;
+            };
+            let Slot { meta, state } = slot;
+            let next = match state {
+                State::Resolving(r) if meta.index == answer.index => match answer.result {
+                    Ok(addrs) => {
+                        let dial = Dialing {
+                            rest: addrs.into_iter(),
+                            attempts: Vec::new(),
+                            config: Box::new(r.config),
+                        };
+                        self.dial(meta, dial, now)
+                    }
+                    Err(e) => Next::Done(meta.index, Err(e), meta.started),
+                },
+                state => Next::Keep(Slot { meta, state }),
+            };
+            self.settle(answer.token, next);
+        }
     }
 
     /// Starts a connection attempt to the next address that takes one.
@@ -353,7 +493,7 @@ impl Driver {
                 ));
                 continue;
             }
-            let give_up = later(now, self.options.connect_timeout).min(meta.overall_end);
+            let give_up = later(now, meta.limits.connect).min(meta.overall_end);
             let connecting = Connecting {
                 stream,
                 addr,
@@ -370,7 +510,7 @@ impl Driver {
             host: meta.host,
             attempts: dial.attempts,
         };
-        Next::Done(meta.index, Err(error))
+        Next::Done(meta.index, Err(error), meta.started)
     }
 
     /// Puts a slot back and re-arms its deadline, or records its result.
@@ -385,8 +525,12 @@ impl Driver {
                     *place = Some(slot);
                 }
             }
-            Next::Done(index, result) => {
-                self.done.push((index, result));
+            Next::Done(index, result, started) => {
+                self.done.push(Finished {
+                    index,
+                    result,
+                    elapsed: started.elapsed(),
+                });
                 self.free.push(token);
                 self.active = self.active.saturating_sub(1);
             }
@@ -407,6 +551,7 @@ impl Driver {
             return;
         };
         let next = match slot.state {
+            State::Resolving(_) => Next::Keep(slot),
             State::Connecting(_) => self.on_connect_event(slot, now),
             State::Probing(_) => {
                 let trouble = event.is_error() || event.is_read_closed() || event.is_write_closed();
@@ -446,6 +591,23 @@ impl Driver {
     fn on_deadline(&mut self, slot: Slot, now: Instant) -> Next {
         let Slot { meta, state } = slot;
         match state {
+            State::Resolving(r) => {
+                if now < meta.overall_end {
+                    return Next::Keep(Slot {
+                        meta,
+                        state: State::Resolving(r),
+                    });
+                }
+                let after = now.saturating_duration_since(meta.started);
+                Next::Done(
+                    meta.index,
+                    Err(CheckError::Timeout {
+                        phase: "resolve",
+                        after,
+                    }),
+                    meta.started,
+                )
+            }
             State::Connecting(mut c) => {
                 self.forget(&mut c.stream);
                 if now >= meta.overall_end {
@@ -456,6 +618,7 @@ impl Driver {
                             phase: "connect",
                             after,
                         }),
+                        meta.started,
                     );
                 }
                 c.dial.attempts.push((c.addr, ConnectFailure::TimedOut));
@@ -472,7 +635,7 @@ impl Driver {
                     self.forget(&mut p.stream);
                     let error = ProbeError::Timeout {
                         phase: p.probe.phase(),
-                        limit: self.options.overall_timeout,
+                        limit: meta.limits.overall,
                         overall: true,
                         arrived: p.probe.arrived(),
                     };
@@ -482,6 +645,7 @@ impl Driver {
                             peer: p.peer,
                             error,
                         }),
+                        meta.started,
                     );
                 }
                 Next::Keep(Slot {
@@ -525,16 +689,22 @@ impl Driver {
                 continue;
             };
             let Slot { meta, mut state } = slot;
-            let (stream, peer) = match &mut state {
-                State::Connecting(c) => (&mut c.stream, c.addr),
-                State::Probing(p) => (&mut p.stream, p.peer),
+            let peer = match &mut state {
+                State::Resolving(r) => SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), r.port),
+                State::Connecting(c) => {
+                    self.forget(&mut c.stream);
+                    c.addr
+                }
+                State::Probing(p) => {
+                    self.forget(&mut p.stream);
+                    p.peer
+                }
             };
-            self.forget(stream);
             let error = CheckError::Io {
                 peer,
                 detail: detail.to_owned(),
             };
-            self.settle(token, Next::Done(meta.index, Err(error)));
+            self.settle(token, Next::Done(meta.index, Err(error), meta.started));
         }
     }
 }
@@ -549,6 +719,12 @@ mod tests {
     use starttls_engine::{Phase, Protocol};
 
     use super::*;
+
+    impl Driver {
+        fn new_system(options: DriverOptions) -> std::io::Result<Self> {
+            Driver::new(options, Resolver::system())
+        }
+    }
 
     /// A port nothing listens on (bound, then released).
     fn dead_port() -> SocketAddr {
@@ -576,6 +752,8 @@ mod tests {
             host: "test.example".into(),
             source: Source::Addresses(addrs),
             config: Config::new(Protocol::Smtp),
+            connect: None,
+            overall: None,
         }
     }
 
@@ -624,7 +802,7 @@ mod tests {
         // Time is passed in, so the deadline logic is tested without a
         // server that never answers: expire before any event is handled.
         let (a, b) = (busy_server(), busy_server());
-        let mut driver = Driver::new(options(1_000, 10_000)).unwrap();
+        let mut driver = Driver::new_system(options(1_000, 10_000)).unwrap();
         let t0 = Instant::now();
         driver.start(0, job(vec![a, b]));
         assert_eq!(driver.active, 1);
@@ -643,7 +821,8 @@ mod tests {
             host: "test.example".into(),
             attempts: vec![(a, ConnectFailure::TimedOut), (b, ConnectFailure::TimedOut)],
         };
-        assert_eq!(driver.done, [(0, Err(expected))]);
+        let done: Vec<_> = driver.done.iter().map(|f| (f.index, &f.result)).collect();
+        assert_eq!(done, [(0, &Err(expected))]);
         assert_eq!(driver.active, 0);
         assert_eq!(driver.next_deadline(), None);
     }
@@ -651,11 +830,12 @@ mod tests {
     #[test]
     fn overall_limit_during_connect_is_a_connect_timeout() {
         let a = busy_server();
-        let mut driver = Driver::new(options(5_000, 1_000)).unwrap();
+        let mut driver = Driver::new_system(options(5_000, 1_000)).unwrap();
         driver.start(0, job(vec![a, a]));
         let at = driver.next_deadline().unwrap();
         driver.expire(at);
-        let [(0, Err(CheckError::Timeout { phase, after }))] = &driver.done[..] else {
+        let done: Vec<_> = driver.done.iter().map(|f| (f.index, &f.result)).collect();
+        let [(0, Err(CheckError::Timeout { phase, after }))] = &done[..] else {
             panic!("{:?}", driver.done)
         };
         assert_eq!(*phase, "connect");
@@ -718,6 +898,107 @@ mod tests {
             results,
             [Err(CheckError::NoAddresses {
                 host: "test.example".into()
+            })]
+        );
+    }
+
+    #[test]
+    fn a_hanging_lookup_holds_up_only_its_own_target() {
+        use std::sync::mpsc;
+        use std::sync::{Arc, Mutex};
+
+        let live = busy_server();
+        // "stuck.test" answers only once every other target has its result:
+        // if its lookup held up the loop, nothing would ever finish before
+        // its one-minute deadline and it would end as a resolve timeout.
+        let (release, hold) = mpsc::channel::<()>();
+        let hold = Arc::new(Mutex::new(hold));
+        let resolver = Resolver::new(move |host, _| {
+            if host == "stuck.test" {
+                let _ = hold.lock().map(|h| h.recv());
+                return Ok(Vec::new());
+            }
+            Ok(vec![live])
+        })
+        .with_workers(2);
+        let config = || Config::new(Protocol::Smtp);
+        let mut targets = vec![Target::new("stuck.test", live.port(), config())];
+        for n in 0..6 {
+            targets.push(Target::new(format!("mx{n}.test"), live.port(), config()));
+        }
+        let mut seen = Vec::new();
+        check_each_timed(targets, &options(60_000, 60_000), &resolver, |f| {
+            seen.push((f.index, f.result));
+            if seen.len() == 6 {
+                let _ = release.send(());
+            }
+        });
+        let indexes: Vec<usize> = seen.iter().map(|(i, _)| *i).collect();
+        assert_eq!(indexes.len(), 7, "every target has one result: {indexes:?}");
+        assert_eq!(indexes[6], 0, "the stuck name finished last");
+        for (index, result) in &seen {
+            if *index == 0 {
+                let expected = CheckError::NoAddresses {
+                    host: "stuck.test".into(),
+                };
+                assert_eq!(result, &Err(expected), "answered once released");
+            } else {
+                assert!(
+                    matches!(result, Err(CheckError::Probe { .. })),
+                    "{result:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_lookup_past_its_deadline_is_a_resolve_timeout() {
+        use std::sync::mpsc;
+        use std::sync::{Arc, Mutex};
+
+        let (release, hold) = mpsc::channel::<()>();
+        let hold = Arc::new(Mutex::new(hold));
+        let resolver = Resolver::new(move |_, _| {
+            let _ = hold.lock().map(|h| h.recv());
+            Ok(Vec::new())
+        });
+        let target = Target::new("stuck.test", 25, Config::new(Protocol::Smtp))
+            .with_timeouts(Duration::from_millis(50), Duration::from_millis(50));
+        let mut seen = Vec::new();
+        check_each_timed(vec![target], &options(60_000, 60_000), &resolver, |f| {
+            seen.push(f);
+        });
+        drop(release);
+        let [finished] = &seen[..] else {
+            panic!("{seen:?}")
+        };
+        assert!(
+            matches!(
+                finished.result,
+                Err(CheckError::Timeout {
+                    phase: "resolve",
+                    ..
+                })
+            ),
+            "{:?}",
+            finished.result
+        );
+        assert!(finished.elapsed >= Duration::from_millis(50));
+    }
+
+    #[test]
+    fn a_failed_lookup_is_a_resolve_error_with_the_resolver_text() {
+        let resolver = Resolver::new(|_, _| Err(std::io::Error::other("SERVFAIL")));
+        let mut seen = Vec::new();
+        let target = Target::new("mx.test", 25, Config::new(Protocol::Smtp));
+        check_each_timed(vec![target], &options(1_000, 1_000), &resolver, |f| {
+            seen.push(f.result);
+        });
+        assert_eq!(
+            seen,
+            [Err(CheckError::Resolve {
+                host: "mx.test".into(),
+                detail: "SERVFAIL".into()
             })]
         );
     }

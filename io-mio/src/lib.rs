@@ -43,19 +43,24 @@
 //! ```
 //!
 //! ## How it works
-//! - DNS uses the system resolver (`ToSocketAddrs`) on a helper thread, for
-//!   at most the target's overall time limit; it runs when a target starts. IP literals (`192.0.2.1`, `2001:db8::1`,
-//!   `[2001:db8::1]`) skip DNS.
+//! - DNS uses the system resolver (`ToSocketAddrs`), or a lookup of your own
+//!   ([`Resolver`]), on a small pool of worker threads that wake the event
+//!   loop through a `mio::Waker`: a lookup that hangs holds up only its own
+//!   target, which gives up at its overall time limit. IP literals
+//!   (`192.0.2.1`, `2001:db8::1`, `[2001:db8::1]`) skip DNS.
 //! - Each address gets [`DriverOptions::connect_timeout`]; refused,
 //!   unreachable and timed-out attempts are collected in
 //!   [`CheckError::Connect`] if no address works.
 //! - [`DriverOptions::overall_timeout`] covers one target from DNS to report.
 //!   The probe's own overall limit is shortened to fit it, so a probe cut
 //!   short still reports its phase ([`CheckError::Probe`] with a timeout).
-//! - [`DriverOptions::max_in_flight`] bounds open sockets; the rest queue.
+//! - [`DriverOptions::max_in_flight`] bounds the targets in flight (being
+//!   resolved or connected), hence open sockets; the rest queue. A
+//!   [`Target`] may carry its own time limits ([`Target::with_timeouts`]).
 //! - [`check_many`] returns every result at the end, in the order given;
 //!   [`check_each`] hands each one over as soon as it is ready, so a large
-//!   batch holds only the probes in flight.
+//!   batch holds only the probes in flight; [`check_each_timed`] also says
+//!   how long each took and takes a [`Resolver`].
 //! - Deadlines live in a heap and reads share one buffer, so per-wake-up work
 //!   follows the sockets that are active, not the number open.
 //!
@@ -72,10 +77,12 @@ mod driver;
 mod error;
 mod probing;
 mod resolve;
+mod resolve_pool;
 mod slot;
 mod target;
 mod transport;
 
-pub use driver::{check, check_each, check_many};
+pub use driver::{check, check_each, check_each_timed, check_many};
 pub use error::{CheckError, ConnectFailure};
-pub use target::{Checked, DriverOptions, Target};
+pub use resolve::{Resolver, DEFAULT_WORKERS};
+pub use target::{Checked, DriverOptions, Finished, Target};

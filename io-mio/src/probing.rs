@@ -37,11 +37,11 @@ impl Driver {
                 peer: addr,
                 detail: e.to_string(),
             };
-            return Next::Done(meta.index, Err(error));
+            return Next::Done(meta.index, Err(error), meta.started);
         }
         // Our overall limit started before DNS and connect: hand the probe
         // its end as an absolute deadline, named by the limit it stands for.
-        let config = (*dial.config).with_deadline(meta.overall_end, self.options.overall_timeout);
+        let config = (*dial.config).with_deadline(meta.overall_end, meta.limits.overall);
         let probing = Probing {
             stream,
             peer: addr,
@@ -127,6 +127,12 @@ impl Driver {
                     }
                 }
                 Output::Done(result) => {
+                    // A last try for bytes the socket did not take yet (the
+                    // polite QUIT or unbind after the handshake): without
+                    // blocking, and whatever it takes is enough.
+                    if !p.unsent.is_empty() {
+                        let _ = write_some(&mut p.stream, &p.unsent);
+                    }
                     self.forget(&mut p.stream);
                     let result = match result {
                         Ok(report) => Ok(Checked {
@@ -140,7 +146,7 @@ impl Driver {
                             error,
                         }),
                     };
-                    return Next::Done(meta.index, result);
+                    return Next::Done(meta.index, result, meta.started);
                 }
                 Output::Reconnect if p.reconnecting => {
                     // An early timeout while connecting again: keep waiting.
@@ -255,6 +261,6 @@ impl Driver {
             peer: p.peer,
             detail: e.to_string(),
         };
-        Next::Done(meta.index, Err(error))
+        Next::Done(meta.index, Err(error), meta.started)
     }
 }

@@ -24,8 +24,27 @@ pub(crate) struct Meta {
     pub(crate) started: Instant,
     /// `started` plus the overall time limit.
     pub(crate) overall_end: Instant,
+    /// This job's connect and overall time limits.
+    pub(crate) limits: Limits,
     /// The deadline currently armed in the heap for this slot.
     pub(crate) armed: Option<Armed>,
+}
+
+/// One job's time limits (its target's own, or the driver's).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Limits {
+    /// Each connection attempt.
+    pub(crate) connect: Duration,
+    /// From the start of the job to its result.
+    pub(crate) overall: Duration,
+}
+
+/// A name being looked up on a resolver worker.
+#[derive(Debug)]
+pub(crate) struct Resolving {
+    /// The port to connect to once the addresses are known.
+    pub(crate) port: u16,
+    pub(crate) config: Config,
 }
 
 /// Addresses still to try, the failures so far and the probe's config.
@@ -73,6 +92,8 @@ pub(crate) struct Probing {
 /// (`Connecting` is boxed: it holds the whole engine `Config`.)
 #[derive(Debug)]
 pub(crate) enum State {
+    /// Waiting for a resolver worker's answer (no socket yet).
+    Resolving(Resolving),
     /// Trying addresses until one accepts.
     Connecting(Box<Connecting>),
     /// Connected; the engine's probe runs.
@@ -90,6 +111,7 @@ impl Slot {
     /// When this slot needs attention if no event arrives.
     pub(crate) fn deadline(&self) -> Instant {
         match &self.state {
+            State::Resolving(_) => self.meta.overall_end,
             State::Connecting(c) => c.give_up,
             State::Probing(p) => p.wait_until.min(self.meta.overall_end),
         }
@@ -100,8 +122,9 @@ impl Slot {
 pub(crate) enum Next {
     /// Still running: put it back (its deadline is re-armed if it changed).
     Keep(Slot),
-    /// Finished: the job's result; its socket is already deregistered.
-    Done(usize, Result<Checked, CheckError>),
+    /// Finished: the job's index, result and when it started; its socket
+    /// is already deregistered.
+    Done(usize, Result<Checked, CheckError>, Instant),
 }
 
 /// Whether `seq` is the deadline currently armed for slot `token`.

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use starttls_engine::{Config, Report};
 
+use crate::error::CheckError;
+
 /// One server to check: where it is and how to talk to it.
 #[derive(Clone, Debug)]
 pub struct Target {
@@ -16,6 +18,12 @@ pub struct Target {
     pub port: u16,
     /// The probe's protocol, names, phase time limits and buffer bounds.
     pub config: Config,
+    /// This target's connect limit instead of
+    /// [`DriverOptions::connect_timeout`], when set.
+    pub connect_timeout: Option<Duration>,
+    /// This target's overall limit instead of
+    /// [`DriverOptions::overall_timeout`], when set.
+    pub overall_timeout: Option<Duration>,
 }
 
 impl Target {
@@ -25,7 +33,18 @@ impl Target {
             host: host.into(),
             port,
             config,
+            connect_timeout: None,
+            overall_timeout: None,
         }
+    }
+
+    /// The same target with its own time limits, so one batch can mix
+    /// patient and impatient checks: `connect` for each connection attempt,
+    /// `overall` from the start of its DNS lookup to its report.
+    pub fn with_timeouts(mut self, connect: Duration, overall: Duration) -> Self {
+        self.connect_timeout = Some(connect);
+        self.overall_timeout = Some(overall);
+        self
     }
 }
 
@@ -40,8 +59,9 @@ pub struct DriverOptions {
     /// its report: covers resolving, connecting and the whole probe. A
     /// target's clock starts when it starts, not when the batch starts.
     pub overall_timeout: Duration,
-    /// Most connections open at once; further targets wait for a free slot.
-    /// Zero is treated as one.
+    /// Most targets in flight at once (waiting for DNS or connected), hence
+    /// at most this many connections open; further targets wait for a free
+    /// slot. Zero is treated as one.
     pub max_in_flight: usize,
 }
 
@@ -54,6 +74,19 @@ impl Default for DriverOptions {
             max_in_flight: 256,
         }
     }
+}
+
+/// One target's end, as [`check_each_timed`](crate::check_each_timed) hands it over.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Finished {
+    /// The target's position in the batch.
+    pub index: usize,
+    /// Its report, or why there is none.
+    pub result: Result<Checked, CheckError>,
+    /// From the target's start (before DNS) to this result, failures
+    /// included.
+    pub elapsed: Duration,
 }
 
 /// A completed check: the probe's report plus the connection's facts.

@@ -95,6 +95,18 @@ fn first_attempt(report: &starttls_engine::Report) -> Value {
 }
 
 pub(super) fn render(request: &Request, result: &Result<Success, Failure>) -> Rendered {
+    let (body, exit_code) = document(request, result);
+    Rendered {
+        stdout: format!(
+            "{}\n",
+            serde_json::to_string_pretty(&body).unwrap_or_default()
+        ),
+        exit_code,
+    }
+}
+
+/// A check's JSON document, already escaped, and its exit code.
+pub(crate) fn document(request: &Request, result: &Result<Success, Failure>) -> (Value, i32) {
     let target = json!({
         "host": request.host,
         "port": request.port,
@@ -172,13 +184,7 @@ pub(super) fn render(request: &Request, result: &Result<Success, Failure>) -> Re
         }
     };
     escape_json(&mut body, &["pem"]);
-    Rendered {
-        stdout: format!(
-            "{}\n",
-            serde_json::to_string_pretty(&body).unwrap_or_default()
-        ),
-        exit_code,
-    }
+    (body, exit_code)
 }
 
 /// A JSON error document for an error before the check started.

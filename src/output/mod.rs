@@ -1,13 +1,14 @@
 //! The output formats: PRTG EXE/Script Advanced, PRTG Script v2, full JSON,
 //! a short text summary and Nagios plugin output.
 
-mod json;
+pub(crate) mod json;
 mod message;
 mod nagios;
 mod pem;
 mod prtg;
 mod prtg_v2;
 pub mod sanitize;
+pub mod table;
 mod text;
 
 pub use message::{failure_line, summary_line, truncate_chars};

@@ -17,7 +17,7 @@ use std::thread::JoinHandle;
 
 use starttls_engine::analysis::TrustStore;
 
-pub use bounded_file::{FileProblem, MAX_CA_FILE};
+pub use bounded_file::{read_regular_file, FileProblem, MAX_CA_FILE};
 
 /// Where trust comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
