@@ -135,7 +135,7 @@ fn clap_message(e: &clap::Error) -> String {
 /// Joins the lines of a clap error: items of a list that follows a line
 /// ending in `:` with commas, `[possible values: ...]` with a space, other
 /// lines (a tip) with a semicolon. Stops at the usage block.
-fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     let mut out = String::new();
     let mut in_list = false;
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {

@@ -16,6 +16,8 @@ fn main() {
         .unwrap_or_else(|| "starttls-cert".into());
     let rendered = if args.len() == 1 && !std::io::stdin().is_terminal() {
         execute_stdin(&program, read_line(std::io::stdin(), LIMIT, WAIT), WAIT)
+    } else if args.get(1).and_then(|a| a.to_str()) == Some("serve") {
+        std::process::exit(starttls_cert::serve::main(&program, &args[2..]));
     } else if args.get(1).and_then(|a| a.to_str()) == Some("demo") {
         let rest: Vec<String> = args[2..]
             .iter()

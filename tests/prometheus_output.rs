@@ -78,7 +78,10 @@ fn normalise(text: &str, chain: &[&[u8]]) -> String {
     for (i, der) in chain.iter().enumerate() {
         let (_, cert) = x509_parser::parse_x509_certificate(der).unwrap();
         let fp = ring::digest::digest(&ring::digest::SHA256, der);
-        text = text.replace(&upper_hex(fp.as_ref()).to_lowercase(), &format!("{{FP{i}}}"));
+        text = text.replace(
+            &upper_hex(fp.as_ref()).to_lowercase(),
+            &format!("{{FP{i}}}"),
+        );
         // Random serials only: a small fixed one would also match digits
         // of other values, and stays as it is.
         let serial = cert.serial.to_string();
@@ -151,7 +154,11 @@ fn a_good_smtp_server_gives_the_golden_series() {
     let pki = TestPki::shared();
     let server =
         LoopbackServer::start(Personality::Postfix, CertKind::Good, KeyKind::EcdsaP256).unwrap();
-    let r = check(server.addr().port(), "smtp", &["--name-validation", "cn-san"]);
+    let r = check(
+        server.addr().port(),
+        "smtp",
+        &["--name-validation", "cn-san"],
+    );
     assert_eq!(r.code, 0, "{}", r.stdout);
     promtool_accepts(&r.stdout);
     let chain: Vec<&[u8]> = pki
@@ -208,7 +215,10 @@ fn output_file_is_written_and_stdout_stays_empty() {
     assert_eq!(r.stdout, "");
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.contains("\nprobe_success 1\n"), "{text}");
-    assert!(text.contains("starttls_cert_key_bits{algorithm="), "{text}");
+    assert!(
+        text.contains("starttls_cert_key_length{algorithm="),
+        "{text}"
+    );
     promtool_accepts(&text);
     let leftovers: Vec<_> = std::fs::read_dir(work_dir())
         .unwrap()

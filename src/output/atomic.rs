@@ -84,7 +84,10 @@ mod tests {
         fs::write(&path, "old\n").unwrap();
         write_atomically(&path, b"new\n").unwrap();
         assert_eq!(fs::read_to_string(&path).unwrap(), "new\n");
-        let names: Vec<_> = fs::read_dir(&d).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = fs::read_dir(&d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("out.prom")]);
         fs::remove_dir_all(&d).unwrap();
     }

@@ -14,7 +14,8 @@ mod exposition;
 
 use std::time::Duration;
 
-use starttls_engine::analysis::TrustVerdict;
+use starttls_engine::analysis::{unix_seconds, TrustVerdict};
+use starttls_engine::UnixTime;
 
 pub use cert_labels::CertLabels;
 pub use exposition::{escape_label_value, format_value, Exposition, FamilyDef, Kind, Labels};
@@ -57,13 +58,13 @@ pub const FAMILIES: &[FamilyDef] = &[
     gauge("ssl_verified_cert_not_after", "notAfter of each certificate on the validated path, Unix seconds."),
     gauge("ssl_verified_cert_not_before", "notBefore of each certificate on the validated path, Unix seconds."),
     gauge("starttls_cert_status", "The check's verdict: 0 OK, 1 warning, 2 critical, 3 the check could not be done."),
-    gauge("starttls_cert_days_to_expiration", "Whole days until the leaf certificate expires, negative once expired."),
-    gauge("starttls_cert_chain_days_to_expiration", "Whole days until the first certificate of the chain expires."),
+    gauge("starttls_cert_expires_in_seconds", "Seconds from the check until the leaf certificate's notAfter, negative once expired."),
+    gauge("starttls_cert_chain_expires_in_seconds", "Seconds from the check until the first notAfter on the validated path (the sent chain when untrusted)."),
     gauge("starttls_cert_not_after_timestamp_seconds", "The leaf certificate's notAfter, Unix seconds."),
     gauge("starttls_cert_trusted", "Whether a path to a trusted root was found (1) or not (0)."),
     gauge("starttls_cert_name_match", "Whether the certificate matches the checked name (1) or not (0); 1 when no name check was asked for."),
     gauge("starttls_cert_self_signed", "Whether the leaf certificate is self-signed."),
-    gauge("starttls_cert_key_bits", "The leaf's public key size in bits."),
+    gauge("starttls_cert_key_length", "The leaf's public key size in bits (RSA modulus, EC curve)."),
     gauge("starttls_cert_findings", "Findings of the check by severity."),
     gauge("starttls_cert_phase_duration_seconds", "Time spent in each phase of the check."),
     gauge("starttls_cert_error_info", "Why the check could not be done: kind and phase as labels."),
@@ -205,8 +206,18 @@ fn add_success(e: &mut Exposition, common: &Labels<'_>, request: &Request, succe
         .collect();
     for labels in sent.iter().flatten() {
         let pairs = labels.pairs();
-        e.sample("ssl_cert_not_after", common, &pairs, labels.not_after as f64);
-        e.sample("ssl_cert_not_before", common, &pairs, labels.not_before as f64);
+        e.sample(
+            "ssl_cert_not_after",
+            common,
+            &pairs,
+            labels.not_after as f64,
+        );
+        e.sample(
+            "ssl_cert_not_before",
+            common,
+            &pairs,
+            labels.not_before as f64,
+        );
     }
     if matches!(cert.trust, TrustVerdict::Trusted { .. }) {
         for path_cert in &cert.validated_path {
@@ -250,17 +261,19 @@ fn add_success(e: &mut Exposition, common: &Labels<'_>, request: &Request, succe
         Status::Critical => 2.0,
     };
     e.sample("starttls_cert_status", common, &[], status);
+    // The time the validity was judged at: --at, or now.
+    let now = unix_seconds(request.at.unwrap_or_else(UnixTime::now));
     e.sample(
-        "starttls_cert_days_to_expiration",
+        "starttls_cert_expires_in_seconds",
         common,
         &[],
-        cert.days_to_expiration as f64,
+        leaf.not_after.saturating_sub(now) as f64,
     );
     e.sample(
-        "starttls_cert_chain_days_to_expiration",
+        "starttls_cert_chain_expires_in_seconds",
         common,
         &[],
-        cert.chain_expiry.days as f64,
+        cert.chain_expiry.not_after.saturating_sub(now) as f64,
     );
     e.sample(
         "starttls_cert_not_after_timestamp_seconds",
@@ -280,11 +293,16 @@ fn add_success(e: &mut Exposition, common: &Labels<'_>, request: &Request, succe
         &[],
         flag(cert.name_check.is_match()),
     );
-    e.sample("starttls_cert_self_signed", common, &[], flag(cert.self_signed));
+    e.sample(
+        "starttls_cert_self_signed",
+        common,
+        &[],
+        flag(cert.self_signed),
+    );
     if let Some(bits) = cert.public_key.bits {
         let algorithm = cert.public_key.algorithm.to_string();
         e.sample(
-            "starttls_cert_key_bits",
+            "starttls_cert_key_length",
             common,
             &[("algorithm", &algorithm)],
             f64::from(bits),
