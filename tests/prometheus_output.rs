@@ -236,3 +236,58 @@ fn an_unwritable_output_file_is_reported_as_unknown() {
     assert!(r.stdout.contains("could not write"), "{}", r.stdout);
     assert!(r.stdout.contains("\nprobe_success 0\n"), "{}", r.stdout);
 }
+
+#[test]
+fn the_textfile_output_for_many_targets_passes_promtool() {
+    use clap::Parser;
+    use starttls_cert::output::prometheus::{render_many, Probed};
+    let good =
+        LoopbackServer::start(Personality::Postfix, CertKind::Good, KeyKind::EcdsaP256).unwrap();
+    let expired =
+        LoopbackServer::start(Personality::OpenLdap, CertKind::Expired, KeyKind::Rsa2048).unwrap();
+    let root = work_dir().join("sim-root.pem");
+    let request = |port: u16, protocol: &str| {
+        let port = port.to_string();
+        let cli = starttls_cert::args::Cli::parse_from([
+            "starttls-cert",
+            "127.0.0.1",
+            &port,
+            protocol,
+            "--sni-domain",
+            "mail.sim.test",
+            "--ca-trust",
+            root.to_str().unwrap(),
+            "--no-system-ca-trust",
+            "--at",
+            AT,
+        ]);
+        starttls_cert::request::Request::from_cli(cli, || "test".into()).unwrap()
+    };
+    let requests = [
+        request(good.addr().port(), "smtp"),
+        request(expired.addr().port(), "ldap"),
+        request(1, "smtp"),
+    ];
+    let results: Vec<_> = requests.iter().map(starttls_cert::run::run).collect();
+    let probes: Vec<Probed<'_>> = requests
+        .iter()
+        .zip(&results)
+        .map(|(request, result)| Probed {
+            request,
+            result,
+            duration: std::time::Duration::from_millis(5),
+        })
+        .collect();
+    let text = render_many(&probes);
+    promtool_accepts(&text);
+    let target = |r: &starttls_cert::request::Request| format!("127.0.0.1:{}", r.port);
+    for (r, success) in requests.iter().zip(["1", "1", "0"]) {
+        let series = format!(
+            "probe_success{{target=\"{}\",protocol=\"{}\"}} {success}\n",
+            target(r),
+            r.protocol.keyword()
+        );
+        assert!(text.contains(&series), "{series} in\n{text}");
+    }
+    assert_eq!(text.matches("# TYPE probe_success ").count(), 1);
+}

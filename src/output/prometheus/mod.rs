@@ -343,6 +343,59 @@ fn add_success(e: &mut Exposition, common: &Labels<'_>, request: &Request, succe
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::request::UsageError;
+    use clap::Parser;
+
+    fn request(args: &[&str]) -> Request {
+        let mut argv = vec!["starttls-cert"];
+        argv.extend_from_slice(args);
+        Request::from_cli(crate::args::Cli::parse_from(argv), || "probe.test".into()).unwrap()
+    }
+
+    #[test]
+    fn many_targets_share_one_family_header_and_carry_a_target_label() {
+        let a = request(&["mx.example.com", "25", "smtp"]);
+        let b = request(&["2001:db8::1", "389", "ldap"]);
+        let failed: Result<Success, Failure> = Err(Failure::Usage(UsageError("x".into())));
+        let text = render_many(&[
+            Probed {
+                request: &a,
+                result: &failed,
+                duration: Duration::from_millis(1500),
+            },
+            Probed {
+                request: &b,
+                result: &failed,
+                duration: Duration::from_micros(2),
+            },
+        ]);
+        assert_eq!(
+            text.matches("# TYPE probe_success gauge").count(),
+            1,
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "probe_success{target=\"mx.example.com:25\",protocol=\"smtp\"} 0\n\
+             probe_success{target=\"[2001:db8::1]:389\",protocol=\"ldap\"} 0\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains(
+            "probe_duration_seconds{target=\"mx.example.com:25\",protocol=\"smtp\"} 1.5\n"
+        ));
+        assert!(text.contains(
+            "starttls_cert_error_info{target=\"[2001:db8::1]:389\",protocol=\"ldap\",kind=\"usage\",phase=\"\"} 1\n"
+        ));
+    }
+
+    #[test]
+    fn an_early_error_keeps_its_message_on_one_comment_line() {
+        let text = early_error("bad \"x\"\nnext");
+        let first = text.lines().next().unwrap_or_default();
+        assert!(first.starts_with("# starttls-cert: bad"), "{text}");
+        assert!(text.contains("\nprobe_success 0\n"));
+    }
 
     #[test]
     fn family_names_are_unique_and_valid() {
