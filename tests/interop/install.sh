@@ -23,6 +23,9 @@ PKGS=(postfix dovecot-core dovecot-lmtpd slapd ldap-utils openssl ca-certificate
 PKGS+=(389-ds-base libnss3-tools)
 # GNU time: the benchmark's peak-RSS figures (tests/interop/run.sh BENCH=...).
 PKGS+=(time)
+# Prometheus (server and promtool) for tests/prometheus/check.sh, and
+# blackbox_exporter for the benchmark's side-by-side exporter race.
+PKGS+=(prometheus prometheus-blackbox-exporter)
 
 missing=()
 for p in "${PKGS[@]}"; do
