@@ -12,10 +12,10 @@
 //! the exporter cannot be used to scan other hosts; it listens on loopback
 //! unless told otherwise.
 
-mod http;
-mod modules;
-mod stats;
-mod target;
+pub mod http;
+pub mod modules;
+pub mod stats;
+pub mod target;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

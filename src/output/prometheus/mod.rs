@@ -9,8 +9,8 @@
 //! exactly what should be seen. docs/metrics.md lists every series, where
 //! each peer's definition was checked, and where ours differ.
 
-mod cert_labels;
-mod exposition;
+pub mod cert_labels;
+pub mod exposition;
 
 use std::time::Duration;
 
