@@ -112,7 +112,13 @@ fn request_for(words: &[String], host: &str, port: Option<u16>) -> Result<Reques
     args.extend(words.iter().map(String::as_str));
     let cli =
         Cli::try_parse_from(args).map_err(|e| crate::cli::one_line(&e.render().to_string()))?;
-    Request::from_cli(cli, crate::hostname::local).map_err(|e| e.to_string())
+    Request::from_cli(cli, local_name).map_err(|e| e.to_string())
+}
+
+/// This machine's name for EHLO/LHLO, read once rather than per probe.
+fn local_name() -> String {
+    static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NAME.get_or_init(crate::hostname::local).clone()
 }
 
 /// The modules when no file is given: one per protocol, named by its
