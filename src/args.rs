@@ -48,6 +48,9 @@ pub enum Format {
     Text,
     /// Nagios/Icinga plugin output with performance data.
     Nagios,
+    /// Prometheus exposition text (blackbox_exporter, ssl_exporter and
+    /// starttls_cert_ series), e.g. for node_exporter's textfile collector.
+    Prometheus,
 }
 
 /// In which order a run over `--targets` writes its results.
@@ -229,6 +232,10 @@ pub struct Cli {
     /// Output format
     #[arg(long, value_enum, default_value = "prtg", ignore_case = true)]
     pub format: Format,
+
+    /// Write the output to FILE instead of stdout, atomically (a temporary file in the same directory, then renamed), e.g. for node_exporter's textfile collector
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 
     /// PRTG channels: all (the five classic ones plus Chain Days to Expiration, Critical Findings, Warning Findings) or classic (only the five)
     #[arg(

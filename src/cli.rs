@@ -8,7 +8,7 @@ use clap::error::ErrorKind;
 use clap::Parser;
 
 use crate::args::{sniff_format, Cli, Format};
-use crate::output::{render, render_early_error, Rendered};
+use crate::output::{render_early_error, render_timed, Rendered};
 use crate::request::Request;
 use crate::stdin_line::Line;
 
@@ -65,9 +65,31 @@ pub fn execute<T: Into<OsString>>(args: impl IntoIterator<Item = T>, source: Sou
     if cli.targets.is_some() {
         return crate::fleet::command::execute_buffered(&args, &cli);
     }
-    match Request::from_cli(cli, crate::hostname::local) {
-        Ok(request) => render(&request, &crate::run::run(&request)),
+    let output = cli.output.clone();
+    let rendered = match Request::from_cli(cli, crate::hostname::local) {
+        Ok(request) => {
+            let started = std::time::Instant::now();
+            let result = crate::run::run(&request);
+            render_timed(&request, &result, started.elapsed())
+        }
         Err(e) => render_early_error(format, &format!("bad parameters: {e}")),
+    };
+    match output {
+        None => rendered,
+        Some(path) => write_output(&path, rendered, format),
+    }
+}
+
+/// Writes `rendered` to `path` (atomically) instead of stdout; stdout is
+/// then empty, unless the file could not be written: that error is shown
+/// in the requested format and the check counts as not done.
+fn write_output(path: &std::path::Path, rendered: Rendered, format: Format) -> Rendered {
+    match crate::output::atomic::write_atomically(path, rendered.stdout.as_bytes()) {
+        Ok(()) => Rendered {
+            stdout: String::new(),
+            exit_code: rendered.exit_code,
+        },
+        Err(e) => render_early_error(format, &e.to_string()),
     }
 }
 
@@ -146,7 +168,7 @@ pub(crate) fn clap_message(e: &clap::Error) -> String {
 /// Joins the lines of a clap error: items of a list that follows a line
 /// ending in `:` with commas, `[possible values: ...]` with a space, other
 /// lines (a tip) with a semicolon. Stops at the usage block.
-fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     let mut out = String::new();
     let mut in_list = false;
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {

@@ -15,6 +15,7 @@ pub mod output;
 pub mod params;
 pub mod request;
 pub mod run;
+pub mod serve;
 pub mod shell_words;
 pub mod stdin_line;
 pub mod time_arg;

@@ -20,6 +20,8 @@ fn main() {
             read_line(std::io::stdin(), LIMIT, WAIT),
             WAIT,
         ))
+    } else if args.get(1).and_then(|a| a.to_str()) == Some("serve") {
+        starttls_cert::serve::main(&program, &args[2..])
     } else if args.get(1).and_then(|a| a.to_str()) == Some("demo") {
         let rest: Vec<String> = args[2..]
             .iter()

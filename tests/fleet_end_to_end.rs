@@ -289,3 +289,59 @@ fn a_thousand_mixed_targets_each_get_exactly_one_result() {
     });
     assert!(seen.iter().all(|&n| n == 1), "one result each");
 }
+
+/// `--format prometheus --output FILE`: the textfile collector's file,
+/// written whole (nothing on stdout), every series labelled with its target
+/// and protocol, one `probe_success` per target, and the exit code the
+/// worst status as for every fleet format.
+#[test]
+fn prometheus_format_writes_the_textfile_with_a_target_label_on_every_series() {
+    let (list, ports, _servers) = lineup();
+    let dir = std::env::temp_dir().join(format!("starttls-fleet-prom-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("starttls.prom");
+    let file_arg = file.display().to_string();
+    let mut args = vec![
+        "--targets",
+        "-",
+        "--format",
+        "prometheus",
+        "--output",
+        &file_arg,
+    ];
+    let defaults = defaults();
+    args.extend(defaults.iter().map(String::as_str));
+    let run = run_with_stdin(&args, &list);
+    assert_eq!(run.stdout, "", "results go to the file");
+    assert_eq!(run.code, 2, "an expired certificate is critical");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let success: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("probe_success{"))
+        .collect();
+    assert_eq!(success.len(), 4, "{text}");
+    for (port, _) in &ports {
+        let target = format!("target=\"127.0.0.1:{port}\"");
+        assert!(
+            success.iter().any(|l| l.contains(&target)),
+            "{target} in {text}"
+        );
+    }
+    let good = format!("target=\"127.0.0.1:{}\"", ports[0].0);
+    assert!(
+        text.lines().any(|l| l.starts_with("starttls_cert_trusted{")
+            && l.contains(&good)
+            && l.ends_with(" 1")),
+        "{text}"
+    );
+    assert!(text.lines().any(|l| l.starts_with("starttls_cert_status{")
+        && l.contains("protocol=\"lmtp\"")
+        && l.ends_with(" 3")));
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        assert!(
+            line.contains("target=\""),
+            "every series has a target: {line}"
+        );
+    }
+}

@@ -11,6 +11,10 @@
 //!    same certificate, and of the engine's probe in memory.
 //! 4. `starttls-cert --targets` over a list of 10,000 loopback targets
 //!    (1,000 with `--quick`): wall time and the process's CPU time.
+//! 5. The exporters (`--parts 5`): `starttls-cert serve` against Debian's
+//!    prometheus-blackbox-exporter, probing the benchmark server's SMTP
+//!    STARTTLS over HTTP at 1, 100 and 1,000 probes in flight: exporter
+//!    CPU per probe, probes per second, peak RSS.
 //!
 //! Run it in release mode: `cargo run --release -p starttls-bench`
 //! (`-- --quick` for a smoke run under a minute). Every figure is a median
@@ -19,6 +23,7 @@
 mod bare_tls;
 mod client_loop;
 mod dialogue;
+mod exporters;
 mod fleet;
 mod floor;
 mod machine;
@@ -55,7 +60,7 @@ struct Cli {
     #[arg(long)]
     quick: bool,
 
-    /// Which parts to run, e.g. 1,3
+    /// Which parts to run, e.g. 1,3 (5, the exporter race against blackbox_exporter, only when asked for)
     #[arg(long, value_delimiter = ',', default_value = "1,2,3,4")]
     parts: Vec<u8>,
 
@@ -196,7 +201,12 @@ fn main() -> ExitCode {
         Some(Internal::HandshakeOnce { count, cpu }) => pin_self(*cpu)
             .and_then(|()| floor::handshakes(*count))
             .map(|d| println!("{}", many::handshake_line(d))),
-        None => plan(&cli).and_then(|plan| report::run(&plan)),
+        None => plan(&cli)
+            .and_then(|plan| report::run(&plan))
+            .and_then(|()| match cli.parts.contains(&5) {
+                true => part5(&cli),
+                false => Ok(()),
+            }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -230,6 +240,36 @@ fn plan(cli: &Cli) -> Result<report::Plan, String> {
     );
     plan.interop = single::interop_dir(cli.interop.as_deref());
     Ok(plan)
+}
+
+/// Part 5: the exporter race, against a fresh benchmark server.
+fn part5(cli: &Cli) -> Result<(), String> {
+    let exe = cli
+        .cli
+        .clone()
+        .or_else(single::default_cli)
+        .ok_or("part 5 needs the starttls-cert binary: build it or give --cli")?;
+    let cert = pki::BenchCert::generate()?;
+    let config = cert.server_config()?;
+    let smtp = floor::transcript(dialogue::Kind::Smtp, &config)?;
+    let ldap = floor::transcript(dialogue::Kind::Ldap, &config)?;
+    let server = server_process::ServerProcess::start(&cert, smtp, ldap)?;
+    let target = server.endpoint(Protocol::Smtp).checks;
+    let levels: Vec<usize> = if cli.concurrency.is_empty() {
+        vec![1, 100, 1000]
+    } else {
+        cli.concurrency.clone()
+    };
+    let per_level = |c: usize| match (cli.quick, c) {
+        (true, 1) => 20,
+        (true, c) => c.max(100),
+        (false, 1) => 200,
+        (false, c) => (c * 5).max(2000),
+    };
+    let levels: Vec<(usize, usize)> = levels.iter().map(|&c| (c, per_level(c))).collect();
+    let table = exporters::run(&exe, &cert, target, &levels)?;
+    println!("{table}");
+    Ok(())
 }
 
 /// Runs one batch of the `kind` floor client (`floor-once`).

@@ -34,8 +34,44 @@ pub fn wants_fleet(args: &[OsString]) -> bool {
 }
 
 /// Runs `args` (parsed into `cli`, which has `--targets`) with `stdin` for
-/// `--targets -`, writing to `streams`; returns the exit code.
+/// `--targets -`, writing to `streams`; returns the exit code. With
+/// `--output FILE` the results go to FILE instead, written whole and renamed
+/// into place at the end (what node_exporter's textfile collector needs);
+/// only an error writing it goes to `streams.out`.
 pub fn execute(args: &[OsString], cli: &Cli, stdin: &mut dyn Read, streams: Streams<'_>) -> i32 {
+    let Some(path) = &cli.output else {
+        return execute_to(args, cli, stdin, streams);
+    };
+    let mut buffer = Vec::new();
+    let out = streams.out;
+    let mut err = streams.err;
+    let code = execute_to(
+        args,
+        cli,
+        stdin,
+        Streams {
+            out: &mut buffer,
+            err: match err.as_mut() {
+                Some(e) => Some(&mut **e),
+                None => None,
+            },
+            progress: streams.progress,
+            out_is_terminal: false,
+        },
+    );
+    match crate::output::atomic::write_atomically(path, &buffer) {
+        Ok(()) => code,
+        Err(e) => {
+            let format = explicit_format(args).unwrap_or(Format::Text);
+            let r = render_early_error(format, &e.to_string());
+            let _ = out.write_all(r.stdout.as_bytes());
+            EXIT_UNKNOWN
+        }
+    }
+}
+
+/// [`execute`] writing to `streams.out` as results arrive.
+fn execute_to(args: &[OsString], cli: &Cli, stdin: &mut dyn Read, streams: Streams<'_>) -> i32 {
     let explicit = explicit_format(args);
     let format = explicit.unwrap_or(Format::Text);
     let out = streams.out;
@@ -44,7 +80,7 @@ pub fn execute(args: &[OsString], cli: &Cli, stdin: &mut dyn Read, streams: Stre
         r.exit_code
     };
     if matches!(format, Format::Prtg | Format::PrtgV2) {
-        let message = "--targets checks many servers and PRTG sensors check one: use --format json, text or nagios with --targets, or one sensor per server";
+        let message = "--targets checks many servers and PRTG sensors check one: use --format json, text, nagios or prometheus with --targets, or one sensor per server";
         return early(out, render_early_error(format, message));
     }
     let Some(path) = &cli.targets else {

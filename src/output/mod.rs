@@ -1,10 +1,12 @@
 //! The output formats: PRTG EXE/Script Advanced, PRTG Script v2, full JSON,
-//! a short text summary and Nagios plugin output.
+//! a short text summary, Nagios plugin output and Prometheus exposition text.
 
+pub mod atomic;
 pub(crate) mod json;
 mod message;
 mod nagios;
 mod pem;
+pub mod prometheus;
 mod prtg;
 mod prtg_v2;
 pub mod sanitize;
@@ -33,7 +35,34 @@ pub const EXIT_UNKNOWN: i32 = 3;
 
 /// Renders a check's result in the request's format.
 pub fn render(request: &Request, result: &Result<Success, Failure>) -> Rendered {
+    let duration = result
+        .as_ref()
+        .map(|s| s.checked.total_time)
+        .unwrap_or_default();
+    render_timed(request, result, duration)
+}
+
+/// [`render`] for a check that took `duration` in all (the Prometheus
+/// format reports it as `probe_duration_seconds`).
+pub fn render_timed(
+    request: &Request,
+    result: &Result<Success, Failure>,
+    duration: std::time::Duration,
+) -> Rendered {
     match request.format {
+        Format::Prometheus => Rendered {
+            stdout: prometheus::render_one(&prometheus::Probed {
+                request,
+                result,
+                duration,
+            }),
+            exit_code: match result {
+                Ok(success) => crate::assess::assess_check(success, request.thresholds)
+                    .status
+                    .exit_code(),
+                Err(_) => EXIT_UNKNOWN,
+            },
+        },
         Format::Prtg => prtg::render(request, result),
         Format::PrtgV2 => prtg_v2::render(request, result),
         Format::Json => json::render(request, result),
@@ -54,6 +83,10 @@ pub fn render_early_error(format: Format, message: &str) -> Rendered {
         },
         Format::Nagios => Rendered {
             stdout: format!("STARTTLS-CERT UNKNOWN - {}\n", sanitize::nagios(message)),
+            exit_code: EXIT_UNKNOWN,
+        },
+        Format::Prometheus => Rendered {
+            stdout: prometheus::early_error(message),
             exit_code: EXIT_UNKNOWN,
         },
     }

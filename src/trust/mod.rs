@@ -8,7 +8,7 @@
 //! a check that fails never waits for it, and neither does one whose chain
 //! the user's file already makes trusted ([`PendingTrust::file_only`]).
 
-mod bounded_file;
+pub(crate) mod bounded_file;
 mod system;
 
 use std::fmt;

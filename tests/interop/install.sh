@@ -56,6 +56,9 @@ unpack_inn() {
     }
     log "unpacked inn2 into $INN_ROOT"
 }
+# Prometheus (server and promtool) for tests/prometheus/check.sh, and
+# blackbox_exporter for the benchmark's side-by-side exporter race.
+PKGS+=(prometheus prometheus-blackbox-exporter)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -1,9 +1,11 @@
 //! Writing a run's results as they come: JSON Lines, a table with the
-//! findings under it, or Nagios output with a summary line first. Each
+//! findings under it, Nagios output with a summary line first, or
+//! Prometheus exposition text for the textfile collector. Each
 //! renderer gets every target's result once, then the [`Tally`].
 
 mod jsonl;
 mod nagios;
+mod prometheus;
 mod table;
 mod tally;
 
@@ -11,6 +13,7 @@ use std::io::{self, Write};
 
 pub use jsonl::JsonLines;
 pub use nagios::Nagios;
+pub use prometheus::Prometheus;
 pub use table::Table;
 pub use tally::{Tally, Verdict};
 
@@ -35,6 +38,7 @@ pub fn renderer(format: Format) -> Option<Box<dyn FleetRenderer>> {
         Format::Json => Some(Box::new(JsonLines)),
         Format::Text => Some(Box::new(Table::default())),
         Format::Nagios => Some(Box::new(Nagios::default())),
+        Format::Prometheus => Some(Box::new(Prometheus::default())),
         Format::Prtg | Format::PrtgV2 => None,
     }
 }

@@ -1,0 +1,306 @@
+//! Part 4: the exporter race. The same loopback SMTP-STARTTLS target (the
+//! benchmark server) probed over HTTP by (a) `starttls-cert serve` and (b)
+//! Debian's prometheus-blackbox-exporter with a `tcp` module that speaks
+//! SMTP and STARTTLS, under the same load: 1, 100 and 1,000 probes in
+//! flight. Per exporter process: CPU per probe (utime + stime from
+//! /proc/PID/stat), probes per second, peak RSS (VmHWM from
+//! /proc/PID/status). Each exporter starts afresh for each level, so the
+//! peak RSS is that level's. Both trust the bench certificate and verify it.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::pki::{BenchCert, NAME};
+use crate::table::Table;
+
+/// Where Debian installs blackbox_exporter.
+pub const BLACKBOX: &str = "/usr/bin/prometheus-blackbox-exporter";
+
+/// Target: our CPU per probe over blackbox's.
+pub const CPU_RATIO_TARGET: f64 = 0.2;
+
+/// One exporter under load at one level.
+#[derive(Clone, Copy, Debug)]
+pub struct Figures {
+    /// Probes answered with `probe_success 1`.
+    pub ok: usize,
+    /// Probes sent.
+    pub sent: usize,
+    /// Exporter CPU per probe.
+    pub cpu_per_probe: Duration,
+    /// Probes per second (wall).
+    pub per_second: f64,
+    /// Peak RSS of the exporter process, bytes.
+    pub peak_rss: u64,
+}
+
+/// The exporters compared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Which {
+    /// `starttls-cert serve`.
+    Ours,
+    /// prometheus-blackbox-exporter.
+    Blackbox,
+}
+
+struct Running {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> Result<u16, String> {
+    let l = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    l.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
+}
+
+fn pem(der: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut b64 = String::new();
+    for chunk in der.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                b64.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                b64.push('=');
+            }
+        }
+    }
+    let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        out.push_str(&String::from_utf8_lossy(line));
+        out.push('\n');
+    }
+    out.push_str("-----END CERTIFICATE-----\n");
+    out
+}
+
+fn start(which: Which, dir: &Path, cli: &Path, ca: &Path) -> Result<Running, String> {
+    let port = free_port()?;
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let child = match which {
+        Which::Ours => {
+            let modules = dir.join("modules.conf");
+            std::fs::write(
+                &modules,
+                format!(
+                    "smtp: smtp --sni-domain {NAME} --ca-trust {} --no-system-ca-trust --timeout 30\n",
+                    ca.display()
+                ),
+            )
+            .map_err(|e| e.to_string())?;
+            Command::new(cli)
+                .args(["serve", "--max-concurrent", "10000", "--listen"])
+                .arg(addr.to_string())
+                .arg("--config")
+                .arg(&modules)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+        }
+        Which::Blackbox => {
+            let config = dir.join("blackbox.yml");
+            std::fs::write(
+                &config,
+                format!(
+                    "modules:\n  smtp:\n    prober: tcp\n    timeout: 30s\n    tcp:\n      \
+                     query_response:\n        - expect: \"^220 \"\n        - send: \"EHLO bench.test\\r\"\n        \
+                     - expect: \"^250 \"\n        - send: \"STARTTLS\\r\"\n        - expect: \"^220 \"\n        \
+                     - starttls: true\n        - send: \"QUIT\\r\"\n      tls_config:\n        \
+                     ca_file: {}\n        server_name: {NAME}\n",
+                    ca.display()
+                ),
+            )
+            .map_err(|e| e.to_string())?;
+            Command::new(BLACKBOX)
+                .arg(format!("--config.file={}", config.display()))
+                .arg(format!("--web.listen-address={addr}"))
+                .arg("--log.level=error")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+        }
+    }
+    .map_err(|e| format!("cannot start the {which:?} exporter: {e}"))?;
+    let running = Running { child, addr };
+    for _ in 0..200 {
+        if TcpStream::connect(addr).is_ok() {
+            return Ok(running);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Err(format!("the {which:?} exporter did not listen on {addr}"))
+}
+
+/// One GET; whether the answer says `probe_success 1`.
+fn probe(exporter: SocketAddr, target: SocketAddr) -> bool {
+    let Ok(mut s) = TcpStream::connect(exporter) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(60)));
+    let req = format!(
+        "GET /probe?target={target}&module=smtp HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    );
+    if s.write_all(req.as_bytes()).is_err() {
+        return false;
+    }
+    let mut body = String::new();
+    let _ = s.read_to_string(&mut body);
+    body.contains("\nprobe_success 1\n")
+}
+
+/// utime + stime of `pid`, from /proc/PID/stat.
+fn cpu_of(pid: u32) -> Result<Duration, String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).map_err(|e| e.to_string())?;
+    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // Fields 14 and 15 of stat(5); `after` starts at field 3.
+    let ticks = |i: usize| {
+        fields
+            .get(i - 3)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // SAFETY: sysconf takes a constant and touches no memory of ours.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    let total = ticks(14) + ticks(15);
+    Ok(Duration::from_micros(total * 1_000_000 / hz))
+}
+
+/// VmHWM of `pid`, bytes.
+fn peak_rss_of(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// Sends `probes` probes through `exporter` with `concurrency` in flight.
+fn load(
+    exporter: &Running,
+    target: SocketAddr,
+    concurrency: usize,
+    probes: usize,
+) -> Result<Figures, String> {
+    let pid = exporter.child.id();
+    // Warm up: trust store loaded, code paged in.
+    probe(exporter.addr, target);
+    let cpu0 = cpu_of(pid)?;
+    let next = Arc::new(AtomicUsize::new(0));
+    let ok = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let threads: Vec<_> = (0..concurrency.min(probes))
+        .map(|_| {
+            let (next, ok, addr) = (Arc::clone(&next), Arc::clone(&ok), exporter.addr);
+            std::thread::Builder::new()
+                .stack_size(64 * 1024)
+                .spawn(move || {
+                    while next.fetch_add(1, Ordering::Relaxed) < probes {
+                        if probe(addr, target) {
+                            ok.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                })
+        })
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("cannot start a load thread: {e}"))?;
+    for t in threads {
+        let _ = t.join();
+    }
+    let wall = started.elapsed();
+    let cpu = cpu_of(pid)?.saturating_sub(cpu0);
+    Ok(Figures {
+        ok: ok.load(Ordering::Relaxed),
+        sent: probes,
+        cpu_per_probe: cpu / probes.max(1) as u32,
+        per_second: probes as f64 / wall.as_secs_f64().max(1e-9),
+        peak_rss: peak_rss_of(pid),
+    })
+}
+
+/// Runs part 4 against the SMTP server at `target` and returns its table.
+pub fn run(
+    cli: &Path,
+    cert: &BenchCert,
+    target: SocketAddr,
+    levels: &[(usize, usize)],
+) -> Result<Table, String> {
+    if !Path::new(BLACKBOX).exists() {
+        return Err(format!(
+            "part 4 needs {BLACKBOX} (apt-get install prometheus-blackbox-exporter; tests/interop/install.sh installs it)"
+        ));
+    }
+    let dir: PathBuf =
+        std::env::temp_dir().join(format!("starttls-bench-exporters-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let ca = dir.join("bench-cert.pem");
+    std::fs::write(&ca, pem(&cert.cert)).map_err(|e| e.to_string())?;
+    let mut table = Table::new(
+        "part 4: exporters, SMTP STARTTLS probes over HTTP (exporter process only)",
+        &[
+            "in flight",
+            "probes",
+            "exporter",
+            "ok",
+            "CPU/probe",
+            "probes/s",
+            "peak RSS",
+            "CPU ratio",
+            "RSS ratio",
+        ],
+    );
+    for &(concurrency, probes) in levels {
+        eprintln!("part 4: {concurrency} in flight, {probes} probes ...");
+        let mut figures = Vec::new();
+        for which in [Which::Blackbox, Which::Ours] {
+            let running = start(which, &dir, cli, &ca)?;
+            figures.push((which, load(&running, target, concurrency, probes)?));
+        }
+        let blackbox = figures[0].1;
+        for (which, f) in &figures {
+            let cpu_ratio =
+                f.cpu_per_probe.as_secs_f64() / blackbox.cpu_per_probe.as_secs_f64().max(1e-12);
+            let rss_ratio = f.peak_rss as f64 / blackbox.peak_rss.max(1) as f64;
+            table.row(vec![
+                concurrency.to_string(),
+                probes.to_string(),
+                match which {
+                    Which::Ours => "starttls-cert serve".into(),
+                    Which::Blackbox => "blackbox_exporter".into(),
+                },
+                format!("{}/{}", f.ok, f.sent),
+                format!("{} µs", f.cpu_per_probe.as_micros()),
+                format!("{:.0}", f.per_second),
+                format!("{:.1} MiB", f.peak_rss as f64 / 1048576.0),
+                format!("{cpu_ratio:.2}x"),
+                format!("{rss_ratio:.2}x"),
+            ]);
+        }
+    }
+    table.note(format!(
+        "target: our CPU per probe at most {CPU_RATIO_TARGET}x blackbox's; one target (the bench server's SMTP port) probed repeatedly; both verify the bench certificate"
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(table)
+}

@@ -1,0 +1,198 @@
+//! `starttls-cert serve`: a Prometheus exporter in the manner of
+//! blackbox_exporter and ssl_exporter. `/probe?target=host:port&module=NAME`
+//! checks one server and answers with its series
+//! ([`crate::output::prometheus`]); `/metrics` gives the exporter's own
+//! counters.
+//!
+//! Each probe runs on its own thread through the io-mio driver, with the
+//! module's trust store loaded once at start. At most `--max-concurrent`
+//! probes run at once; more are answered 503 at once. A probe's time
+//! limit is the module's, shortened to Prometheus' scrape timeout less
+//! half a second. `--allow-targets FILE` restricts what may be probed, so
+//! the exporter cannot be used to scan other hosts; it listens on loopback
+//! unless told otherwise.
+
+pub mod http;
+pub mod modules;
+pub mod stats;
+pub mod target;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::Parser;
+
+pub use http::{probe_timeout, route, run_probe, Answer, Route, MAX_URL_BYTES};
+pub use modules::{Module, ModuleError};
+pub use stats::Stats;
+pub use target::{parse_target, AllowList, TargetAddr};
+
+/// The exporter's port by default: ssl_exporter's, which Prometheus'
+/// port allocation list gives it.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:9219";
+
+/// `starttls-cert serve` options.
+#[derive(Parser, Debug)]
+#[command(
+    name = "starttls-cert serve",
+    about = "Serves Prometheus metrics: /probe?target=host:port&module=NAME checks one server, /metrics the exporter's own counters"
+)]
+pub struct ServeArgs {
+    /// Address and port to listen on (loopback by default; give 0.0.0.0:9219 to listen on every interface)
+    #[arg(long, value_name = "ADDR:PORT", default_value = DEFAULT_LISTEN)]
+    pub listen: SocketAddr,
+
+    /// Modules file: lines "name: protocol options", e.g. "smtp: smtp --name-validation cn-san" [default: one module per protocol, named smtp, lmtp, ldap, ...]
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// The module used when a probe names none [default: the first module]
+    #[arg(long, value_name = "NAME")]
+    pub default_module: Option<String>,
+
+    /// Only probe targets listed in FILE (one host:port, or host for any port, a line)
+    #[arg(long, value_name = "FILE")]
+    pub allow_targets: Option<PathBuf>,
+
+    /// Most probes running at once; more are answered 503 (1-10000)
+    #[arg(long, value_name = "N", default_value = "100", value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub max_concurrent: u64,
+}
+
+/// Everything the request threads share.
+#[derive(Debug)]
+pub struct Exporter {
+    /// The modules, by name.
+    pub modules: Vec<Module>,
+    /// The module for probes that name none.
+    pub default_module: String,
+    /// Targets allowed, if restricted.
+    pub allow: Option<AllowList>,
+    /// Most probes at once.
+    pub max_concurrent: u64,
+    /// Counters for `/metrics`.
+    pub stats: Stats,
+}
+
+impl Exporter {
+    /// Reads the modules and allow list `args` name.
+    pub fn from_args(args: &ServeArgs) -> Result<Exporter, String> {
+        let modules = match &args.config {
+            Some(path) => modules::load(path),
+            None => modules::defaults(),
+        }
+        .map_err(|e| e.to_string())?;
+        let default_module = match &args.default_module {
+            Some(name) if modules.iter().any(|m| &m.name == name) => name.clone(),
+            Some(name) => return Err(format!("--default-module: no module is named \"{name}\"")),
+            None => modules.first().map(|m| m.name.clone()).unwrap_or_default(),
+        };
+        let allow = match &args.allow_targets {
+            Some(path) => Some(AllowList::load(path)?),
+            None => None,
+        };
+        Ok(Exporter {
+            modules,
+            default_module,
+            allow,
+            max_concurrent: args.max_concurrent,
+            stats: Stats::default(),
+        })
+    }
+}
+
+fn respond(request: tiny_http::Request, answer: Answer) {
+    let header =
+        tiny_http::Header::from_bytes(&b"Content-Type"[..], answer.content_type.as_bytes());
+    let mut response =
+        tiny_http::Response::from_string(answer.body).with_status_code(answer.status);
+    if let Ok(h) = header {
+        response = response.with_header(h);
+    }
+    // The scraper may have given up; nothing to do about it.
+    let _ = request.respond(response);
+}
+
+/// Serves until the process is stopped; returns the exit code when the
+/// exporter cannot start (bad options, modules or address).
+pub fn main(program: &str, args: &[std::ffi::OsString]) -> i32 {
+    let mut argv = vec![std::ffi::OsString::from(format!("{program} serve"))];
+    argv.extend_from_slice(args);
+    let args = match ServeArgs::try_parse_from(argv) {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    let exporter = match Exporter::from_args(&args) {
+        Ok(e) => Arc::new(e),
+        Err(e) => {
+            eprintln!("starttls-cert serve: {e}");
+            return 2;
+        }
+    };
+    let server = match tiny_http::Server::http(args.listen) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("starttls-cert serve: cannot listen on {}: {e}", args.listen);
+            return 2;
+        }
+    };
+    let names: Vec<&str> = exporter.modules.iter().map(|m| m.name.as_str()).collect();
+    let listening = server
+        .server_addr()
+        .to_ip()
+        .map_or_else(|| args.listen.to_string(), |a| a.to_string());
+    eprintln!(
+        "starttls-cert serve: listening on http://{listening}/ (modules: {}; at most {} probes at once{})",
+        names.join(", "),
+        exporter.max_concurrent,
+        if exporter.allow.is_some() {
+            "; targets restricted"
+        } else {
+            ""
+        }
+    );
+    serve(&server, &exporter);
+    0
+}
+
+/// The accept loop: answers at once what needs no probe, and starts a
+/// thread per probe.
+pub fn serve(server: &tiny_http::Server, exporter: &Arc<Exporter>) {
+    for request in server.incoming_requests() {
+        let scrape_timeout = request
+            .headers()
+            .iter()
+            .find(|h| h.field.equiv("X-Prometheus-Scrape-Timeout-Seconds"))
+            .map(|h| h.value.as_str().to_owned());
+        let routed = if *request.method() != tiny_http::Method::Get
+            && *request.method() != tiny_http::Method::Head
+        {
+            Route::Now(Answer {
+                status: 405,
+                content_type: "text/plain; charset=utf-8",
+                body: "only GET is served\n".into(),
+            })
+        } else {
+            route(exporter, request.url(), scrape_timeout.as_deref())
+        };
+        match routed {
+            Route::Now(answer) => respond(request, answer),
+            Route::Probe(job) => {
+                let shared = Arc::clone(exporter);
+                let spawned = std::thread::Builder::new()
+                    .name("probe".into())
+                    .spawn(move || respond(request, run_probe(&shared, job)));
+                if let Err(e) = spawned {
+                    // The slot was taken for a probe that never ran; the
+                    // dropped request is answered 500 by tiny_http.
+                    exporter.stats.finish(false, std::time::Duration::ZERO);
+                    eprintln!("starttls-cert serve: cannot start a probe thread: {e}");
+                }
+            }
+        }
+    }
+}

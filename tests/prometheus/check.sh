@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# A real Prometheus scrapes `starttls-cert serve` for a handful of loopback
+# targets (the benchmark's SMTP and LDAP servers, and a closed port), and
+# the series are checked through Prometheus' HTTP API. Also runs
+# `promtool check metrics` on /probe, /metrics and the --output file, and
+# `promtool check rules` on docs/prometheus/alerts.yml. Never skips: a
+# missing promtool or prometheus fails the script.
+#
+#   bash tests/prometheus/check.sh BIN BENCH
+#
+# BIN is starttls-cert, BENCH starttls-bench. Honours INTEROP_DIR (work
+# directory; this script uses $INTEROP_DIR/prometheus) and
+# INTEROP_PORT_OFFSET (exporter on 19219+offset, Prometheus on 19090+offset).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BIN=$(realpath "${1:?usage: check.sh BIN BENCH}")
+BENCH=$(realpath "${2:?usage: check.sh BIN BENCH}")
+OFFSET=${INTEROP_PORT_OFFSET:-0}
+DIR=${INTEROP_DIR:-/tmp/starttls-interop}/prometheus
+EXPORTER=127.0.0.1:$((19219 + OFFSET))
+PROM=127.0.0.1:$((19090 + OFFSET))
+log() { printf '[prometheus] %s\n' "$*"; }
+
+if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then
+    bash tests/interop/install.sh
+fi
+for tool in promtool prometheus python3; do
+    command -v "$tool" >/dev/null || { log "missing $tool (tests/interop/install.sh installs it)" >&2; exit 1; }
+done
+
+rm -rf "$DIR"
+mkdir -p "$DIR"
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+# The benchmark's loopback servers (self-signed bench.starttls.test); they
+# run while their stdin is open.
+mkfifo "$DIR/bench.in"
+"$BENCH" serve <"$DIR/bench.in" >"$DIR/bench.out" &
+pids+=($!)
+exec 3>"$DIR/bench.in"
+for _ in $(seq 100); do grep -q READY "$DIR/bench.out" 2>/dev/null && break; sleep 0.1; done
+read -r SMTP LDAP < <(sed -n 's/^READY smtp=\([0-9]*\) ldap=\([0-9]*\).*/\1 \2/p' "$DIR/bench.out")
+[[ -n ${SMTP:-} && -n ${LDAP:-} ]] || { log "bench server did not start" >&2; exit 1; }
+CLOSED=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+log "targets: smtp 127.0.0.1:$SMTP, ldap 127.0.0.1:$LDAP, closed 127.0.0.1:$CLOSED"
+
+cat >"$DIR/modules.conf" <<MODULES
+# name: protocol and options, as on the command line
+smtp: smtp --sni-domain bench.starttls.test --name-validation cn-san --timeout 5
+ldap: ldap --sni-domain bench.starttls.test --timeout 5
+MODULES
+printf '127.0.0.1:%s\n127.0.0.1:%s\n127.0.0.1:%s\n' "$SMTP" "$LDAP" "$CLOSED" >"$DIR/allow.txt"
+
+"$BIN" serve --listen "$EXPORTER" --config "$DIR/modules.conf" \
+    --allow-targets "$DIR/allow.txt" 2>"$DIR/exporter.log" &
+pids+=($!)
+for _ in $(seq 100); do grep -q listening "$DIR/exporter.log" && break; sleep 0.1; done
+
+get() { python3 -c 'import sys,urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=20).read().decode())' "$1"; }
+
+# promtool on what the exporter and --output write.
+get "http://$EXPORTER/probe?target=127.0.0.1:$SMTP&module=smtp" >"$DIR/probe.txt"
+promtool check metrics <"$DIR/probe.txt"
+get "http://$EXPORTER/metrics" >"$DIR/metrics.txt"
+promtool check metrics <"$DIR/metrics.txt"
+"$BIN" 127.0.0.1 "$LDAP" ldap --sni-domain bench.starttls.test --format prometheus \
+    --output "$DIR/textfile.prom" || true
+promtool check metrics <"$DIR/textfile.prom"
+promtool check rules docs/prometheus/alerts.yml
+log "promtool: /probe, /metrics, --output and the alert rules pass"
+
+# Prometheus scrapes every second, with blackbox-style relabelling.
+cat >"$DIR/prometheus.yml" <<YAML
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+scrape_configs:
+  - job_name: starttls-cert
+    metrics_path: /probe
+    static_configs:
+      - targets: ["127.0.0.1:$SMTP", "127.0.0.1:$CLOSED"]
+        labels: {module: smtp}
+      - targets: ["127.0.0.1:$LDAP"]
+        labels: {module: ldap}
+    relabel_configs:
+      - source_labels: [__address__]
+        target_label: __param_target
+      - source_labels: [module]
+        target_label: __param_module
+      - source_labels: [__param_target]
+        target_label: instance
+      - target_label: __address__
+        replacement: $EXPORTER
+  - job_name: starttls-cert-exporter
+    static_configs:
+      - targets: ["$EXPORTER"]
+rule_files: ["$PWD/docs/prometheus/alerts.yml"]
+YAML
+promtool check config "$DIR/prometheus.yml"
+prometheus --config.file="$DIR/prometheus.yml" --storage.tsdb.path="$DIR/data" \
+    --web.listen-address="$PROM" >"$DIR/prometheus.log" 2>&1 &
+pids+=($!)
+
+python3 - "$PROM" "$SMTP" "$LDAP" "$CLOSED" <<'PY'
+import json, sys, time, urllib.parse, urllib.request
+prom, smtp, ldap, closed = sys.argv[1:]
+
+def query(q):
+    url = f"http://{prom}/api/v1/query?" + urllib.parse.urlencode({"query": q})
+    with urllib.request.urlopen(url, timeout=5) as r:
+        body = json.load(r)
+    return {s["metric"].get("instance", ""): float(s["value"][1]) for s in body["data"]["result"]}
+
+expected = {
+    "probe_success": {f"127.0.0.1:{smtp}": 1, f"127.0.0.1:{ldap}": 1, f"127.0.0.1:{closed}": 0},
+    "starttls_cert_self_signed": {f"127.0.0.1:{smtp}": 1, f"127.0.0.1:{ldap}": 1},
+    "starttls_cert_trusted": {f"127.0.0.1:{smtp}": 0, f"127.0.0.1:{ldap}": 0},
+    "starttls_cert_name_match": {f"127.0.0.1:{smtp}": 1, f"127.0.0.1:{ldap}": 1},
+    # Self-signed and so untrusted: a warning (1); the closed port: 3.
+    "starttls_cert_status": {f"127.0.0.1:{smtp}": 1, f"127.0.0.1:{ldap}": 1, f"127.0.0.1:{closed}": 3},
+    'starttls_cert_error_info{kind="connect"}': {f"127.0.0.1:{closed}": 1},
+}
+deadline = time.time() + 60
+while True:
+    missing = []
+    for q, want in expected.items():
+        try:
+            got = query(q + ('' if '{' in q else '{job="starttls-cert"}'))
+        except OSError as e:
+            got = {}
+        if got != want:
+            missing.append(f"{q}: got {got}, want {want}")
+    # Present even though the chains are untrusted: the expiry in the future.
+    try:
+        expiry = query('probe_ssl_earliest_cert_expiry{job="starttls-cert"} - time()')
+        if sorted(expiry) != sorted([f"127.0.0.1:{smtp}", f"127.0.0.1:{ldap}"]) or min(expiry.values()) <= 0:
+            missing.append(f"probe_ssl_earliest_cert_expiry: {expiry}")
+        probes = query('starttls_cert_exporter_probes_total{result="success"}')
+        if not probes or min(probes.values()) < 2:
+            missing.append(f"exporter probes_total: {probes}")
+    except OSError as e:
+        missing.append(str(e))
+    if not missing:
+        print("[prometheus] every series arrived with the expected values")
+        break
+    if time.time() > deadline:
+        print("[prometheus] FAILED after 60 s:\n  " + "\n  ".join(missing), file=sys.stderr)
+        sys.exit(1)
+    time.sleep(1)
+PY
+exec 3>&-
