@@ -9,7 +9,7 @@ use super::name_check::check_name;
 use super::options::AnalysisOptions;
 use super::parsed::ParsedCert;
 use super::report::{CertificateReport, CertificateSummary, LeafDetails};
-use super::self_signed::is_self_signed;
+use super::signature::Signatures;
 use super::time::{days_until, unix_seconds};
 use super::trust::verify_chain;
 use super::weakness::weaknesses;
@@ -41,10 +41,12 @@ pub fn analyze(
         .collect::<Result<Vec<_>, _>>()?;
     let leaf = parsed.first().ok_or(AnalysisError::EmptyChain)?;
     let now = unix_seconds(options.now);
-    let self_signed: Vec<bool> = parsed.iter().map(is_self_signed).collect();
+    // Every signature check below is made at most once.
+    let signatures = Signatures::new(&parsed, &options.trust);
+    let self_signed = signatures.self_signed();
     let earliest_expiry = earliest_expiry(&parsed, now).ok_or(AnalysisError::EmptyChain)?;
-    let verification = verify_chain(chain, &parsed, &options.trust, options.now);
-    let chain_expiry = chain_expiry(&verification.path, &parsed, &self_signed, now)
+    let verification = verify_chain(chain, &parsed, &signatures, &options.trust, options.now);
+    let chain_expiry = chain_expiry(&verification.path, &parsed, self_signed, now)
         .ok_or(AnalysisError::EmptyChain)?;
 
     Ok(CertificateReport {
@@ -62,12 +64,12 @@ pub fn analyze(
         earliest_expiry,
         chain_expiry,
         validated_path: verification.path,
-        chain_problems: chain_problems(&parsed, &self_signed, &options.trust),
-        weaknesses: weaknesses(&parsed, &self_signed),
+        chain_problems: chain_problems(&parsed, &signatures, &options.trust),
+        weaknesses: weaknesses(&parsed, self_signed),
         leaf: LeafDetails::from_parsed(leaf, now),
         chain: parsed
             .iter()
-            .zip(&self_signed)
+            .zip(self_signed)
             .enumerate()
             .map(|(index, (cert, &ss))| CertificateSummary::from_parsed(index, cert, ss, now))
             .collect(),
@@ -297,6 +299,8 @@ mod tests {
         options.trust = TrustStore::from_pem(leaf.pem().as_bytes()).expect("pem");
         let r = report(&chain, &options);
         assert!(r.trust.is_trusted(), "{}", r.trust);
+        assert!(r.self_signed, "the store's own verdict on the same bytes");
+        assert!(r.chain[0].self_signed);
     }
 
     #[test]

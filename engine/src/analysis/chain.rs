@@ -13,6 +13,7 @@ use std::fmt;
 
 use super::names;
 use super::parsed::ParsedCert;
+use super::signature::Signatures;
 use super::trust_store::TrustStore;
 
 /// How a certificate's position is named in messages: `the server
@@ -116,11 +117,11 @@ impl fmt::Display for ChainProblem {
     }
 }
 
-/// Finds the problems of `chain`; `self_signed[i]` says whether certificate
-/// `i` is self-signed.
+/// Finds the problems of `chain`, asking `signatures` (made for `chain`)
+/// which certificate is self-signed and which signed which.
 pub(crate) fn chain_problems(
     chain: &[ParsedCert<'_>],
-    self_signed: &[bool],
+    signatures: &Signatures<'_, '_>,
     store: &TrustStore,
 ) -> Vec<ChainProblem> {
     let mut problems = Vec::new();
@@ -140,7 +141,7 @@ pub(crate) fn chain_problems(
         }
     }
 
-    let path = issuer_path(chain, self_signed, &duplicate, leaf);
+    let path = issuer_path(chain.len(), signatures, &duplicate, leaf);
     for step in path.windows(2) {
         if let [index, issuer_index] = *step {
             if issuer_index != index + 1 {
@@ -162,7 +163,10 @@ pub(crate) fn chain_problems(
 
     if let Some(&last) = path.last() {
         let cert = &chain[last];
-        if !self_signed[last] && !issuer_is_anchor(cert, store) && !is_anchor_itself(cert, store) {
+        if !signatures.is_self_signed(last)
+            && !issuer_is_anchor(cert, store)
+            && !is_anchor_itself(cert, store)
+        {
             let in_ca_file = store.intermediates().iter().any(|der| {
                 ParsedCert::parse(0, der.as_ref())
                     .is_ok_and(|extra| names::names_match(extra.x509.subject(), cert.x509.issuer()))
@@ -184,20 +188,20 @@ pub(crate) fn chain_problems(
 
 /// Indices from `leaf` up the issuer links among the certificates sent.
 fn issuer_path(
-    chain: &[ParsedCert<'_>],
-    self_signed: &[bool],
+    len: usize,
+    signatures: &Signatures<'_, '_>,
     duplicate: &[bool],
     leaf: usize,
 ) -> Vec<usize> {
     let mut path = vec![leaf];
     let mut current = leaf;
-    while !self_signed[current] {
+    while !signatures.is_self_signed(current) {
         let is_candidate = |j: usize| {
-            !duplicate[j] && !path.contains(&j) && chain[current].may_be_issued_by(&chain[j])
+            !duplicate[j] && !path.contains(&j) && signatures.may_be_issued_by(current, j)
         };
         let next = Some(current + 1)
-            .filter(|&j| j < chain.len() && is_candidate(j))
-            .or_else(|| (0..chain.len()).find(|&j| is_candidate(j)));
+            .filter(|&j| j < len && is_candidate(j))
+            .or_else(|| (0..len).find(|&j| is_candidate(j)));
         match next {
             Some(j) => {
                 path.push(j);
@@ -240,7 +244,6 @@ fn is_anchor_itself(cert: &ParsedCert<'_>, store: &TrustStore) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::self_signed::is_self_signed;
     use crate::analysis::test_support::*;
     use rustls_pki_types::CertificateDer;
 
@@ -250,8 +253,7 @@ mod tests {
             .enumerate()
             .map(|(i, c)| ParsedCert::parse(i, c.as_ref()).expect("parse"))
             .collect();
-        let self_signed: Vec<bool> = parsed.iter().map(is_self_signed).collect();
-        chain_problems(&parsed, &self_signed, store)
+        chain_problems(&parsed, &Signatures::new(&parsed, store), store)
     }
 
     #[test]

@@ -106,15 +106,6 @@ impl<'a> ParsedCert<'a> {
         names::names_match(self.x509.subject(), self.x509.issuer())
     }
 
-    /// Whether `issuer`'s subject names this certificate's issuer and its
-    /// key made this certificate's signature (or the signature cannot be
-    /// checked here).
-    pub(crate) fn may_be_issued_by(&self, issuer: &ParsedCert<'_>) -> bool {
-        names::names_match(self.x509.issuer(), issuer.x509.subject())
-            && signature::check_signed_by(&self.x509, issuer.x509.public_key())
-                != signature::SignatureCheck::Invalid
-    }
-
     /// The signature algorithm's usual name.
     pub(crate) fn signature_algorithm(&self) -> String {
         signature::algorithm_name(&self.signature_oid)

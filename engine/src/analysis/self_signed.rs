@@ -15,10 +15,21 @@ use super::signature::{check_signed_by, SignatureCheck};
 
 /// Whether `cert` is self-signed (see the module docs for the rule).
 pub(crate) fn is_self_signed(cert: &ParsedCert<'_>) -> bool {
+    self_signed_given(cert, || check_signed_by(&cert.x509, cert.x509.public_key()))
+}
+
+/// The same rule, with `own_signature` telling whether the certificate's
+/// own key made its signature: called only for a self-issued certificate,
+/// so that an analysis can hand in a check it already made
+/// ([`Signatures`](super::signature::Signatures)).
+pub(crate) fn self_signed_given(
+    cert: &ParsedCert<'_>,
+    own_signature: impl FnOnce() -> SignatureCheck,
+) -> bool {
     if !cert.is_self_issued() {
         return false;
     }
-    match check_signed_by(&cert.x509, cert.x509.public_key()) {
+    match own_signature() {
         SignatureCheck::Valid => true,
         SignatureCheck::Invalid => false,
         SignatureCheck::Unsupported => match (cert.subject_key_id, cert.authority_key_id) {

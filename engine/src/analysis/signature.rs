@@ -7,11 +7,17 @@
 //! ECDSA with SHA-1 or SHA-512, P-521, Ed448, DSA) is reported as
 //! [`SignatureCheck::Unsupported`], never as invalid.
 
+use std::cell::Cell;
 use std::fmt;
 
 use ring::signature::{self, VerificationAlgorithm};
 use x509_parser::certificate::X509Certificate;
 use x509_parser::x509::SubjectPublicKeyInfo;
+
+use super::names;
+use super::parsed::ParsedCert;
+use super::self_signed::self_signed_given;
+use super::trust_store::TrustStore;
 
 /// Outcome of checking one certificate's signature against a public key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,6 +114,91 @@ pub(crate) fn check_signed_by(
     }
 }
 
+/// The signature checks of one analysis, each made at most once.
+///
+/// Several parts of an analysis ask the same questions ("is certificate
+/// `i` self-signed", "did certificate `j`'s key sign certificate `i`"):
+/// the Self-Signed channel, the trust verdict's wording, the chain
+/// problems. A signature check (an ECDSA or RSA verification) costs about
+/// as much as the rest of the analysis together, so the answers are kept
+/// here for the one analysis. A certificate the trust store already found
+/// self-signed when it was added (the same bytes) is not checked again.
+pub(crate) struct Signatures<'p, 'a> {
+    chain: &'p [ParsedCert<'a>],
+    /// Whether each certificate of the chain is self-signed.
+    self_signed: Vec<bool>,
+    /// `checks[cert * chain.len() + issuer]`, once made.
+    checks: Vec<Cell<Option<SignatureCheck>>>,
+    /// Signature checks made so far (for tests).
+    made: Cell<usize>,
+}
+
+impl<'p, 'a> Signatures<'p, 'a> {
+    /// Answers about `chain` (at most [`MAX_CHAIN_LEN`](super::MAX_CHAIN_LEN)
+    /// certificates), with what `store` already knows.
+    pub(crate) fn new(chain: &'p [ParsedCert<'a>], store: &TrustStore) -> Self {
+        let mut signatures = Signatures {
+            chain,
+            self_signed: Vec::with_capacity(chain.len()),
+            checks: vec![Cell::new(None); chain.len() * chain.len()],
+            made: Cell::new(0),
+        };
+        let self_signed = (0..chain.len())
+            .map(|i| {
+                store.is_known_self_signed(chain[i].der)
+                    || self_signed_given(&chain[i], || signatures.check(i, i))
+            })
+            .collect();
+        signatures.self_signed = self_signed;
+        signatures
+    }
+
+    /// Whether each certificate is self-signed, in chain order.
+    pub(crate) fn self_signed(&self) -> &[bool] {
+        &self.self_signed
+    }
+
+    /// Whether certificate `index` is self-signed (`false` when out of range).
+    pub(crate) fn is_self_signed(&self, index: usize) -> bool {
+        self.self_signed.get(index).copied().unwrap_or(false)
+    }
+
+    /// Whether `issuer`'s subject names certificate `cert`'s issuer and its
+    /// key made `cert`'s signature (or the signature cannot be checked here).
+    pub(crate) fn may_be_issued_by(&self, cert: usize, issuer: usize) -> bool {
+        let (Some(c), Some(i)) = (self.chain.get(cert), self.chain.get(issuer)) else {
+            return false;
+        };
+        names::names_match(c.x509.issuer(), i.x509.subject())
+            && self.check(cert, issuer) != SignatureCheck::Invalid
+    }
+
+    /// Whether `issuer`'s key made `cert`'s signature, checked the first
+    /// time it is asked.
+    fn check(&self, cert: usize, issuer: usize) -> SignatureCheck {
+        let n = self.chain.len();
+        let (Some(c), Some(i)) = (self.chain.get(cert), self.chain.get(issuer)) else {
+            return SignatureCheck::Unsupported;
+        };
+        let Some(slot) = self.checks.get(cert * n + issuer) else {
+            return SignatureCheck::Unsupported;
+        };
+        if let Some(known) = slot.get() {
+            return known;
+        }
+        let result = check_signed_by(&c.x509, i.x509.public_key());
+        self.made.set(self.made.get() + 1);
+        slot.set(Some(result));
+        result
+    }
+
+    /// Signature checks made so far.
+    #[cfg(test)]
+    pub(crate) fn checks_made(&self) -> usize {
+        self.made.get()
+    }
+}
+
 /// ring algorithms that could have produced a signature of this OID with
 /// this key; empty when ring has none.
 fn verification_algorithms(
@@ -149,6 +240,60 @@ fn verification_algorithms(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::test_support::*;
+    use rustls_pki_types::CertificateDer;
+
+    fn parse<'a>(chain: &'a [CertificateDer<'_>]) -> Vec<ParsedCert<'a>> {
+        chain
+            .iter()
+            .enumerate()
+            .map(|(i, c)| ParsedCert::parse(i, c.as_ref()).expect("parse"))
+            .collect()
+    }
+
+    #[test]
+    fn each_signature_is_checked_at_most_once() {
+        let pki = Pki::new();
+        let chain = [
+            pki.leaf.der().clone(),
+            pki.intermediate.der().clone(),
+            pki.root.der().clone(),
+        ];
+        let parsed = parse(&chain);
+        let signatures = Signatures::new(&parsed, &TrustStore::new());
+        assert_eq!(signatures.self_signed(), [false, false, true]);
+        assert_eq!(signatures.checks_made(), 1, "only the self-issued root");
+        for _ in 0..3 {
+            assert!(signatures.may_be_issued_by(0, 1));
+            assert!(signatures.may_be_issued_by(1, 2));
+            assert!(!signatures.may_be_issued_by(0, 2), "names differ: no check");
+            assert!(signatures.is_self_signed(2));
+        }
+        assert_eq!(signatures.checks_made(), 3);
+        assert!(!signatures.is_self_signed(7) && !signatures.may_be_issued_by(0, 7));
+    }
+
+    #[test]
+    fn a_certificate_the_store_found_self_signed_is_not_checked_again() {
+        let leaf = self_signed_leaf(KeyKind::P256, &["mail.example.com"]);
+        let chain = [leaf.der().clone()];
+        let parsed = parse(&chain);
+        let fresh = Signatures::new(&parsed, &TrustStore::new());
+        assert_eq!((fresh.self_signed(), fresh.checks_made()), (&[true][..], 1));
+        let store = TrustStore::from_pem(leaf.pem().as_bytes()).expect("store");
+        let known = Signatures::new(&parsed, &store);
+        assert_eq!((known.self_signed(), known.checks_made()), (&[true][..], 0));
+
+        // Other bytes with the same names are checked, and found wanting.
+        let other = self_issued_signed_by_other_key();
+        let chain = [other.der().clone()];
+        let parsed = parse(&chain);
+        let mut store = TrustStore::from_pem(leaf.pem().as_bytes()).expect("store");
+        store.extend(TrustStore::from_pem(other.pem().as_bytes()).expect("intermediate"));
+        let checked = Signatures::new(&parsed, &store);
+        assert_eq!(checked.self_signed(), [false]);
+        assert_eq!(checked.checks_made(), 1);
+    }
 
     #[test]
     fn names_and_weak_hashes_of_common_algorithms() {

@@ -28,7 +28,7 @@ use webpki::{EndEntityCert, KeyUsage};
 use super::names;
 use super::parsed::ParsedCert;
 use super::prtg;
-use super::self_signed::is_self_signed;
+use super::signature::Signatures;
 use super::time::{format_rfc3339_utc, unix_seconds};
 use super::trust_store::TrustStore;
 
@@ -272,10 +272,12 @@ impl Verification {
     }
 }
 
-/// Validates `chain` (leaf first as sent) against `store` at `now`.
+/// Validates `chain` (leaf first as sent) against `store` at `now`;
+/// `signatures` (made for `parsed`) words the reasons.
 pub(crate) fn verify_chain(
     chain: &[CertificateDer<'_>],
     parsed: &[ParsedCert<'_>],
+    signatures: &Signatures<'_, '_>,
     store: &TrustStore,
     now: UnixTime,
 ) -> Verification {
@@ -297,7 +299,9 @@ pub(crate) fn verify_chain(
     }
     let leaf = match EndEntityCert::try_from(leaf_der) {
         Ok(leaf) => leaf,
-        Err(e) => return Verification::untrusted(refine(reason(e, parsed, store), parsed)),
+        Err(e) => {
+            return Verification::untrusted(refine(reason(e, parsed, store), parsed, signatures))
+        }
     };
     let intermediates: Vec<CertificateDer<'_>> = chain
         .iter()
@@ -331,7 +335,7 @@ pub(crate) fn verify_chain(
                 path: certs,
             }
         }
-        Err(e) => Verification::untrusted(refine(reason(e, parsed, store), parsed)),
+        Err(e) => Verification::untrusted(refine(reason(e, parsed, store), parsed, signatures)),
     }
 }
 
@@ -339,17 +343,21 @@ pub(crate) fn verify_chain(
 /// certificate is untrusted because it is self-signed (whatever webpki
 /// tripped over first), and an unknown issuer above a complete chain is an
 /// untrusted root, not a certificate the server failed to send.
-fn refine(reason: UntrustedReason, parsed: &[ParsedCert<'_>]) -> UntrustedReason {
-    let Some(leaf) = parsed.first() else {
+fn refine(
+    reason: UntrustedReason,
+    parsed: &[ParsedCert<'_>],
+    signatures: &Signatures<'_, '_>,
+) -> UntrustedReason {
+    if parsed.is_empty() {
         return reason;
-    };
-    if is_self_signed(leaf) {
+    }
+    if signatures.is_self_signed(0) {
         return UntrustedReason::SelfSigned;
     }
     if reason != UntrustedReason::UnknownIssuer {
         return reason;
     }
-    match top_of_sent_path(parsed) {
+    match top_of_sent_path(parsed.len(), signatures) {
         (top, true) => UntrustedReason::UntrustedRoot {
             subject: parsed[top].subject.clone(),
         },
@@ -362,15 +370,15 @@ fn refine(reason: UntrustedReason, parsed: &[ParsedCert<'_>]) -> UntrustedReason
 
 /// The last certificate on the issuer path among those sent, from the
 /// leaf, and whether it is self-signed.
-fn top_of_sent_path(parsed: &[ParsedCert<'_>]) -> (usize, bool) {
+fn top_of_sent_path(len: usize, signatures: &Signatures<'_, '_>) -> (usize, bool) {
     let mut visited = vec![0];
     let mut current = 0;
     loop {
-        if is_self_signed(&parsed[current]) {
+        if signatures.is_self_signed(current) {
             return (current, true);
         }
-        let next = (0..parsed.len())
-            .find(|&j| !visited.contains(&j) && parsed[current].may_be_issued_by(&parsed[j]));
+        let next =
+            (0..len).find(|&j| !visited.contains(&j) && signatures.may_be_issued_by(current, j));
         match next {
             Some(j) => {
                 visited.push(j);
@@ -519,7 +527,14 @@ mod tests {
             .enumerate()
             .map(|(i, c)| ParsedCert::parse(i, c.as_ref()).expect("parse"))
             .collect();
-        verify_chain(chain, &parsed, store, at(now)).verdict
+        verify_chain(
+            chain,
+            &parsed,
+            &Signatures::new(&parsed, store),
+            store,
+            at(now),
+        )
+        .verdict
     }
 
     fn path(chain: &[CertificateDer<'_>], store: &TrustStore, now: i64) -> Vec<PathCert> {
@@ -528,7 +543,14 @@ mod tests {
             .enumerate()
             .map(|(i, c)| ParsedCert::parse(i, c.as_ref()).expect("parse"))
             .collect();
-        verify_chain(chain, &parsed, store, at(now)).path
+        verify_chain(
+            chain,
+            &parsed,
+            &Signatures::new(&parsed, store),
+            store,
+            at(now),
+        )
+        .path
     }
 
     #[test]

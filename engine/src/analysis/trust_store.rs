@@ -16,6 +16,7 @@
 //! takes bytes.
 
 use std::fmt;
+use std::sync::Arc;
 
 use rustls_pki_types::pem::{self, PemObject};
 use rustls_pki_types::{CertificateDer, TrustAnchor};
@@ -24,10 +25,23 @@ use super::parsed::ParsedCert;
 use super::self_signed::is_self_signed;
 
 /// An owned set of trust anchors plus extra intermediates.
+///
+/// Cloning is cheap (the certificates are shared, copied only when a clone
+/// is changed), so a run over many servers can hand every analysis its own
+/// [`AnalysisOptions`](super::AnalysisOptions) without copying the
+/// operating system's hundred-odd roots each time.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TrustStore {
+    inner: Arc<Certificates>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Certificates {
     anchors: Vec<TrustAnchor<'static>>,
     intermediates: Vec<CertificateDer<'static>>,
+    /// The user's certificates found self-signed when added (so an
+    /// analysis of the same bytes need not verify their signature again).
+    self_signed: Vec<CertificateDer<'static>>,
 }
 
 /// Where a certificate added with [`TrustStore::add_der`] went.
@@ -119,9 +133,14 @@ impl TrustStore {
         let parsed = ParsedCert::parse(index, der.as_ref()).map_err(|e| bad(e.to_string()))?;
         if is_self_signed(&parsed) {
             self.push_anchor(index, der)?;
+            Arc::make_mut(&mut self.inner)
+                .self_signed
+                .push(der.clone().into_owned());
             Ok(TrustRole::Anchor)
         } else {
-            self.intermediates.push(der.clone().into_owned());
+            Arc::make_mut(&mut self.inner)
+                .intermediates
+                .push(der.clone().into_owned());
             Ok(TrustRole::Intermediate)
         }
     }
@@ -142,19 +161,24 @@ impl TrustStore {
                 index,
                 detail: format!("{e:?}"),
             })?;
-        self.anchors.push(anchor.to_owned());
+        Arc::make_mut(&mut self.inner)
+            .anchors
+            .push(anchor.to_owned());
         Ok(())
     }
 
     /// Adds everything of `other` to this store.
     pub fn extend(&mut self, other: TrustStore) {
-        self.anchors.extend(other.anchors);
-        self.intermediates.extend(other.intermediates);
+        let other = Arc::unwrap_or_clone(other.inner);
+        let inner = Arc::make_mut(&mut self.inner);
+        inner.anchors.extend(other.anchors);
+        inner.intermediates.extend(other.intermediates);
+        inner.self_signed.extend(other.self_signed);
     }
 
     /// Number of anchors plus intermediates.
     pub fn len(&self) -> usize {
-        self.anchors.len() + self.intermediates.len()
+        self.inner.anchors.len() + self.inner.intermediates.len()
     }
 
     /// Whether the store holds nothing.
@@ -164,12 +188,18 @@ impl TrustStore {
 
     /// The trust anchors.
     pub fn anchors(&self) -> &[TrustAnchor<'static>] {
-        &self.anchors
+        &self.inner.anchors
+    }
+
+    /// Whether `der` is, byte for byte, a certificate this store was given
+    /// with [`TrustStore::add_der`] and found self-signed then.
+    pub(crate) fn is_known_self_signed(&self, der: &[u8]) -> bool {
+        self.inner.self_signed.iter().any(|c| c.as_ref() == der)
     }
 
     /// The extra intermediates offered to path building.
     pub fn intermediates(&self) -> &[CertificateDer<'static>] {
-        &self.intermediates
+        &self.inner.intermediates
     }
 }
 
@@ -189,6 +219,19 @@ mod tests {
         assert_eq!(store.intermediates().len(), 1);
         assert_eq!(store.len(), 2);
         assert!(!store.is_empty());
+        assert!(store.is_known_self_signed(pki.root.der()));
+        assert!(!store.is_known_self_signed(pki.intermediate.der()));
+    }
+
+    #[test]
+    fn clones_share_the_certificates_until_one_changes() {
+        let pki = Pki::new();
+        let store = pki.trust();
+        let mut copy = store.clone();
+        assert!(Arc::ptr_eq(&store.inner, &copy.inner));
+        copy.add_der(pki.intermediate.der()).expect("intermediate");
+        assert!(!Arc::ptr_eq(&store.inner, &copy.inner));
+        assert_eq!((store.len(), copy.len()), (1, 2));
     }
 
     #[test]
