@@ -147,7 +147,7 @@ fn name_check(value: &str) -> Result<NameCheck, String> {
 /// The largest expiry threshold accepted, in days (about ten years).
 pub const MAX_DAYS: i64 = 3650;
 
-fn port_number(value: &str) -> Result<u16, String> {
+pub(crate) fn port_number(value: &str) -> Result<u16, String> {
     match value.parse::<u16>() {
         Ok(n @ 1..) => Ok(n),
         _ => Err(format!("\"{value}\" is not a port number from 1 to 65535")),
@@ -173,7 +173,7 @@ fn timeout_secs(value: &str) -> Result<u64, String> {
 }
 
 /// `starttls-cert`: checks the TLS certificate behind STARTTLS (SMTP, LMTP, LDAP, FTP, NNTP, XMPP).
-#[derive(Debug, Parser)]
+#[derive(Clone, Debug, Parser)]
 #[command(
     name = "starttls-cert",
     version,

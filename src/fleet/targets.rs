@@ -7,9 +7,9 @@
 use std::ffi::OsString;
 use std::fmt;
 
-use clap::{CommandFactory, FromArgMatches};
+use clap::{CommandFactory, FromArgMatches, ValueEnum};
 
-use crate::args::Cli;
+use crate::args::{Cli, ProtocolArg};
 use crate::request::Request;
 
 /// Longest line accepted, in bytes.
@@ -104,6 +104,7 @@ pub fn parse_numbered(
     let mut numbers = Vec::new();
     let mut errors = Vec::new();
     let mut command = Cli::command().args_override_self(true);
+    let template = template(&mut command, defaults);
     for (n, line) in text.lines().enumerate() {
         let number = n + 1;
         if !is_target(line) {
@@ -117,7 +118,7 @@ pub fn parse_numbered(
             });
             continue;
         }
-        match parse_line(&mut command, trimmed, defaults, hello) {
+        match parse_line(&mut command, template.as_ref(), trimmed, defaults, hello) {
             Ok(request) => {
                 requests.push(request);
                 numbers.push(number);
@@ -146,9 +147,59 @@ fn is_target(line: &str) -> bool {
     !trimmed.is_empty() && !trimmed.starts_with('#')
 }
 
-/// One line into a request, or the line's problem in one line.
+/// The host [`template`] parses the defaults with.
+const TEMPLATE_HOST: &str = "template.invalid";
+
+/// The command-line defaults parsed once, as clap parses them before a
+/// line's words, when a line of positional words alone cannot change how
+/// they parse: `None` when they hold a positional word, end in an option
+/// waiting for its value, or are wrong (then every line goes through clap,
+/// which reports it).
+fn template(command: &mut clap::Command, defaults: &[OsString]) -> Option<Cli> {
+    let args = std::iter::once(OsString::from("starttls-cert"))
+        .chain(defaults.iter().cloned())
+        .chain(std::iter::once(OsString::from(TEMPLATE_HOST)));
+    let matches = command.try_get_matches_from_mut(args).ok()?;
+    let cli = Cli::from_arg_matches(&matches).ok()?;
+    let clean =
+        cli.host.as_deref() == Some(TEMPLATE_HOST) && cli.port.is_none() && cli.protocol.is_none();
+    clean.then_some(cli)
+}
+
+/// The arguments of a line that is only `HOST [PORT] [PROTOCOL]`, each
+/// valid, without clap: `template` with the positionals set, which is what
+/// clap makes of the defaults followed by these words. `None` for any
+/// other line (an option, a word starting with `-`, an empty word, more
+/// than three words, a bad port or protocol), which clap then parses and,
+/// when wrong, words the error for.
+fn positional_only(template: &Cli, words: &[String]) -> Option<Cli> {
+    if words.is_empty()
+        || words.len() > 3
+        || words.iter().any(|w| w.is_empty() || w.starts_with('-'))
+    {
+        return None;
+    }
+    let mut cli = template.clone();
+    cli.host = Some(words[0].clone());
+    cli.port = match words.get(1) {
+        Some(word) => Some(crate::args::port_number(word).ok()?),
+        None => None,
+    };
+    cli.protocol = match words.get(2) {
+        // What clap's `value_enum` with `ignore_case` accepts.
+        Some(word) => Some(ProtocolArg::from_str(word, true).ok()?),
+        None => None,
+    };
+    Some(cli)
+}
+
+/// One line into a request, or the line's problem in one line. A line
+/// of positional words alone skips clap when `template` is given (parsing
+/// every line of a long list through clap cost more than the rest of
+/// reading it); every other line, and every error, comes from clap.
 fn parse_line(
     command: &mut clap::Command,
+    template: Option<&Cli>,
     line: &str,
     defaults: &[OsString],
     hello: &str,
@@ -158,6 +209,10 @@ fn parse_line(
         return Err(format!(
             "{option} applies to the whole run: give it on the command line, not in the list"
         ));
+    }
+    if let Some(cli) = template.and_then(|t| positional_only(t, &words)) {
+        return Request::from_cli(cli, || hello.to_owned())
+            .map_err(|e| format!("bad parameters: {e}"));
     }
     let args = std::iter::once(OsString::from("starttls-cert"))
         .chain(defaults.iter().cloned())
@@ -260,6 +315,79 @@ mod tests {
         );
         assert!(text.contains("line 6: bad parameters: the following required arguments were not provided: <HOST>"), "{text}");
         assert!(!text.contains('\n'));
+    }
+
+    #[test]
+    fn positional_lines_skip_clap_with_the_same_results_and_errors() {
+        let lines = [
+            "mx.example.com",
+            "mx.example.com 587",
+            "MX.example.com. 587 SMTP",
+            "192.0.2.1 389 ldap",
+            "192.0.2.1 389 LDAP",
+            "dc1.example.com 636 ldaps",
+            "mx.example.com 465 submissions",
+            "chat.example.com 5222 xmpp",
+            "münchen.example 25 lmtp",
+            "[2001:db8::1] 25",
+            "host 8443 tls",
+            "host 0",
+            "host 65536 smtp",
+            "host 25 gopher",
+            "host 25 smtp extra",
+            "host smtp",
+            "'' 25",
+            "'two words' 25",
+            "host 25 smtp --timeout 5",
+            "-host 25",
+            "host -5",
+            "host 25 postgres",
+        ];
+        let default_sets: [&[&str]; 10] = [
+            &[],
+            &["--timeout=9", "--warning-days", "40"],
+            &[
+                "--sni-domain",
+                "cert.example.com",
+                "--name-validation",
+                "cn-san",
+            ],
+            &["--no-system-ca-trust", "--ca-trust", "/tmp/ca.pem"],
+            &[
+                "--params",
+                "port: 26, protocol: lmtp, cert_domainname_validation: cn",
+            ],
+            &["--xmpp-domain", "example.com", "--format", "json"],
+            &["--hello-name", "probe.test", "--error-days", "50"],
+            &["--timeout"],
+            &["25"],
+            &["--"],
+        ];
+        let mut quick = 0;
+        for set in default_sets {
+            let defaults = os(set);
+            let mut command = Cli::command().args_override_self(true);
+            let template = template(&mut command, &defaults);
+            assert_eq!(
+                template.is_some(),
+                !matches!(set, ["--timeout"] | ["25"]),
+                "{set:?}"
+            );
+            for line in lines {
+                let words = crate::shell_words::split(line).unwrap();
+                if template
+                    .as_ref()
+                    .and_then(|t| positional_only(t, &words))
+                    .is_some()
+                {
+                    quick += 1;
+                }
+                let fast = parse_line(&mut command, template.as_ref(), line, &defaults, "h");
+                let slow = parse_line(&mut command, None, line, &defaults, "h");
+                assert_eq!(fast, slow, "{set:?} {line:?}");
+            }
+        }
+        assert!(quick >= 60, "the quick path was taken {quick} times");
     }
 
     #[test]
