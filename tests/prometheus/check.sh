@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # A real Prometheus scrapes `starttls-cert serve` for a handful of loopback
-# targets (the benchmark's SMTP and LDAP servers, and a closed port), and
-# the series are checked through Prometheus' HTTP API. Also runs
+# targets (the benchmark's SMTP and LDAP servers, and a closed port) and for
+# real servers of tests/interop (Postfix, Dovecot LMTP, slapd, PostgreSQL,
+# Prosody, trusted through the interop CA), and the series are checked
+# through Prometheus' HTTP API: probe_success, trust and the leaf's expiry
+# equal to its notAfter as openssl reads it. Also runs
 # `promtool check metrics` on /probe, /metrics and the --output file, and
 # `promtool check rules` on docs/prometheus/alerts.yml. Never skips: a
 # missing promtool or prometheus fails the script.
@@ -10,7 +13,10 @@
 #
 # BIN is starttls-cert, BENCH starttls-bench. Honours INTEROP_DIR (work
 # directory; this script uses $INTEROP_DIR/prometheus) and
-# INTEROP_PORT_OFFSET (exporter on 19219+offset, Prometheus on 19090+offset).
+# INTEROP_PORT_OFFSET (exporter on 19219+offset, Prometheus on 19090+offset;
+# the interop servers on their own ports plus the offset). The interop
+# servers already running in INTEROP_DIR are used as they are; otherwise
+# this script makes the PKI, starts them and stops them again.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BIN=$(realpath "${1:?usage: check.sh BIN BENCH}")
@@ -31,11 +37,38 @@ done
 rm -rf "$DIR"
 mkdir -p "$DIR"
 pids=()
+REAL="smtp-good lmtp-good ldap-good pg-good xmpp-good"
+started_real=0
 cleanup() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
+    if [[ $started_real == 1 ]]; then
+        ONLY="$REAL" bash tests/interop/servers.sh stop >/dev/null 2>&1 || true
+    fi
 }
 trap cleanup EXIT
+
+# The real servers: this stage's own set (the interop stage stopped its
+# servers when it ended), unless they already run here.
+export INTEROP_DIR=${INTEROP_DIR:-/tmp/starttls-interop} INTEROP_PORT_OFFSET=$OFFSET
+if ! ONLY="$REAL" bash tests/interop/servers.sh status >/dev/null 2>&1; then
+    bash tests/interop/certs.sh >"$DIR/certs.log" 2>&1 || { cat "$DIR/certs.log" >&2; exit 1; }
+    started_real=1
+    ONLY="$REAL" bash tests/interop/servers.sh start >"$DIR/servers.log" 2>&1 ||
+        { cat "$DIR/servers.log" >&2; exit 1; }
+fi
+# shellcheck disable=SC1091
+source "$INTEROP_DIR/servers.env"
+CA_DIR=$INTEROP_DIR/ca
+# notAfter as openssl reads it, Unix seconds: the leaf, and the earliest
+# of what the servers send (leaf and intermediate).
+not_after() { date -u -d "$(openssl x509 -enddate -noout -in "$1" | cut -d= -f2)" +%s; }
+LEAF_NOT_AFTER=$(not_after "$CA_DIR/good.pem")
+INTER_NOT_AFTER=$(not_after "$CA_DIR/intermediate.pem")
+EARLIEST=$((LEAF_NOT_AFTER < INTER_NOT_AFTER ? LEAF_NOT_AFTER : INTER_NOT_AFTER))
+REAL_TARGETS="smtp_interop=127.0.0.1:$SMTP_GOOD_PORT lmtp_interop=127.0.0.1:$LMTP_GOOD_PORT \
+ldap_interop=127.0.0.1:$LDAP_GOOD_PORT postgres_interop=127.0.0.1:$PG_GOOD_PORT xmpp_interop=127.0.0.1:$XMPP_GOOD_PORT"
+log "real servers: $REAL_TARGETS; leaf notAfter $LEAF_NOT_AFTER, earliest $EARLIEST"
 
 # The benchmark's loopback servers (self-signed bench.starttls.test); they
 # run while their stdin is open.
@@ -54,7 +87,11 @@ cat >"$DIR/modules.conf" <<MODULES
 smtp: smtp --sni-domain bench.starttls.test --name-validation cn-san --timeout 5
 ldap: ldap --sni-domain bench.starttls.test --timeout 5
 MODULES
+for m in smtp lmtp ldap postgres xmpp; do
+    echo "${m}_interop: $m --sni-domain mail.interop.test --name-validation cn-san --ca-trust $CA_DIR/root.pem --no-system-ca-trust --timeout 10" >>"$DIR/modules.conf"
+done
 printf '127.0.0.1:%s\n127.0.0.1:%s\n127.0.0.1:%s\n' "$SMTP" "$LDAP" "$CLOSED" >"$DIR/allow.txt"
+for t in $REAL_TARGETS; do echo "${t#*=}" >>"$DIR/allow.txt"; done
 
 "$BIN" serve --listen "$EXPORTER" --config "$DIR/modules.conf" \
     --allow-targets "$DIR/allow.txt" 2>"$DIR/exporter.log" &
@@ -96,6 +133,21 @@ scrape_configs:
         target_label: instance
       - target_label: __address__
         replacement: $EXPORTER
+  - job_name: starttls-cert-interop
+    metrics_path: /probe
+    scrape_interval: 2s
+    scrape_timeout: 2s
+    static_configs:
+$(for t in $REAL_TARGETS; do printf '      - targets: ["%s"]\n        labels: {module: %s}\n' "${t#*=}" "${t%%=*}"; done)
+    relabel_configs:
+      - source_labels: [__address__]
+        target_label: __param_target
+      - source_labels: [module]
+        target_label: __param_module
+      - source_labels: [__param_target]
+        target_label: instance
+      - target_label: __address__
+        replacement: $EXPORTER
   - job_name: starttls-cert-exporter
     static_configs:
       - targets: ["$EXPORTER"]
@@ -106,9 +158,10 @@ prometheus --config.file="$DIR/prometheus.yml" --storage.tsdb.path="$DIR/data" \
     --web.listen-address="$PROM" >"$DIR/prometheus.log" 2>&1 &
 pids+=($!)
 
-python3 - "$PROM" "$SMTP" "$LDAP" "$CLOSED" <<'PY'
+python3 - "$PROM" "$SMTP" "$LDAP" "$CLOSED" "$LEAF_NOT_AFTER" "$EARLIEST" $REAL_TARGETS <<'PY'
 import json, sys, time, urllib.parse, urllib.request
-prom, smtp, ldap, closed = sys.argv[1:]
+prom, smtp, ldap, closed, leaf_not_after, earliest = sys.argv[1:7]
+real = [t.split("=", 1)[1] for t in sys.argv[7:]]
 
 def query(q):
     url = f"http://{prom}/api/v1/query?" + urllib.parse.urlencode({"query": q})
@@ -124,6 +177,14 @@ expected = {
     # Self-signed and so untrusted: a warning (1); the closed port: 3.
     "starttls_cert_status": {f"127.0.0.1:{smtp}": 1, f"127.0.0.1:{ldap}": 1, f"127.0.0.1:{closed}": 3},
     'starttls_cert_error_info{kind="connect"}': {f"127.0.0.1:{closed}": 1},
+    # The real servers, trusted through the interop CA, the leaf's and the
+    # chain's expiry as openssl reads the certificates.
+    'probe_success{job="starttls-cert-interop"}': {t: 1 for t in real},
+    'starttls_cert_trusted{job="starttls-cert-interop"}': {t: 1 for t in real},
+    'starttls_cert_name_match{job="starttls-cert-interop"}': {t: 1 for t in real},
+    'starttls_cert_status{job="starttls-cert-interop"}': {t: 0 for t in real},
+    'starttls_cert_not_after_timestamp_seconds{job="starttls-cert-interop"}': {t: float(leaf_not_after) for t in real},
+    'probe_ssl_earliest_cert_expiry{job="starttls-cert-interop"}': {t: float(earliest) for t in real},
 }
 deadline = time.time() + 60
 while True:
