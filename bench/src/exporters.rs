@@ -1,8 +1,9 @@
-//! Part 4: the exporter race. The same loopback SMTP-STARTTLS target (the
-//! benchmark server) probed over HTTP by (a) `starttls-cert serve` and (b)
+//! Part 5: the exporter race. The same loopback SMTP-STARTTLS targets (the
+//! benchmark server listening on [`TARGETS`] distinct loopback addresses
+//! and ports) probed over HTTP by (a) `starttls-cert serve` and (b)
 //! Debian's prometheus-blackbox-exporter with a `tcp` module that speaks
 //! SMTP and STARTTLS, under the same load: 1, 100 and 1,000 probes in
-//! flight. Per exporter process: CPU per probe (utime + stime from
+//! flight, probe `i` going to target `i mod N` for both. Per exporter process: CPU per probe (utime + stime from
 //! /proc/PID/stat), probes per second, peak RSS (VmHWM from
 //! /proc/PID/status). Each exporter starts afresh for each level, so the
 //! peak RSS is that level's. Both trust the bench certificate and verify it.
@@ -20,6 +21,9 @@ use crate::table::Table;
 
 /// Where Debian installs blackbox_exporter.
 pub const BLACKBOX: &str = "/usr/bin/prometheus-blackbox-exporter";
+
+/// Distinct targets the load spreads over (a full run; `--quick` uses 10).
+pub const TARGETS: usize = 100;
 
 /// Target: our CPU per probe over blackbox's.
 pub const CPU_RATIO_TARGET: f64 = 0.2;
@@ -196,16 +200,20 @@ fn peak_rss_of(pid: u32) -> u64 {
         .map_or(0, |kb| kb * 1024)
 }
 
-/// Sends `probes` probes through `exporter` with `concurrency` in flight.
+/// Sends `probes` probes through `exporter` with `concurrency` in flight,
+/// probe `i` to `targets[i % targets.len()]`.
 fn load(
     exporter: &Running,
-    target: SocketAddr,
+    targets: &Arc<Vec<SocketAddr>>,
     concurrency: usize,
     probes: usize,
 ) -> Result<Figures, String> {
     let pid = exporter.child.id();
+    let Some(&first) = targets.first() else {
+        return Err("no targets to probe".into());
+    };
     // Warm up: trust store loaded, code paged in.
-    probe(exporter.addr, target);
+    probe(exporter.addr, first);
     let cpu0 = cpu_of(pid)?;
     let next = Arc::new(AtomicUsize::new(0));
     let ok = Arc::new(AtomicUsize::new(0));
@@ -213,13 +221,16 @@ fn load(
     let threads: Vec<_> = (0..concurrency.min(probes))
         .map(|_| {
             let (next, ok, addr) = (Arc::clone(&next), Arc::clone(&ok), exporter.addr);
+            let targets = Arc::clone(targets);
             std::thread::Builder::new()
                 .stack_size(64 * 1024)
-                .spawn(move || {
-                    while next.fetch_add(1, Ordering::Relaxed) < probes {
-                        if probe(addr, target) {
-                            ok.fetch_add(1, Ordering::Relaxed);
-                        }
+                .spawn(move || loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= probes {
+                        break;
+                    }
+                    if probe(addr, targets[i % targets.len()]) {
+                        ok.fetch_add(1, Ordering::Relaxed);
                     }
                 })
         })
@@ -239,16 +250,17 @@ fn load(
     })
 }
 
-/// Runs part 4 against the SMTP server at `target` and returns its table.
+/// Runs part 5 against the SMTP servers at `targets` and returns its table.
 pub fn run(
     cli: &Path,
     cert: &BenchCert,
-    target: SocketAddr,
+    targets: &[SocketAddr],
     levels: &[(usize, usize)],
 ) -> Result<Table, String> {
+    let targets = Arc::new(targets.to_vec());
     if !Path::new(BLACKBOX).exists() {
         return Err(format!(
-            "part 4 needs {BLACKBOX} (apt-get install prometheus-blackbox-exporter; tests/interop/install.sh installs it)"
+            "part 5 needs {BLACKBOX} (apt-get install prometheus-blackbox-exporter; tests/interop/install.sh installs it)"
         ));
     }
     let dir: PathBuf =
@@ -257,7 +269,7 @@ pub fn run(
     let ca = dir.join("bench-cert.pem");
     std::fs::write(&ca, pem(&cert.cert)).map_err(|e| e.to_string())?;
     let mut table = Table::new(
-        "part 4: exporters, SMTP STARTTLS probes over HTTP (exporter process only)",
+        "part 5: exporters, SMTP STARTTLS probes over HTTP (exporter process only)",
         &[
             "in flight",
             "probes",
@@ -271,11 +283,14 @@ pub fn run(
         ],
     );
     for &(concurrency, probes) in levels {
-        eprintln!("part 4: {concurrency} in flight, {probes} probes ...");
+        eprintln!(
+            "part 5: {concurrency} in flight, {probes} probes over {} targets ...",
+            targets.len()
+        );
         let mut figures = Vec::new();
         for which in [Which::Blackbox, Which::Ours] {
             let running = start(which, &dir, cli, &ca)?;
-            figures.push((which, load(&running, target, concurrency, probes)?));
+            figures.push((which, load(&running, &targets, concurrency, probes)?));
         }
         let blackbox = figures[0].1;
         for (which, f) in &figures {
@@ -299,7 +314,7 @@ pub fn run(
         }
     }
     table.note(format!(
-        "target: our CPU per probe at most {CPU_RATIO_TARGET}x blackbox's; one target (the bench server's SMTP port) probed repeatedly; both verify the bench certificate"
+        "target: our CPU per probe at most {CPU_RATIO_TARGET}x blackbox's; probe i goes to target i mod {} (the bench server's SMTP-STARTTLS listeners, each on its own loopback address and port), the same for both; both verify the bench certificate", targets.len()
     ));
     let _ = std::fs::remove_dir_all(&dir);
     Ok(table)

@@ -109,6 +109,10 @@ enum Internal {
         /// Transcript the LDAP wire-floor listener replays [default: an LDAP check's]
         #[arg(long)]
         wire_ldap: Option<String>,
+        /// Extra SMTP-STARTTLS listeners, each on its own loopback address
+        /// and port (listed on a `TARGETS` line after `READY`)
+        #[arg(long, default_value_t = 0)]
+        smtp_targets: usize,
     },
     /// Run one batch of checks and print its figures (a part 2 client).
     #[command(hide = true)]
@@ -183,11 +187,13 @@ fn main() -> ExitCode {
             key,
             wire_smtp,
             wire_ldap,
+            smtp_targets,
         }) => serve(
             cert.as_deref(),
             key.as_deref(),
             wire_smtp.as_deref(),
             wire_ldap.as_deref(),
+            *smtp_targets,
         ),
         Some(Internal::ManyOnce { protocol: p, batch }) => pin_self(batch.cpu)
             .and_then(|()| protocol(p))
@@ -253,8 +259,11 @@ fn part5(cli: &Cli) -> Result<(), String> {
     let config = cert.server_config()?;
     let smtp = floor::transcript(dialogue::Kind::Smtp, &config)?;
     let ldap = floor::transcript(dialogue::Kind::Ldap, &config)?;
-    let server = server_process::ServerProcess::start(&cert, smtp, ldap)?;
-    let target = server.endpoint(Protocol::Smtp).checks;
+    // Distinct targets (each its own loopback address and port), the
+    // load spread over them alike for both exporters: no cache keyed by
+    // the target can favour either side.
+    let targets = if cli.quick { 10 } else { exporters::TARGETS };
+    let server = server_process::ServerProcess::start_with_targets(&cert, smtp, ldap, targets)?;
     let levels: Vec<usize> = if cli.concurrency.is_empty() {
         vec![1, 100, 1000]
     } else {
@@ -267,7 +276,7 @@ fn part5(cli: &Cli) -> Result<(), String> {
         (false, c) => (c * 5).max(2000),
     };
     let levels: Vec<(usize, usize)> = levels.iter().map(|&c| (c, per_level(c))).collect();
-    let table = exporters::run(&exe, &cert, target, &levels)?;
+    let table = exporters::run(&exe, &cert, &server.smtp_targets, &levels)?;
     println!("{table}");
     Ok(())
 }
@@ -306,6 +315,7 @@ fn serve(
     key: Option<&str>,
     wire_smtp: Option<&str>,
     wire_ldap: Option<&str>,
+    smtp_targets: usize,
 ) -> Result<(), String> {
     let cert = match (cert, key) {
         (Some(cert), Some(key)) => pki::BenchCert {
@@ -323,5 +333,6 @@ fn serve(
         &cert,
         transcript(wire_smtp, dialogue::Kind::Smtp)?,
         transcript(wire_ldap, dialogue::Kind::Ldap)?,
+        smtp_targets,
     )
 }

@@ -6,12 +6,16 @@
 //!
 //! Protocol with the parent, one line each on stdout/stdin:
 //! - it prints `READY smtp=PORT ldap=PORT wire_smtp=PORT wire_ldap=PORT
-//!   backlog=N` once listening;
+//!   backlog=N` once listening, then, when asked for extra SMTP targets
+//!   (`--smtp-targets N`), `TARGETS ADDR:PORT,...`: N more SMTP-STARTTLS
+//!   listeners, each on its own loopback address (127.0.1.1, 127.0.1.2 ...)
+//!   and port, so a load can spread over distinct targets;
 //! - `stats` → `STATS accepted=.. open=.. peak=.. accept_errors=.. user_us=.. sys_us=..`;
 //! - `reset` → resets the peak to the connections open now, prints `OK`;
 //! - end of input (the parent went away) ends the process.
 
 use std::io::{BufRead, ErrorKind, Read, Write};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -29,8 +33,11 @@ use crate::transcript::Transcript;
 /// The listen backlog asked for (the kernel caps it at `net.core.somaxconn`).
 pub const BACKLOG: i32 = 4096;
 
+/// Most extra SMTP targets (`--smtp-targets`).
+pub const MAX_TARGETS: usize = 1000;
+
 /// Connection tokens start here; the listeners' tokens are below.
-const FIRST_CONN: usize = 4;
+const FIRST_CONN: usize = 4 + MAX_TARGETS;
 
 static ACCEPTED: AtomicU64 = AtomicU64::new(0);
 static OPEN: AtomicU64 = AtomicU64::new(0);
@@ -96,8 +103,17 @@ struct Listener {
     service: Service,
 }
 
-/// Serves until stdin closes. Errors only when setting up fails.
-pub fn serve(cert: &BenchCert, wire_smtp: Transcript, wire_ldap: Transcript) -> Result<(), String> {
+/// Serves until stdin closes, with `targets` extra SMTP listeners (at most
+/// [`MAX_TARGETS`]). Errors only when setting up fails.
+pub fn serve(
+    cert: &BenchCert,
+    wire_smtp: Transcript,
+    wire_ldap: Transcript,
+    targets: usize,
+) -> Result<(), String> {
+    if targets > MAX_TARGETS {
+        return Err(format!("at most {MAX_TARGETS} SMTP targets"));
+    }
     raise_open_files(1 << 20);
     let config = cert.server_config()?;
     let mut poll = Poll::new().map_err(|e| e.to_string())?;
@@ -109,8 +125,22 @@ pub fn serve(cert: &BenchCert, wire_smtp: Transcript, wire_ldap: Transcript) -> 
     ];
     let mut listeners = Vec::new();
     for (token, service) in services.into_iter().enumerate() {
-        let socket = listen(&poll, Token(token))?;
+        let socket = listen(&poll, Token(token), Ipv4Addr::LOCALHOST)?;
         listeners.push(Listener { socket, service });
+    }
+    let mut extra = Vec::with_capacity(targets);
+    for i in 0..targets {
+        let socket = listen(&poll, Token(listeners.len()), target_address(i))?;
+        extra.push(
+            socket
+                .local_addr()
+                .map(|a| a.to_string())
+                .map_err(|e| e.to_string())?,
+        );
+        listeners.push(Listener {
+            socket,
+            service: Service::Tls(Kind::Smtp),
+        });
     }
     let port = |i: usize| {
         listeners[i]
@@ -127,6 +157,9 @@ pub fn serve(cert: &BenchCert, wire_smtp: Transcript, wire_ldap: Transcript) -> 
         port(3),
         BACKLOG
     );
+    if !extra.is_empty() {
+        println!("TARGETS {}", extra.join(","));
+    }
     let _ = std::io::stdout().flush();
     std::thread::spawn(control);
 
@@ -164,12 +197,18 @@ pub fn serve(cert: &BenchCert, wire_smtp: Transcript, wire_ldap: Transcript) -> 
     }
 }
 
-/// Binds a listener on 127.0.0.1 with [`BACKLOG`] and registers it.
-fn listen(poll: &Poll, token: Token) -> Result<TcpListener, String> {
-    let addr = "127.0.0.1:0"
-        .parse()
-        .map_err(|_| "bad address".to_owned())?;
-    let mut listener = TcpListener::bind(addr).map_err(|e| format!("cannot listen: {e}"))?;
+/// The loopback address of extra target `i`: 127.0.1.1, 127.0.1.2, ...
+/// (the whole of 127/8 reaches the loopback interface on Linux).
+fn target_address(i: usize) -> Ipv4Addr {
+    let n = i % (250 * 250);
+    Ipv4Addr::new(127, 0, 1 + (n / 250) as u8, 1 + (n % 250) as u8)
+}
+
+/// Binds a listener on `ip` (a free port) with [`BACKLOG`] and registers it.
+fn listen(poll: &Poll, token: Token, ip: Ipv4Addr) -> Result<TcpListener, String> {
+    let addr = SocketAddr::from((ip, 0));
+    let mut listener =
+        TcpListener::bind(addr).map_err(|e| format!("cannot listen on {ip}: {e}"))?;
     // mio listens with a backlog of 1024; listening again widens it.
     // SAFETY: listen on a socket we own.
     unsafe {

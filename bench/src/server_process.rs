@@ -50,6 +50,8 @@ pub struct ServerProcess {
     pub backlog: u32,
     /// The CPUs the server may use when it runs free.
     free_cpus: libc::cpu_set_t,
+    /// The extra SMTP targets, each on its own loopback address and port.
+    pub smtp_targets: Vec<SocketAddr>,
 }
 
 fn field(line: &str, key: &str) -> Option<u64> {
@@ -61,6 +63,17 @@ impl ServerProcess {
     /// Starts this executable as `serve` with `cert`, replaying the two
     /// transcripts on its wire-floor listeners, and waits until it listens.
     pub fn start(cert: &BenchCert, smtp: Transcript, ldap: Transcript) -> Result<Self, String> {
+        Self::start_with_targets(cert, smtp, ldap, 0)
+    }
+
+    /// [`ServerProcess::start`] with `targets` extra SMTP listeners, each
+    /// on its own loopback address ([`ServerProcess::smtp_targets`]).
+    pub fn start_with_targets(
+        cert: &BenchCert,
+        smtp: Transcript,
+        ldap: Transcript,
+        targets: usize,
+    ) -> Result<Self, String> {
         let free_cpus = affinity(0)?;
         let exe = std::env::current_exe().map_err(|e| e.to_string())?;
         let mut child = Command::new(exe)
@@ -74,6 +87,8 @@ impl ServerProcess {
                 &smtp.to_arg(),
                 "--wire-ldap",
                 &ldap.to_arg(),
+                "--smtp-targets",
+                &targets.to_string(),
             ])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -86,11 +101,30 @@ impl ServerProcess {
         stdout
             .read_line(&mut line)
             .map_err(|e| format!("server did not start: {e}"))?;
+        let ready = line.clone();
         let ports = ["smtp", "ldap", "wire_smtp", "wire_ldap"].map(|k| field(&line, k));
         let [Some(smtp_port), Some(ldap_port), Some(wire_smtp), Some(wire_ldap)] = ports else {
             let _ = child.kill();
             return Err(format!("server did not start: {line:?}"));
         };
+        let mut smtp_targets = Vec::with_capacity(targets);
+        if targets > 0 {
+            line.clear();
+            stdout
+                .read_line(&mut line)
+                .map_err(|e| format!("server did not start: {e}"))?;
+            let list = line.trim().strip_prefix("TARGETS ").unwrap_or_default();
+            for addr in list.split(',') {
+                smtp_targets.push(
+                    addr.parse()
+                        .map_err(|_| format!("server sent a bad target list: {line:?}"))?,
+                );
+            }
+            if smtp_targets.len() != targets {
+                let _ = child.kill();
+                return Err(format!("server did not start its targets: {line:?}"));
+            }
+        }
         let at = |port: u64| SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port as u16);
         Ok(ServerProcess {
             child,
@@ -106,8 +140,9 @@ impl ServerProcess {
                 wire: at(wire_ldap),
                 transcript: ldap,
             },
-            backlog: field(&line, "backlog").unwrap_or(0) as u32,
+            backlog: field(&ready, "backlog").unwrap_or(0) as u32,
             free_cpus,
+            smtp_targets,
         })
     }
 
