@@ -259,12 +259,16 @@ fn a_thousand_mixed_targets_each_get_exactly_one_result() {
     let mut seen = vec![0u32; 1000];
     fleet::run(&fleet, &options, |done| {
         seen[done.index] += 1;
+        let kind = expected[done.index];
+        // Within the target's own deadline (its --timeout), with a little
+        // room for the loop to notice: a speed figure belongs in the
+        // benchmark, and a loaded machine stretches the good checks.
+        let deadline = done.request.timeout + Duration::from_secs(2);
         assert!(
-            done.duration <= Duration::from_secs(3),
-            "within its deadline: {:?}",
+            done.duration <= deadline,
+            "{kind:?} within its deadline {deadline:?}: {:?}",
             done.duration
         );
-        let kind = expected[done.index];
         match (&done.result, kind) {
             (Ok(s), Kind::Good) => assert_eq!(s.cert.days_to_expiration, 1826),
             (Ok(s), Kind::Expired) => assert!(s.cert.days_to_expiration < 0),
