@@ -13,8 +13,9 @@
 //!    (1,000 with `--quick`): wall time and the process's CPU time.
 //! 5. The exporters (`--parts 5`): `starttls-cert serve` against Debian's
 //!    prometheus-blackbox-exporter, probing the benchmark server's SMTP
-//!    STARTTLS over HTTP at 1, 100 and 1,000 probes in flight: exporter
-//!    CPU per probe, probes per second, peak RSS.
+//!    STARTTLS over HTTP at 1, 100 and 1,000 probes in flight, spread over
+//!    100 distinct loopback targets (10 with `--quick`): exporter CPU per
+//!    probe, probes per second, peak RSS.
 //!
 //! Run it in release mode: `cargo run --release -p starttls-bench`
 //! (`-- --quick` for a smoke run under a minute). Every figure is a median
