@@ -16,6 +16,7 @@
 //! takes bytes.
 
 use std::fmt;
+use std::sync::Arc;
 
 use rustls_pki_types::pem::{self, PemObject};
 use rustls_pki_types::{CertificateDer, TrustAnchor};
@@ -24,10 +25,15 @@ use super::parsed::ParsedCert;
 use super::self_signed::is_self_signed;
 
 /// An owned set of trust anchors plus extra intermediates.
+///
+/// Cloning is cheap: the certificates are shared (reference counted), so
+/// every check of a long-running process can hold the store built once at
+/// start; adding to a clone copies the lists first and leaves the others
+/// alone.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TrustStore {
-    anchors: Vec<TrustAnchor<'static>>,
-    intermediates: Vec<CertificateDer<'static>>,
+    anchors: Arc<Vec<TrustAnchor<'static>>>,
+    intermediates: Arc<Vec<CertificateDer<'static>>>,
 }
 
 /// Where a certificate added with [`TrustStore::add_der`] went.
@@ -121,7 +127,7 @@ impl TrustStore {
             self.push_anchor(index, der)?;
             Ok(TrustRole::Anchor)
         } else {
-            self.intermediates.push(der.clone().into_owned());
+            Arc::make_mut(&mut self.intermediates).push(der.clone().into_owned());
             Ok(TrustRole::Intermediate)
         }
     }
@@ -142,14 +148,18 @@ impl TrustStore {
                 index,
                 detail: format!("{e:?}"),
             })?;
-        self.anchors.push(anchor.to_owned());
+        Arc::make_mut(&mut self.anchors).push(anchor.to_owned());
         Ok(())
     }
 
     /// Adds everything of `other` to this store.
     pub fn extend(&mut self, other: TrustStore) {
-        self.anchors.extend(other.anchors);
-        self.intermediates.extend(other.intermediates);
+        if self.is_empty() {
+            *self = other;
+            return;
+        }
+        Arc::make_mut(&mut self.anchors).extend(other.anchors.iter().cloned());
+        Arc::make_mut(&mut self.intermediates).extend(other.intermediates.iter().cloned());
     }
 
     /// Number of anchors plus intermediates.
@@ -204,6 +214,24 @@ mod tests {
         assert_eq!(other.add_der(pki.root.der()), Ok(TrustRole::Anchor));
         store.extend(other);
         assert_eq!(store.anchors().len(), 2);
+    }
+
+    #[test]
+    fn clones_share_the_certificates_until_one_is_changed() {
+        let pki = Pki::new();
+        let store = TrustStore::from_pem(pki.root.pem().as_bytes()).expect("store");
+        let shared = store.clone();
+        assert!(std::ptr::eq(store.anchors(), shared.anchors()));
+        let mut grown = store.clone();
+        assert_eq!(
+            grown.add_der(pki.intermediate.der()),
+            Ok(TrustRole::Intermediate)
+        );
+        assert_eq!(grown.len(), 2);
+        assert_eq!(store.len(), 1, "the original is untouched");
+        let mut empty = TrustStore::new();
+        empty.extend(store.clone());
+        assert_eq!(empty, store);
     }
 
     #[test]
