@@ -191,7 +191,9 @@ pub fn run_probe(exporter: &Arc<Exporter>, job: ProbeJob) -> Answer {
     let module = &exporter.modules[job.module];
     let request = &job.request;
     let result = crate::run::target(request).and_then(|target| {
-        let checked = starttls_io_mio::check(target, &crate::run::driver_options(request, 1));
+        let limits = crate::run::driver_options(request, 1);
+        let target = target.with_timeouts(limits.connect_timeout, limits.overall_timeout);
+        let checked = exporter.driver.submit(target).wait();
         crate::run::conclude(request, &module.trust, checked)
     });
     let duration = started.elapsed();

@@ -4,8 +4,10 @@
 //! ([`crate::output::prometheus`]); `/metrics` gives the exporter's own
 //! counters.
 //!
-//! Each probe runs on its own thread through the io-mio driver, with the
-//! module's trust store loaded once at start. At most `--max-concurrent`
+//! Every probe runs on one shared io-mio event loop ([`Service`]) that
+//! takes targets while it runs: a request's thread submits its target and
+//! waits for the result, then analyses the certificate with the module's
+//! trust store, built once at start and shared. At most `--max-concurrent`
 //! probes run at once; more are answered 503 at once. A probe's time
 //! limit is the module's, shortened to Prometheus' scrape timeout less
 //! half a second. `--allow-targets FILE` restricts what may be probed, so
@@ -22,6 +24,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Parser;
+use starttls_io_mio::{DriverOptions, Resolver, Service};
 
 pub use http::{probe_timeout, route, run_probe, Answer, Route, MAX_URL_BYTES};
 pub use modules::{Module, ModuleError};
@@ -73,6 +76,8 @@ pub struct Exporter {
     pub max_concurrent: u64,
     /// Counters for `/metrics`.
     pub stats: Stats,
+    /// The one event loop every probe runs on.
+    pub driver: Service,
 }
 
 impl Exporter {
@@ -92,12 +97,22 @@ impl Exporter {
             Some(path) => Some(AllowList::load(path)?),
             None => None,
         };
+        // The loop's cap matches the exporter's, so no probe ever waits
+        // in its queue: the 503 comes first.
+        let cap = usize::try_from(args.max_concurrent).unwrap_or(usize::MAX);
+        let options = DriverOptions {
+            max_in_flight: cap,
+            ..DriverOptions::default()
+        };
+        let driver = Service::start(options, Resolver::system())
+            .map_err(|e| format!("cannot start the checking loop: {e}"))?;
         Ok(Exporter {
             modules,
             default_module,
             allow,
             max_concurrent: args.max_concurrent,
             stats: Stats::default(),
+            driver,
         })
     }
 }
@@ -160,7 +175,7 @@ pub fn main(program: &str, args: &[std::ffi::OsString]) -> i32 {
 }
 
 /// The accept loop: answers at once what needs no probe, and starts a
-/// thread per probe.
+/// thread per probe that submits it to the shared loop and waits.
 pub fn serve(server: &tiny_http::Server, exporter: &Arc<Exporter>) {
     for request in server.incoming_requests() {
         let scrape_timeout = request
