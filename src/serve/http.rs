@@ -113,11 +113,17 @@ pub fn route(exporter: &Exporter, url: &str, scrape_timeout: Option<&str>) -> Ro
     }
     let (path, query) = url.split_once('?').unwrap_or((url, ""));
     match path {
-        "/metrics" => Route::Now(Answer {
-            status: 200,
-            content_type: EXPOSITION,
-            body: stats.render(),
-        }),
+        "/metrics" => {
+            let mut body = stats.render();
+            if let Some(last) = exporter.list.as_ref().and_then(|l| l.last()) {
+                body.push_str(&last);
+            }
+            Route::Now(Answer {
+                status: 200,
+                content_type: EXPOSITION,
+                body,
+            })
+        }
         "/" => Route::Now(text(
             200,
             "starttls-cert exporter: /probe?target=host:port&module=NAME, /metrics\n",
