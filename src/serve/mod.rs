@@ -67,7 +67,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value = "100", value_parser = clap::value_parser!(u64).range(1..=10_000))]
     pub max_concurrent: u64,
 
-    /// Also check the servers in FILE (the --targets syntax: "host [port] [protocol] [options]" a line) every --interval, and serve the last complete run's series on /metrics, labelled by target
+    /// Also check the servers in FILE (the --targets syntax: a server a line, host, then port, protocol and options if needed) every --interval, and serve the last complete run's series on /metrics, labelled by target
     #[arg(long, value_name = "FILE")]
     pub targets: Option<PathBuf>,
 
