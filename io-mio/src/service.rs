@@ -421,15 +421,20 @@ mod tests {
             target(silent).with_timeouts(Duration::from_secs(10), Duration::from_millis(300)),
         );
         let result = hasty.wait();
-        let Err(CheckError::Probe { error, .. }) = &result else {
-            panic!("{result:?}")
-        };
+        // Waiting for the greeting, or (on a very busy machine) still
+        // connecting: either way its own 300 ms ended it.
         assert!(
             matches!(
-                error,
-                starttls_engine::ProbeError::Timeout { overall: true, .. }
+                &result,
+                Err(CheckError::Probe {
+                    error: starttls_engine::ProbeError::Timeout { overall: true, .. },
+                    ..
+                }) | Err(CheckError::Timeout {
+                    phase: "connect",
+                    ..
+                })
             ),
-            "{error}"
+            "{result:?}"
         );
         assert!(patient.try_wait().is_none(), "60 s limit, not 300 ms");
         drop(service);
