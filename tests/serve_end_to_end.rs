@@ -311,3 +311,149 @@ fn probes_over_the_cap_get_503_and_the_scrape_timeout_bounds_a_probe() {
     assert!((1.4..1.9).contains(&took), "{took}");
     drop(silent);
 }
+
+/// `text` with what changes from run to run replaced: each chain's
+/// fingerprints and random serials (`{G0}`..., one letter per chain),
+/// ports (`{SMTP}`, ...), and durations and timestamps (`{T}`).
+fn normalise(text: &str, chains: &[(&str, Vec<&[u8]>)], ports: &[(&str, u16)]) -> String {
+    let hex = |bytes: &[u8]| -> String { bytes.iter().map(|b| format!("{b:02x}")).collect() };
+    let mut text = text.to_owned();
+    for (tag, chain) in chains {
+        for (i, der) in chain.iter().enumerate() {
+            let (_, cert) = x509_parser::parse_x509_certificate(der).unwrap();
+            let fp = ring::digest::digest(&ring::digest::SHA256, der);
+            text = text.replace(&hex(fp.as_ref()), &format!("{{{tag}{i}}}"));
+            let serial = cert.serial.to_string();
+            if serial.len() >= 8 {
+                text = text.replace(&serial, &format!("{{{tag}{i}_SERIAL_DEC}}"));
+                text = text.replace(
+                    &hex(&cert.serial.to_bytes_be()),
+                    &format!("{{{tag}{i}_SERIAL}}"),
+                );
+            }
+        }
+    }
+    for (name, port) in ports {
+        text = text.replace(
+            &format!("127.0.0.1:{port}\""),
+            &format!("127.0.0.1:{{{name}}}\""),
+        );
+    }
+    let timed = [
+        "probe_duration_seconds",
+        "starttls_cert_phase_duration_seconds",
+        "starttls_cert_last_run_timestamp_seconds",
+        "starttls_cert_last_run_duration_seconds",
+    ];
+    text.lines()
+        .map(|line| match line.rsplit_once(' ') {
+            Some((series, _)) if timed.iter().any(|t| line.starts_with(t)) => {
+                format!("{series} {{T}}\n")
+            }
+            _ => format!("{line}\n"),
+        })
+        .collect()
+}
+
+#[test]
+fn a_target_list_is_checked_on_its_own_and_served_on_metrics() {
+    let pki = TestPki::shared();
+    let smtp =
+        LoopbackServer::start(Personality::Postfix, CertKind::Good, KeyKind::EcdsaP256).unwrap();
+    let ldap =
+        LoopbackServer::start(Personality::OpenLdap, CertKind::Expired, KeyKind::Rsa2048).unwrap();
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let d = dir("list");
+    let root = d.join("sim-root.pem");
+    std::fs::write(&root, pki.root_pem()).unwrap();
+    let common = format!(
+        "--sni-domain mail.sim.test --ca-trust {} --no-system-ca-trust --at 2030-01-01T00:00:00Z --timeout 10",
+        root.display()
+    );
+    let list = format!(
+        "# the list, in the --targets syntax\n\
+         127.0.0.1 {} smtp --name-validation cn-san {common}\n\
+         127.0.0.1 {} ldap {common}\n\
+         127.0.0.1 {closed} smtp {common}\n",
+        smtp.addr().port(),
+        ldap.addr().port(),
+    );
+    std::fs::write(d.join("targets.txt"), list).unwrap();
+    let targets = d.join("targets.txt");
+    let e = start(
+        "list",
+        MODULES,
+        &["--targets", targets.to_str().unwrap(), "--interval", "1h"],
+    );
+    // The first run starts at once; /metrics has its series once it ends.
+    let mut body = String::new();
+    for _ in 0..300 {
+        let (status, b) = get(&e, "/metrics", &[]);
+        assert_eq!(status, 200, "{b}");
+        body = b;
+        if body.contains("starttls_cert_last_run_timestamp_seconds ") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    promtool_accepts(&body);
+    let chain = |cert, key| -> Vec<&[u8]> {
+        pki.identity(cert, key)
+            .chain
+            .iter()
+            .map(|c| c.as_ref())
+            .collect()
+    };
+    let normalised = normalise(
+        &body,
+        &[
+            ("G", chain(CertKind::Good, KeyKind::EcdsaP256)),
+            ("E", chain(CertKind::Expired, KeyKind::Rsa2048)),
+        ],
+        &[
+            ("SMTP", smtp.addr().port()),
+            ("LDAP", ldap.addr().port()),
+            ("CLOSED", closed),
+        ],
+    );
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/serve_targets.prom");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &normalised).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (UPDATE_GOLDEN=1 writes it)", path.display()));
+    assert_eq!(normalised, expected, "differs from {}", path.display());
+}
+
+#[test]
+fn a_bad_target_list_stops_the_exporter_at_start() {
+    let d = dir("badlist");
+    std::fs::write(
+        d.join("targets.txt"),
+        "mx1.example.com 25 smtp --nonsense\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("modules.conf"), "smtp: smtp\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_starttls-cert"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+        .arg(d.join("modules.conf"))
+        .arg("--targets")
+        .arg(d.join("targets.txt"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("targets.txt: bad target list") && err.contains("line 1"),
+        "{err}"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_starttls-cert"))
+        .args(["serve", "--interval", "5m"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "--interval needs --targets");
+}

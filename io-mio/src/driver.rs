@@ -8,6 +8,7 @@
 //! did not take yet.
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use mio::event::Event;
@@ -27,10 +28,12 @@ use crate::target::{Checked, DriverOptions, Finished, Target};
 const SCRATCH: usize = 16 * 1024 + 256;
 
 /// How many readiness events one `poll` call may return.
-const EVENTS: usize = 1024;
+pub(crate) const EVENTS: usize = 1024;
 
-/// The token of the waker resolver workers use (slot tokens count up from 0).
-const WAKER: Token = Token(usize::MAX);
+/// The token of the one waker: resolver workers and, for a
+/// [`Service`](crate::Service), submissions wake the loop through it (slot
+/// tokens count up from 0).
+pub(crate) const WAKER: Token = Token(usize::MAX);
 
 /// Checks one target: resolves it, connects, runs the probe and returns the
 /// report or why it failed.
@@ -128,16 +131,20 @@ pub fn check_each_timed(
 
 /// The jobs for `targets`: names resolved when each starts.
 fn jobs(targets: Vec<Target>) -> Vec<Job> {
-    targets
-        .into_iter()
-        .map(|t| Job {
+    targets.into_iter().map(Job::from_target).collect()
+}
+
+impl Job {
+    /// The job for `target`: its name resolved when it starts.
+    pub(crate) fn from_target(t: Target) -> Job {
+        Job {
             source: Source::Name(t.port),
             host: t.host,
             config: t.config,
             connect: t.connect_timeout,
             overall: t.overall_timeout,
-        })
-        .collect()
+        }
+    }
 }
 
 /// Where a job's addresses come from.
@@ -277,7 +284,7 @@ fn lost(host: &str, port: u16) -> CheckError {
 }
 
 /// The address to name in an error about a job that never connected.
-fn unspecified(job: &Job) -> SocketAddr {
+pub(crate) fn unspecified(job: &Job) -> SocketAddr {
     match &job.source {
         Source::Name(port) => SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), *port),
         Source::Addresses(addrs) => addrs
@@ -303,22 +310,25 @@ pub(crate) struct Driver {
     /// Free slot indexes, reused before the vector grows.
     free: Vec<usize>,
     /// Slots in use.
-    active: usize,
+    pub(crate) active: usize,
     /// The most slots that were running at once.
     peak: usize,
     deadlines: Deadlines,
     /// The one read buffer every connection shares.
     pub(crate) scratch: Box<[u8]>,
     /// Results ready to hand out.
-    done: Vec<Finished>,
+    pub(crate) done: Vec<Finished>,
     /// How names are looked up.
     resolver: Resolver,
     /// The resolver workers, started with the first name to look up.
     pool: Option<Pool>,
+    /// The loop's waker, when made before the pool (a [`crate::Service`]
+    /// makes it at once; mio allows one per poll).
+    waker: Option<Arc<Waker>>,
 }
 
 impl Driver {
-    fn new(options: DriverOptions, resolver: Resolver) -> std::io::Result<Self> {
+    pub(crate) fn new(options: DriverOptions, resolver: Resolver) -> std::io::Result<Self> {
         Ok(Driver {
             poll: Poll::new()?,
             options,
@@ -331,18 +341,46 @@ impl Driver {
             done: Vec::new(),
             resolver,
             pool: None,
+            waker: None,
         })
+    }
+
+    /// The loop's waker, made on first use.
+    pub(crate) fn waker(&mut self) -> std::io::Result<Arc<Waker>> {
+        if let Some(waker) = &self.waker {
+            return Ok(Arc::clone(waker));
+        }
+        let waker = Arc::new(Waker::new(self.poll.registry(), WAKER)?);
+        self.waker = Some(Arc::clone(&waker));
+        Ok(waker)
     }
 
     /// Starts job `index`: hands its name to a resolver worker, or begins
     /// connecting to its addresses, or records its result at once when
     /// there is nothing to connect to.
     fn start(&mut self, index: usize, job: Job) {
-        let started = Instant::now();
+        self.start_at(index, job, Instant::now());
+    }
+
+    /// [`Driver::start`] for a job whose clock started at `started` (when
+    /// it was submitted): a job that waited in a queue past its overall
+    /// limit ends at once as a timeout.
+    pub(crate) fn start_at(&mut self, index: usize, job: Job, started: Instant) {
         let limits = Limits {
             connect: job.connect.unwrap_or(self.options.connect_timeout),
             overall: job.overall.unwrap_or(self.options.overall_timeout),
         };
+        let waited = started.elapsed();
+        if waited >= limits.overall {
+            return self.done.push(Finished {
+                index,
+                result: Err(CheckError::Timeout {
+                    phase: "queue",
+                    after: waited,
+                }),
+                elapsed: waited,
+            });
+        }
         let addrs = match job.source {
             Source::Name(port) => match without_dns(&job.host, port) {
                 Some(found) => found,
@@ -433,7 +471,7 @@ impl Driver {
     /// The resolver pool, started on first use.
     fn pool(&mut self) -> std::io::Result<&mut Pool> {
         if self.pool.is_none() {
-            let waker = Waker::new(self.poll.registry(), WAKER)?;
+            let waker = self.waker()?;
             self.pool = Some(Pool::new(self.resolver.clone(), waker));
         }
         self.pool
@@ -443,7 +481,7 @@ impl Driver {
 
     /// Resolver workers answered: jobs still waiting for their names start
     /// connecting (answers for jobs that already gave up are dropped).
-    fn on_answers(&mut self, now: Instant) {
+    pub(crate) fn on_answers(&mut self, now: Instant) {
         let answers = match &mut self.pool {
             Some(pool) => pool.answers(),
             None => return,
@@ -538,14 +576,14 @@ impl Driver {
     }
 
     /// The earliest deadline of any running slot.
-    fn next_deadline(&mut self) -> Option<Instant> {
+    pub(crate) fn next_deadline(&mut self) -> Option<Instant> {
         let slots = &self.slots;
         self.deadlines
             .next(|token, seq| is_armed(slots, token, seq))
     }
 
     /// Handles a readiness event for one slot.
-    fn on_event(&mut self, event: &Event, now: Instant) {
+    pub(crate) fn on_event(&mut self, event: &Event, now: Instant) {
         let token = event.token().0;
         let Some(slot) = self.slots.get_mut(token).and_then(Option::take) else {
             return;
@@ -564,7 +602,7 @@ impl Driver {
     }
 
     /// Handles every slot whose deadline has passed.
-    fn expire(&mut self, now: Instant) {
+    pub(crate) fn expire(&mut self, now: Instant) {
         loop {
             let slots = &self.slots;
             let Some(token) = self
@@ -683,7 +721,7 @@ impl Driver {
     }
 
     /// Fails every running job with `detail` (the event loop broke).
-    fn fail_all(&mut self, detail: &str) {
+    pub(crate) fn fail_all(&mut self, detail: &str) {
         for token in 0..self.slots.len() {
             let Some(slot) = self.slots.get_mut(token).and_then(Option::take) else {
                 continue;

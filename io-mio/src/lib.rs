@@ -61,6 +61,9 @@
 //!   [`check_each`] hands each one over as soon as it is ready, so a large
 //!   batch holds only the probes in flight; [`check_each_timed`] also says
 //!   how long each took and takes a [`Resolver`].
+//! - [`Service`] keeps one loop running on its own thread and takes targets
+//!   while it runs ([`Service::submit`] from any thread, each result back
+//!   through its [`Pending`]): what an exporter answering scrapes needs.
 //! - Deadlines live in a heap and reads share one buffer, so per-wake-up work
 //!   follows the sockets that are active, not the number open.
 //!
@@ -78,6 +81,7 @@ mod error;
 mod probing;
 mod resolve;
 mod resolve_pool;
+mod service;
 mod slot;
 mod target;
 mod transport;
@@ -85,4 +89,5 @@ mod transport;
 pub use driver::{check, check_each, check_each_timed, check_many};
 pub use error::{CheckError, ConnectFailure};
 pub use resolve::{Resolver, DEFAULT_WORKERS};
+pub use service::{Pending, Service};
 pub use target::{Checked, DriverOptions, Finished, Target};

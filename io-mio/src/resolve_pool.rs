@@ -54,12 +54,12 @@ pub(crate) struct Pool {
 
 impl Pool {
     /// A pool running `resolver`'s lookups, waking the loop with `waker`.
-    pub(crate) fn new(resolver: Resolver, waker: Waker) -> Self {
+    pub(crate) fn new(resolver: Resolver, waker: Arc<Waker>) -> Self {
         let (asks, queue) = mpsc::channel();
         let (answers_tx, answers) = mpsc::channel();
         Pool {
             resolver,
-            waker: Arc::new(waker),
+            waker,
             asks,
             queue: Arc::new(Mutex::new(queue)),
             answers_tx,

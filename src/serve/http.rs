@@ -113,11 +113,17 @@ pub fn route(exporter: &Exporter, url: &str, scrape_timeout: Option<&str>) -> Ro
     }
     let (path, query) = url.split_once('?').unwrap_or((url, ""));
     match path {
-        "/metrics" => Route::Now(Answer {
-            status: 200,
-            content_type: EXPOSITION,
-            body: stats.render(),
-        }),
+        "/metrics" => {
+            let mut body = stats.render();
+            if let Some(last) = exporter.list.as_ref().and_then(|l| l.last()) {
+                body.push_str(&last);
+            }
+            Route::Now(Answer {
+                status: 200,
+                content_type: EXPOSITION,
+                body,
+            })
+        }
         "/" => Route::Now(text(
             200,
             "starttls-cert exporter: /probe?target=host:port&module=NAME, /metrics\n",
@@ -191,7 +197,9 @@ pub fn run_probe(exporter: &Arc<Exporter>, job: ProbeJob) -> Answer {
     let module = &exporter.modules[job.module];
     let request = &job.request;
     let result = crate::run::target(request).and_then(|target| {
-        let checked = starttls_io_mio::check(target, &crate::run::driver_options(request, 1));
+        let limits = crate::run::driver_options(request, 1);
+        let target = target.with_timeouts(limits.connect_timeout, limits.overall_timeout);
+        let checked = exporter.driver.submit(target).wait();
         crate::run::conclude(request, &module.trust, checked)
     });
     let duration = started.elapsed();

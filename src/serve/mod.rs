@@ -4,15 +4,21 @@
 //! ([`crate::output::prometheus`]); `/metrics` gives the exporter's own
 //! counters.
 //!
-//! Each probe runs on its own thread through the io-mio driver, with the
-//! module's trust store loaded once at start. At most `--max-concurrent`
+//! Every probe runs on one shared io-mio event loop ([`Service`]) that
+//! takes targets while it runs: a request's thread submits its target and
+//! waits for the result, then analyses the certificate with the module's
+//! trust store, built once at start and shared. At most `--max-concurrent`
 //! probes run at once; more are answered 503 at once. A probe's time
 //! limit is the module's, shortened to Prometheus' scrape timeout less
 //! half a second. `--allow-targets FILE` restricts what may be probed, so
 //! the exporter cannot be used to scan other hosts; it listens on loopback
 //! unless told otherwise.
+//!
+//! With `--targets FILE --interval DUR` it also checks a list on its own
+//! ([`interval`]) and serves the last complete run's series on `/metrics`.
 
 pub mod http;
+pub mod interval;
 pub mod modules;
 pub mod stats;
 pub mod target;
@@ -22,8 +28,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Parser;
+use starttls_io_mio::{DriverOptions, Resolver, Service};
 
 pub use http::{probe_timeout, route, run_probe, Answer, Route, MAX_URL_BYTES};
+pub use interval::{parse_interval, ListRuns};
 pub use modules::{Module, ModuleError};
 pub use stats::Stats;
 pub use target::{parse_target, AllowList, TargetAddr};
@@ -58,6 +66,14 @@ pub struct ServeArgs {
     /// Most probes running at once; more are answered 503 (1-10000)
     #[arg(long, value_name = "N", default_value = "100", value_parser = clap::value_parser!(u64).range(1..=10_000))]
     pub max_concurrent: u64,
+
+    /// Also check the servers in FILE (the --targets syntax: a server a line, host, then port, protocol and options if needed) every --interval, and serve the last complete run's series on /metrics, labelled by target
+    #[arg(long, value_name = "FILE")]
+    pub targets: Option<PathBuf>,
+
+    /// How often to check the --targets list: 90, 30s, 5m, 1h (1s to 7d)
+    #[arg(long, value_name = "DUR", default_value = "5m", value_parser = parse_interval, requires = "targets")]
+    pub interval: std::time::Duration,
 }
 
 /// Everything the request threads share.
@@ -73,6 +89,10 @@ pub struct Exporter {
     pub max_concurrent: u64,
     /// Counters for `/metrics`.
     pub stats: Stats,
+    /// The one event loop every probe runs on.
+    pub driver: Service,
+    /// The `--targets` list checked every interval, if one was given.
+    pub list: Option<Arc<ListRuns>>,
 }
 
 impl Exporter {
@@ -92,12 +112,27 @@ impl Exporter {
             Some(path) => Some(AllowList::load(path)?),
             None => None,
         };
+        let list = match &args.targets {
+            Some(path) => Some(Arc::new(ListRuns::load(path, args.interval)?)),
+            None => None,
+        };
+        // The loop's cap matches the exporter's, so no probe ever waits
+        // in its queue: the 503 comes first.
+        let cap = usize::try_from(args.max_concurrent).unwrap_or(usize::MAX);
+        let options = DriverOptions {
+            max_in_flight: cap,
+            ..DriverOptions::default()
+        };
+        let driver = Service::start(options, Resolver::system())
+            .map_err(|e| format!("cannot start the checking loop: {e}"))?;
         Ok(Exporter {
             modules,
             default_module,
             allow,
             max_concurrent: args.max_concurrent,
             stats: Stats::default(),
+            driver,
+            list,
         })
     }
 }
@@ -155,12 +190,27 @@ pub fn main(program: &str, args: &[std::ffi::OsString]) -> i32 {
             ""
         }
     );
+    if let Some(list) = &exporter.list {
+        eprintln!(
+            "starttls-cert serve: checking {} targets every {}s; /metrics serves the last complete run",
+            list.len(),
+            args.interval.as_secs()
+        );
+        let list = Arc::clone(list);
+        let started = std::thread::Builder::new()
+            .name("list".into())
+            .spawn(move || list.keep_running());
+        if let Err(e) = started {
+            eprintln!("starttls-cert serve: cannot start the list's thread: {e}");
+            return 2;
+        }
+    }
     serve(&server, &exporter);
     0
 }
 
 /// The accept loop: answers at once what needs no probe, and starts a
-/// thread per probe.
+/// thread per probe that submits it to the shared loop and waits.
 pub fn serve(server: &tiny_http::Server, exporter: &Arc<Exporter>) {
     for request in server.incoming_requests() {
         let scrape_timeout = request

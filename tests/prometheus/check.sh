@@ -111,6 +111,24 @@ promtool check metrics <"$DIR/textfile.prom"
 promtool check rules docs/prometheus/alerts.yml
 log "promtool: /probe, /metrics, --output and the alert rules pass"
 
+# serve --targets --interval: the list's last complete run on /metrics.
+LISTED=127.0.0.1:$((19220 + OFFSET))
+printf '127.0.0.1 %s smtp --sni-domain bench.starttls.test --timeout 5\n127.0.0.1 %s ldap --sni-domain bench.starttls.test --timeout 5\n' \
+    "$SMTP" "$LDAP" >"$DIR/targets.txt"
+"$BIN" serve --listen "$LISTED" --targets "$DIR/targets.txt" --interval 1h 2>"$DIR/list.log" &
+pids+=($!)
+for _ in $(seq 200); do
+    get "http://$LISTED/metrics" >"$DIR/list-metrics.txt" 2>/dev/null &&
+        grep -q '^starttls_cert_last_run_timestamp_seconds ' "$DIR/list-metrics.txt" && break
+    sleep 0.1
+done
+for target in "$SMTP\",protocol=\"smtp" "$LDAP\",protocol=\"ldap"; do
+    grep -qF "probe_success{target=\"127.0.0.1:$target\"} 1" "$DIR/list-metrics.txt" ||
+        { log "serve --targets: no probe_success 1 for 127.0.0.1:$target" >&2; cat "$DIR/list-metrics.txt" >&2; exit 1; }
+done
+promtool check metrics <"$DIR/list-metrics.txt"
+log "serve --targets --interval: both targets on /metrics, promtool passes"
+
 # Prometheus scrapes every second, with blackbox-style relabelling.
 cat >"$DIR/prometheus.yml" <<YAML
 global:
