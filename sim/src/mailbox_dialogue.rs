@@ -1,20 +1,22 @@
 //! What each IMAP, POP3 and ManageSieve personality says, byte for byte.
 //!
 //! Sources:
-//! - Dovecot 2.3 (Debian 12), IMAP: the greeting `* OK [CAPABILITY ...]
-//!   Dovecot (Debian) ready.` as `openssl s_client -starttls imap` prints
-//!   it; `Begin TLS negotiation now.`, `Logging out` and `Logout
-//!   completed.` are literals of Dovecot's `imap-commands`/`cmd-logout.c`.
-//! - Dovecot POP3: `+OK Dovecot (Debian) ready.`, the `CAPA` list of
-//!   `pop3-commands.c` (`CAPA TOP UIDL RESP-CODES PIPELINING
-//!   AUTH-RESP-CODE STLS USER SASL PLAIN`), `+OK Begin TLS negotiation
-//!   now.`, `+OK Logging out.`.
-//! - Dovecot Pigeonhole ManageSieve: the capability greeting as `openssl
-//!   s_client -starttls sieve` prints it, `OK "Begin TLS negotiation now."`,
-//!   `OK "Logout completed."`; after TLS the server re-sends its
-//!   capabilities (RFC 5804 section 2.2). The simulator sends them with
-//!   the answer to `LOGOUT` rather than right after the handshake: the
-//!   client reads the same lines in the same order.
+//! - Dovecot IMAP, POP3 and ManageSieve: captured from Debian 12 Dovecot
+//!   2.3.19.1 (dovecot-imapd, -pop3d, -managesieved 2.3.19.1+dfsg1-2.1+deb12u7)
+//!   on 2026-11-29, the interop suite's private instances. A client on
+//!   loopback counts as secured there, so those greetings offer
+//!   `AUTH=PLAIN` / `"SASL" "PLAIN"`; the simulator keeps what a remote
+//!   client sees before TLS (`LOGINDISABLED`, `"SASL" ""`). The rest is as
+//!   captured: `OK Pre-login capabilities listed, post-login capabilities
+//!   have more.`, `Begin TLS negotiation now.`, `* BYE Logging out` /
+//!   `OK Logout completed.`; POP3's `CAPA` list, `+OK Begin TLS
+//!   negotiation now.`, `+OK Logging out` (no full stop); ManageSieve's
+//!   `"IMPLEMENTATION" "Dovecot (Debian) Pigeonhole"` greeting, `OK "Begin
+//!   TLS negotiation now."`, after the handshake the capabilities again
+//!   (without `STARTTLS`) and `OK "TLS negotiation successful."` (RFC 5804
+//!   section 2.2), and `OK "Logout completed."`. The simulator sends the
+//!   capabilities after the handshake with the answer to `LOGOUT` rather
+//!   than at once: the client reads the same lines in the same order.
 //! - Cyrus IMAP: captured from Debian 12 cyrus-imapd 3.6.1-4+deb12u5 on
 //!   2026-11-29 (a private `cyrmaster` on loopback, `servername` set,
 //!   `sasl_mech_list: PLAIN`, so plaintext login is disabled before TLS):
@@ -43,7 +45,10 @@ const CYRUS_IMAP_CAPS: &str = "IMAP4rev1 LITERAL+ ID ENABLE ACL ANNOTATE-EXPERIM
 
 const COURIER_IMAP_CAPS: &str = "IMAP4rev1 UIDPLUS CHILDREN NAMESPACE THREAD=ORDEREDSUBJECT THREAD=REFERENCES SORT QUOTA IDLE ACL ACL2=UNION STARTTLS ENABLE UTF8=ACCEPT";
 
-const DOVECOT_SIEVE_CAPS: &str = "\"IMPLEMENTATION\" \"Dovecot Pigeonhole\"\r\n\"SIEVE\" \"fileinto reject envelope encoded-character vacation subaddress comparator-i;ascii-numeric relational regex imap4flags copy include variables body enotify environment mailbox date index ihave duplicate mime foreverypart extracttext\"\r\n\"NOTIFY\" \"mailto\"\r\n\"SASL\" \"\"\r\n\"STARTTLS\"\r\n\"VERSION\" \"1.0\"\r\n";
+/// ManageSieve's capabilities as re-sent once TLS is up: no `STARTTLS`.
+const DOVECOT_SIEVE_CAPS_IN_TLS: &str = "\"IMPLEMENTATION\" \"Dovecot (Debian) Pigeonhole\"\r\n\"SIEVE\" \"fileinto reject envelope encoded-character vacation subaddress comparator-i;ascii-numeric relational regex imap4flags copy include variables body enotify environment mailbox date index ihave duplicate mime foreverypart extracttext\"\r\n\"NOTIFY\" \"mailto\"\r\n\"SASL\" \"PLAIN\"\r\n\"VERSION\" \"1.0\"\r\n";
+
+const DOVECOT_SIEVE_CAPS: &str = "\"IMPLEMENTATION\" \"Dovecot (Debian) Pigeonhole\"\r\n\"SIEVE\" \"fileinto reject envelope encoded-character vacation subaddress comparator-i;ascii-numeric relational regex imap4flags copy include variables body enotify environment mailbox date index ihave duplicate mime foreverypart extracttext\"\r\n\"NOTIFY\" \"mailto\"\r\n\"SASL\" \"\"\r\n\"STARTTLS\"\r\n\"VERSION\" \"1.0\"\r\n";
 
 /// True for the personalities this module speaks for.
 pub fn speaks(personality: Personality) -> bool {
@@ -125,7 +130,7 @@ pub fn answer(personality: Personality, line: &[u8]) -> Reaction {
             Personality::CourierImap => {
                 format!("* CAPABILITY {COURIER_IMAP_CAPS}\r\n{tag} OK CAPABILITY completed\r\n")
             }
-            _ => format!("* CAPABILITY {DOVECOT_IMAP_CAPS}\r\n{tag} OK Capability completed.\r\n"),
+            _ => format!("* CAPABILITY {DOVECOT_IMAP_CAPS}\r\n{tag} OK Pre-login capabilities listed, post-login capabilities have more.\r\n"),
         }),
         "STARTTLS" if personality == Personality::ImapStartTlsRefused => reply(format!(
             "{tag} NO [UNAVAILABLE] TLS support isn't enabled.\r\n"
@@ -150,7 +155,7 @@ fn pop3_quit(personality: Personality) -> &'static [u8] {
     if personality == Personality::CourierPop3 {
         b"+OK Better luck next time.\r\n"
     } else {
-        b"+OK Logging out.\r\n"
+        b"+OK Logging out\r\n"
     }
 }
 
@@ -172,7 +177,7 @@ pub fn goodbye_reply(personality: Personality, line: &[u8]) -> Option<Vec<u8>> {
     let upper = text.to_ascii_uppercase();
     if personality == Personality::DovecotSieve {
         return (upper == "LOGOUT").then(|| {
-            format!("{DOVECOT_SIEVE_CAPS}OK \"Dovecot (Debian) ready.\"\r\nOK \"Logout completed.\"\r\n")
+            format!("{DOVECOT_SIEVE_CAPS_IN_TLS}OK \"TLS negotiation successful.\"\r\nOK \"Logout completed.\"\r\n")
                 .into_bytes()
         });
     }
