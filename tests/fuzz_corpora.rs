@@ -345,12 +345,14 @@ mod seeds {
         ("not-smtp", "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"),
     ];
 
-    /// IMAP server transcripts: Dovecot's, Cyrus's and Courier's
-    /// greetings (as in their published sessions), refusals, literals.
+    /// IMAP server transcripts: Dovecot's greeting (as in its published
+    /// sessions), Cyrus's and Courier's greeting and STARTTLS answer
+    /// (captured from Debian 12 cyrus-imapd 3.6.1 and courier-imap 5.0.13
+    /// on 2026-11-29), refusals, literals.
     const IMAP: [(&str, &str); 8] = [
         ("dovecot", "* OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ STARTTLS LOGINDISABLED] Dovecot (Debian) ready.\r\na1 OK Begin TLS negotiation now.\r\n"),
-        ("cyrus", "* OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE STARTTLS LOGINDISABLED SASL-IR] mail.example.com Cyrus IMAP 3.6.1 server ready\r\n"),
-        ("courier", "* OK [CAPABILITY IMAP4rev1 UIDPLUS CHILDREN NAMESPACE THREAD=ORDEREDSUBJECT THREAD=REFERENCES SORT QUOTA IDLE ACL ACL2=UNION STARTTLS] Courier-IMAP ready.\r\n"),
+        ("cyrus", "* OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE STARTTLS LOGINDISABLED] mail.interop.test Cyrus IMAP 3.6.1-Debian-3.6.1-4+deb12u5 server ready\r\nb OK Begin TLS negotiation now\r\n"),
+        ("courier", "* OK [CAPABILITY IMAP4rev1 UIDPLUS CHILDREN NAMESPACE THREAD=ORDEREDSUBJECT THREAD=REFERENCES SORT QUOTA IDLE ACL ACL2=UNION STARTTLS ENABLE UTF8=ACCEPT] Courier-IMAP ready. Copyright 1998-2019 Double Precision, Inc.  See COPYING for distribution information.\r\nb OK Begin SSL/TLS negotiation now.\r\n"),
         ("capability", "* CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN\r\na1 OK Capability completed.\r\n"),
         ("refusals", "* BYE Too many connections\r\n* PREAUTH ready\r\na2 NO [UNAVAILABLE] TLS down\r\na2 BAD unknown\r\n"),
         ("literal", "* 1 FETCH (BODY[] {11}\r\nhello\r\nbye\r\n)\r\n"),
@@ -368,10 +370,11 @@ mod seeds {
             .collect()
     }
 
-    /// POP3 transcripts: Dovecot and Courier greetings, `CAPA`, `STLS`.
+    /// POP3 transcripts: Dovecot and Courier greetings, `CAPA`, `STLS`
+    /// (Courier's captured from Debian 12 courier-pop 1.0.16 on 2026-11-29).
     const POP3: [(&str, &str); 5] = [
         ("dovecot", "+OK Dovecot (Debian) ready.\r\n+OK\r\nCAPA\r\nTOP\r\nUIDL\r\nRESP-CODES\r\nPIPELINING\r\nAUTH-RESP-CODE\r\nSTLS\r\nUSER\r\nSASL PLAIN\r\n.\r\n+OK Begin TLS negotiation now.\r\n"),
-        ("courier", "+OK Hello there.\r\n+OK Here's what I can do:\r\nSTLS\r\nTOP\r\nUSER\r\nLOGIN-DELAY 10\r\nPIPELINING\r\nUIDL\r\nIMPLEMENTATION Courier Mail Server\r\n.\r\n+OK Begin SSL/TLS negotiation now.\r\n"),
+        ("courier", "+OK Hello there.\r\n+OK Here's what I can do:\r\nSTLS\r\nTOP\r\nUSER\r\nLOGIN-DELAY 10\r\nPIPELINING\r\nUIDL\r\nUTF8 USER\r\nIMPLEMENTATION Courier Mail Server\r\n.\r\n+OK Begin SSL/TLS negotiation now.\r\n"),
         ("no-capa", "+OK POP3 ready\r\n-ERR unknown command\r\n"),
         ("refused", "-ERR [SYS/TEMP] TLS unavailable\r\n"),
         ("not-pop3", "* OK IMAP4rev1\r\n220 mx ESMTP\r\n"),

@@ -150,10 +150,12 @@ impl fmt::Display for ProbeError {
             } => {
                 write!(f, "server sent plaintext instead of starting TLS: \"{excerpt}\"")?;
                 match looks_like {
-                    Some(proto) => write!(
-                        f,
-                        " (looks like {proto}: this port speaks before TLS; use the STARTTLS protocol, e.g. smtp, imap, pop3, ldap)"
-                    ),
+                    // A check that starts TLS at once: the guess names the
+                    // plaintext protocol to use instead.
+                    Some(_) => f.write_str(&crate::guess::advice(
+                        *looks_like,
+                        crate::config::Protocol::Tls,
+                    )),
                     None => write!(f, " (not a TLS port?)"),
                 }
             }

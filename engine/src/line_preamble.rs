@@ -22,8 +22,6 @@ pub(crate) struct Spec {
     pub(crate) command: &'static [u8],
     /// The code agreeing to start TLS.
     pub(crate) agree: u16,
-    /// The protocol's keyword, so a hint does not name the protocol spoken.
-    pub(crate) keyword: &'static str,
 }
 
 /// Why the conversation stopped, before the protocol names it.
@@ -35,7 +33,7 @@ pub(crate) enum Failure {
         phase: Phase,
         /// The reply.
         reply: Reply,
-        /// What the greeting looks like, when it is another protocol's.
+        /// The protocol the greeting looks like (`SMTP`, `TLS`), if any.
         hint: Option<&'static str>,
     },
     /// Bytes that are not a reply, or a reply past the limits.
@@ -44,7 +42,7 @@ pub(crate) enum Failure {
         phase: Phase,
         /// What was wrong.
         error: NumericError,
-        /// What the bytes look like, when another protocol's.
+        /// The protocol the bytes look like, if any.
         hint: Option<&'static str>,
     },
 }
@@ -103,7 +101,7 @@ impl LinePreamble {
                 Failure::Bad {
                     phase: self.phase,
                     error,
-                    hint: crate::guess::hint(first, self.spec.keyword),
+                    hint: crate::guess::looks_like(first),
                 }
             })?;
             let Some((reply, used)) = fed else {
@@ -112,7 +110,7 @@ impl LinePreamble {
             pos += used;
             if self.phase == Phase::Greeting {
                 if !self.spec.greeting_ok.contains(&reply.code) {
-                    let hint = crate::guess::hint(reply.to_string().as_bytes(), self.spec.keyword);
+                    let hint = crate::guess::looks_like(reply.to_string().as_bytes());
                     return Err(Failure::Refused {
                         phase: Phase::Greeting,
                         reply,
@@ -130,7 +128,7 @@ impl LinePreamble {
                 let hint = self
                     .greeting
                     .as_ref()
-                    .and_then(|g| crate::guess::hint(g.to_string().as_bytes(), self.spec.keyword));
+                    .and_then(|g| crate::guess::looks_like(g.to_string().as_bytes()));
                 return Err(Failure::Refused {
                     phase: Phase::StartTls,
                     reply,

@@ -291,8 +291,10 @@ impl Probe {
             Stage::Handshake(mut tls) => {
                 let first = tls.received() == 0;
                 if let Err(e) = tls.receive_handshake(data) {
+                    // TLS at once (implicit TLS, PostgreSQL direct TLS):
+                    // plaintext first is another protocol, not an injection.
                     if first
-                        && self.protocol.implicit_tls()
+                        && (self.protocol.implicit_tls() || self.preamble.is_direct())
                         && matches!(e, ProbeError::PlaintextAfterStartTls { .. })
                     {
                         // Only the leading text: binary bytes (a corrupted
@@ -304,7 +306,7 @@ impl Probe {
                         let line = &data[..text];
                         return self.fail(ProbeError::PlaintextInsteadOfTls {
                             excerpt: printable(&line[..line.len().min(80)], 80),
-                            looks_like: crate::looks_like::looks_like(data),
+                            looks_like: crate::guess::looks_like(data),
                         });
                     }
                     return self.fail_handshake(e, tls.saw_server_hello(), now);

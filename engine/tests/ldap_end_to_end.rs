@@ -269,5 +269,8 @@ fn a_tls_alert_instead_of_a_reply_suggests_ldaps() {
         &[&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x46]],
         Input::Closed,
     );
-    assert!(err.to_string().contains("LDAPS on 636"), "{err}");
+    assert!(
+        err.to_string().contains("use ldaps, as on port 636"),
+        "{err}"
+    );
 }

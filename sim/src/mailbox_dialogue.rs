@@ -1,26 +1,36 @@
 //! What each IMAP, POP3 and ManageSieve personality says, byte for byte.
 //!
 //! Sources:
-//! - Dovecot 2.3 (Debian 12), IMAP: the greeting `* OK [CAPABILITY ...]
-//!   Dovecot (Debian) ready.` as `openssl s_client -starttls imap` prints
-//!   it; `Begin TLS negotiation now.`, `Logging out` and `Logout
-//!   completed.` are literals of Dovecot's `imap-commands`/`cmd-logout.c`.
-//! - Dovecot POP3: `+OK Dovecot (Debian) ready.`, the `CAPA` list of
-//!   `pop3-commands.c` (`CAPA TOP UIDL RESP-CODES PIPELINING
-//!   AUTH-RESP-CODE STLS USER SASL PLAIN`), `+OK Begin TLS negotiation
-//!   now.`, `+OK Logging out.`.
-//! - Dovecot Pigeonhole ManageSieve: the capability greeting as `openssl
-//!   s_client -starttls sieve` prints it, `OK "Begin TLS negotiation now."`,
-//!   `OK "Logout completed."`; after TLS the server re-sends its
-//!   capabilities (RFC 5804 section 2.2). The simulator sends them with
-//!   the answer to `LOGOUT` rather than right after the handshake: the
-//!   client reads the same lines in the same order.
-//! - Cyrus IMAP 3.6 (`imapd.c`): greeting with `[CAPABILITY ...]` and
-//!   `Cyrus IMAP ... server ready`, `OK Begin TLS negotiation now`,
-//!   `* BYE LOGOUT received` / `OK Completed`.
-//! - Courier-IMAP and Courier POP3 (`imapd.c`, `pop3dserver.c`): `Courier-IMAP
-//!   ready. ...`, `OK Begin SSL/TLS negotiation now.`, `+OK Hello there.`,
-//!   `+OK Here's what I can do:`, `+OK Bye-bye.`.
+//! - Dovecot IMAP, POP3 and ManageSieve: captured from Debian 12 Dovecot
+//!   2.3.19.1 (dovecot-imapd, -pop3d, -managesieved 2.3.19.1+dfsg1-2.1+deb12u7)
+//!   on 2026-11-29, the interop suite's private instances. A client on
+//!   loopback counts as secured there, so those greetings offer
+//!   `AUTH=PLAIN` / `"SASL" "PLAIN"`; the simulator keeps what a remote
+//!   client sees before TLS (`LOGINDISABLED`, `"SASL" ""`). The rest is as
+//!   captured: `OK Pre-login capabilities listed, post-login capabilities
+//!   have more.`, `Begin TLS negotiation now.`, `* BYE Logging out` /
+//!   `OK Logout completed.`; POP3's `CAPA` list, `+OK Begin TLS
+//!   negotiation now.`, `+OK Logging out` (no full stop); ManageSieve's
+//!   `"IMPLEMENTATION" "Dovecot (Debian) Pigeonhole"` greeting, `OK "Begin
+//!   TLS negotiation now."`, after the handshake the capabilities again
+//!   (without `STARTTLS`) and `OK "TLS negotiation successful."` (RFC 5804
+//!   section 2.2), and `OK "Logout completed."`. The simulator sends the
+//!   capabilities after the handshake with the answer to `LOGOUT` rather
+//!   than at once: the client reads the same lines in the same order.
+//! - Cyrus IMAP: captured from Debian 12 cyrus-imapd 3.6.1-4+deb12u5 on
+//!   2026-11-29 (a private `cyrmaster` on loopback, `servername` set,
+//!   `sasl_mech_list: PLAIN`, so plaintext login is disabled before TLS):
+//!   the greeting, the `CAPABILITY` answer, `OK Begin TLS negotiation now`
+//!   (no full stop) and, inside TLS, `* BYE LOGOUT received` / `OK
+//!   Completed`. Only the server name differs (the simulator's).
+//! - Courier-IMAP and Courier POP3: captured from Debian 12 courier-imap
+//!   5.0.13+1.0.16-3+b6 and courier-pop 1.0.16-3+b6 on 2026-11-29
+//!   (`couriertcpd` with `imaplogin`/`courierpop3login`, Debian's
+//!   `/etc/courier/{imapd,pop3d}` settings plus `IMAP_STARTTLS=YES` /
+//!   `POP3_STARTTLS=YES`): the greeting, the `CAPABILITY`/`CAPA` answers,
+//!   `OK Begin SSL/TLS negotiation now.`, and inside TLS `* BYE
+//!   Courier-IMAP server shutting down` / `OK LOGOUT completed`; a POP3
+//!   `QUIT` before login is answered `+OK Better luck next time.`.
 //!
 //! Failure personalities change one line of Dovecot's IMAP dialogue.
 
@@ -31,7 +41,14 @@ use crate::smtp_dialogue::Reaction;
 const DOVECOT_IMAP_CAPS: &str =
     "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ STARTTLS LOGINDISABLED";
 
-const DOVECOT_SIEVE_CAPS: &str = "\"IMPLEMENTATION\" \"Dovecot Pigeonhole\"\r\n\"SIEVE\" \"fileinto reject envelope encoded-character vacation subaddress comparator-i;ascii-numeric relational regex imap4flags copy include variables body enotify environment mailbox date index ihave duplicate mime foreverypart extracttext\"\r\n\"NOTIFY\" \"mailto\"\r\n\"SASL\" \"\"\r\n\"STARTTLS\"\r\n\"VERSION\" \"1.0\"\r\n";
+const CYRUS_IMAP_CAPS: &str = "IMAP4rev1 LITERAL+ ID ENABLE ACL ANNOTATE-EXPERIMENT-1 BINARY CATENATE CHILDREN CONDSTORE CREATE-SPECIAL-USE ESEARCH ESORT LIST-EXTENDED LIST-MYRIGHTS LIST-STATUS MAILBOX-REFERRALS METADATA MOVE MULTIAPPEND NAMESPACE OBJECTID PREVIEW QRESYNC QUOTA RIGHTS=kxten SAVEDATE SEARCH=FUZZY SORT SORT=DISPLAY SPECIAL-USE STATUS=SIZE THREAD=ORDEREDSUBJECT THREAD=REFERENCES UIDPLUS UNSELECT URLAUTH URLAUTH=BINARY WITHIN DIGEST=SHA1 LIST-METADATA NO_ATOMIC_RENAME SCAN SORT=MODSEQ SORT=UID THREAD=REFS X-CREATEDMODSEQ X-REPLICATION X-SIEVE-MAILBOX XLIST XMOVE STARTTLS LOGINDISABLED COMPRESS=DEFLATE X-QUOTA=STORAGE X-QUOTA=MESSAGE X-QUOTA=X-ANNOTATION-STORAGE X-QUOTA=X-NUM-FOLDERS IDLE APPENDLIMIT=4294967295";
+
+const COURIER_IMAP_CAPS: &str = "IMAP4rev1 UIDPLUS CHILDREN NAMESPACE THREAD=ORDEREDSUBJECT THREAD=REFERENCES SORT QUOTA IDLE ACL ACL2=UNION STARTTLS ENABLE UTF8=ACCEPT";
+
+/// ManageSieve's capabilities as re-sent once TLS is up: no `STARTTLS`.
+const DOVECOT_SIEVE_CAPS_IN_TLS: &str = "\"IMPLEMENTATION\" \"Dovecot (Debian) Pigeonhole\"\r\n\"SIEVE\" \"fileinto reject envelope encoded-character vacation subaddress comparator-i;ascii-numeric relational regex imap4flags copy include variables body enotify environment mailbox date index ihave duplicate mime foreverypart extracttext\"\r\n\"NOTIFY\" \"mailto\"\r\n\"SASL\" \"PLAIN\"\r\n\"VERSION\" \"1.0\"\r\n";
+
+const DOVECOT_SIEVE_CAPS: &str = "\"IMPLEMENTATION\" \"Dovecot (Debian) Pigeonhole\"\r\n\"SIEVE\" \"fileinto reject envelope encoded-character vacation subaddress comparator-i;ascii-numeric relational regex imap4flags copy include variables body enotify environment mailbox date index ihave duplicate mime foreverypart extracttext\"\r\n\"NOTIFY\" \"mailto\"\r\n\"SASL\" \"\"\r\n\"STARTTLS\"\r\n\"VERSION\" \"1.0\"\r\n";
 
 /// True for the personalities this module speaks for.
 pub fn speaks(personality: Personality) -> bool {
@@ -62,8 +79,8 @@ pub fn greeting(personality: Personality) -> (Vec<u8>, bool) {
         Personality::ImapNoStartTls => "* OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ AUTH=PLAIN] Dovecot (Debian) ready.\r\n".into(),
         Personality::ImapGreetingBye => "* BYE Disconnected for inactivity.\r\n".into(),
         Personality::ImapPreauth => "* PREAUTH [CAPABILITY IMAP4rev1 STARTTLS] Logged in as sim\r\n".into(),
-        Personality::CyrusImap => format!("* OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE STARTTLS AUTH=PLAIN SASL-IR] {SERVER_NAME} Cyrus IMAP 3.6.1 server ready\r\n"),
-        Personality::CourierImap => "* OK [CAPABILITY IMAP4rev1 UIDPLUS CHILDREN NAMESPACE THREAD=ORDEREDSUBJECT THREAD=REFERENCES SORT QUOTA IDLE ACL ACL2=UNION STARTTLS] Courier-IMAP ready. Copyright 1998-2018 Double Precision, Inc.  See COPYING for distribution information.\r\n".into(),
+        Personality::CyrusImap => format!("* OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE STARTTLS LOGINDISABLED] {SERVER_NAME} Cyrus IMAP 3.6.1-Debian-3.6.1-4+deb12u5 server ready\r\n"),
+        Personality::CourierImap => format!("* OK [CAPABILITY {COURIER_IMAP_CAPS}] Courier-IMAP ready. Copyright 1998-2019 Double Precision, Inc.  See COPYING for distribution information.\r\n"),
         Personality::DovecotPop3 | Personality::Pop3StlsRefused => "+OK Dovecot (Debian) ready.\r\n".into(),
         Personality::CourierPop3 => "+OK Hello there.\r\n".into(),
         Personality::DovecotSieve => format!("{DOVECOT_SIEVE_CAPS}OK \"Dovecot (Debian) ready.\"\r\n"),
@@ -94,7 +111,7 @@ pub fn answer(personality: Personality, line: &[u8]) -> Reaction {
     ) {
         let courier = personality == Personality::CourierPop3;
         return match first.to_ascii_uppercase().as_str() {
-            "CAPA" if courier => reply("+OK Here's what I can do:\r\nSTLS\r\nTOP\r\nUSER\r\nLOGIN-DELAY 10\r\nPIPELINING\r\nUIDL\r\nIMPLEMENTATION Courier Mail Server\r\n.\r\n".into()),
+            "CAPA" if courier => reply("+OK Here's what I can do:\r\nSTLS\r\nTOP\r\nUSER\r\nLOGIN-DELAY 10\r\nPIPELINING\r\nUIDL\r\nUTF8 USER\r\nIMPLEMENTATION Courier Mail Server\r\n.\r\n".into()),
             "CAPA" => reply("+OK\r\nCAPA\r\nTOP\r\nUIDL\r\nRESP-CODES\r\nPIPELINING\r\nAUTH-RESP-CODE\r\nSTLS\r\nUSER\r\nSASL PLAIN\r\n.\r\n".into()),
             "STLS" if personality == Personality::Pop3StlsRefused => reply("-ERR [SYS/PERM] TLS support isn't enabled.\r\n".into()),
             "STLS" if courier => Reaction::ReplyThenTls(b"+OK Begin SSL/TLS negotiation now.\r\n".to_vec()),
@@ -106,9 +123,15 @@ pub fn answer(personality: Personality, line: &[u8]) -> Reaction {
     let tag = first;
     let command = words.next().unwrap_or("").to_ascii_uppercase();
     match command.as_str() {
-        "CAPABILITY" => reply(format!(
-            "* CAPABILITY {DOVECOT_IMAP_CAPS}\r\n{tag} OK Capability completed.\r\n"
-        )),
+        "CAPABILITY" => reply(match personality {
+            Personality::CyrusImap => {
+                format!("* CAPABILITY {CYRUS_IMAP_CAPS}\r\n{tag} OK Completed\r\n")
+            }
+            Personality::CourierImap => {
+                format!("* CAPABILITY {COURIER_IMAP_CAPS}\r\n{tag} OK CAPABILITY completed\r\n")
+            }
+            _ => format!("* CAPABILITY {DOVECOT_IMAP_CAPS}\r\n{tag} OK Pre-login capabilities listed, post-login capabilities have more.\r\n"),
+        }),
         "STARTTLS" if personality == Personality::ImapStartTlsRefused => reply(format!(
             "{tag} NO [UNAVAILABLE] TLS support isn't enabled.\r\n"
         )),
@@ -130,9 +153,9 @@ pub fn answer(personality: Personality, line: &[u8]) -> Reaction {
 
 fn pop3_quit(personality: Personality) -> &'static [u8] {
     if personality == Personality::CourierPop3 {
-        b"+OK Bye-bye.\r\n"
+        b"+OK Better luck next time.\r\n"
     } else {
-        b"+OK Logging out.\r\n"
+        b"+OK Logging out\r\n"
     }
 }
 
@@ -154,7 +177,7 @@ pub fn goodbye_reply(personality: Personality, line: &[u8]) -> Option<Vec<u8>> {
     let upper = text.to_ascii_uppercase();
     if personality == Personality::DovecotSieve {
         return (upper == "LOGOUT").then(|| {
-            format!("{DOVECOT_SIEVE_CAPS}OK \"Dovecot (Debian) ready.\"\r\nOK \"Logout completed.\"\r\n")
+            format!("{DOVECOT_SIEVE_CAPS_IN_TLS}OK \"TLS negotiation successful.\"\r\nOK \"Logout completed.\"\r\n")
                 .into_bytes()
         });
     }

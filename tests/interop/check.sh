@@ -99,6 +99,7 @@ end_mark() { # kind -> regex marking the end of a client session in the log
     postfix*) echo 'disconnect from' ;;
     postscreen) echo 'disconnect from|DISCONNECT' ;;
     dovecot) echo 'Disconnect' ;;
+    dovecot-mail) echo 'Disconnected' ;;
     slapd*) echo 'closed' ;;
     ds389) echo 'Disconnect' ;;
     postgres) echo 'exited with exit code|could not accept SSL' ;;
@@ -146,6 +147,20 @@ log_clean() { # kind segment-file
         fi
         grep -Eq 'Disconnect from .*: Logged out' "$seg" || {
             echo "no 'Disconnect from ...: Logged out' (client QUIT)"
+            return 1
+        }
+        ;;
+    dovecot-mail)
+        # IMAP, POP3 and ManageSieve before login: a client that says its
+        # goodbye (LOGOUT/QUIT) is "Aborted login by logging out"; one that
+        # drops the connection is "Connection closed" or "disconnected in
+        # the middle", a failed handshake an SSL/TLS error.
+        if bad=$(grep -E 'Connection closed|in the middle|SSL_accept|TLS handshak|SSL_read|[Ee]rror:|Warning:|Fatal:|Panic:' "$seg"); then
+            echo "error: $bad"
+            return 1
+        fi
+        grep -Eq 'Disconnected: Aborted login by logging out.*, TLS' "$seg" || {
+            echo "no 'Aborted login by logging out ..., TLS' (client LOGOUT/QUIT inside TLS)"
             return 1
         }
         ;;
@@ -277,6 +292,8 @@ check_log() { # label kind logfile offset
 
 is_legacy() { [[ $1 == *-tls10 || $1 == *-rsacbc ]]; } # kind
 is_db() { [[ $1 == postgres || $1 == mariadb ]]; }      # kind
+# Protocols that start TLS at once: openssl s_client connects without -starttls.
+is_implicit() { [[ $1 == smtps || $1 == imaps || $1 == pop3s || $1 == ldaps ]]; } # proto
 
 # Databases have no goodbye before authentication, so s_client's
 # close_notify-and-close is the polite end there too: its session must be
@@ -316,9 +333,10 @@ ossl_opts() { # kind -> the s_client options the server needs
 }
 
 ossl_fp() { # proto port [digest [kind]] -> fingerprint (upper hex, no colons) of the leaf openssl s_client sees
-    local proto=$1 port=$2 digest=${3:-sha1} kind=${4:-}
+    local proto=$1 port=$2 digest=${3:-sha1} kind=${4:-} starttls=()
+    is_implicit "$proto" || starttls=(-starttls "$proto")
     # shellcheck disable=SC2046
-    timeout 30 openssl s_client -starttls "$proto" -connect "127.0.0.1:$port" \
+    timeout 30 openssl s_client "${starttls[@]}" -connect "127.0.0.1:$port" \
         -servername "$SNI" -showcerts $(ossl_opts "$kind") </dev/null 2>/dev/null |
         openssl x509 -noout -fingerprint "-$digest" 2>/dev/null |
         sed 's/^.*=//; s/://g' | tr 'a-f' 'A-F'
@@ -389,7 +407,7 @@ for name in $servers; do
     SEEN_FP[$name]=$got
     SEEN_FP256[$name]=$(ossl_fp "$proto" "$port" sha256 "$kind" || true)
     result "$([[ -n $got && $got == "$want" ]] && echo 1 || echo 0)" \
-        "$name: openssl s_client -starttls $proto 127.0.0.1:$port leaf SHA-1 $got (expected $want) ($((SECONDS - t))s)"
+        "$name: openssl s_client $(is_implicit "$proto" && echo "(implicit TLS)" || echo "-starttls $proto") 127.0.0.1:$port leaf SHA-1 $got (expected $want) ($((SECONDS - t))s)"
     if is_db "$kind"; then
         db_control "$name" "$kind" "$proto" "$port" "$logf" "$off"
         continue
@@ -502,7 +520,8 @@ if [[ -n $BINARY ]]; then
                 python3 -c 'import json,sys; print(json.load(sys.stdin).get("close"))' 2>/dev/null || true)
             result "$([[ $close == clean ]] && echo 1 || echo 0)" "$name: json reports close '$close' (expected clean)"
         fi
-        if is_legacy "$kind" || is_db "$kind" || [[ $variant == rsapss || $kind == vsftpd || $kind == prosody* || $kind == nnrpd ]]; then
+        if is_legacy "$kind" || is_db "$kind" || [[ $variant == rsapss || $kind == vsftpd || $kind == prosody* || $kind == nnrpd ||
+            $kind == dovecot-mail || $kind == postfix-smtps || $kind == slapd-ldaps ]]; then
             while IFS= read -r line; do
                 case $line in
                 PASS\ *) pass "${line#PASS }" ;;

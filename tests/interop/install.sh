@@ -17,6 +17,7 @@ t0=$SECONDS
 log() { printf '[install] %s\n' "$*"; }
 
 PKGS=(postfix dovecot-core dovecot-lmtpd slapd ldap-utils openssl ca-certificates
+      dovecot-imapd dovecot-pop3d dovecot-managesieved
       python3 procps iproute2 shellcheck)
 # 389 Directory Server (dscreate, ns-slapd) and the NSS tools that put the
 # interop certificate into its database.

@@ -189,7 +189,7 @@ def main(argv):
     check("text names Common Name mail.interop.test",
           "Common Name: mail.interop.test" in text, "text=%r" % text)
     shown = {"postgres": "PostgreSQL", "mysql": "MySQL",
-             "xmpp-server": "XMPP s2s"}.get(proto, proto.upper())
+             "xmpp-server": "XMPP s2s", "sieve": "ManageSieve"}.get(proto, proto.upper())
     check("text says STARTTLS Protocol: %s" % shown,
           re.search(r"STARTTLS Protocol:\s*%s\b" % re.escape(shown), text) is not None,
           "text=%r" % text)

@@ -58,6 +58,17 @@ INSTANCES=(
     "xmpps2s-good     prosody-s2s xmpp-server 12269 good"
     # NNTP STARTTLS: INN's nnrpd alone (no innd), unpacked by install.sh.
     "nntp-good        nnrpd      nntp 12119 good"
+    # Dovecot's mailbox protocols (one instance each): IMAP and POP3 with
+    # STARTTLS/STLS, their implicit-TLS twins (993/995-style), ManageSieve.
+    "imap-good        dovecot-mail imap  12143 good"
+    "imaps-good       dovecot-mail imaps 12993 good"
+    "pop3-good        dovecot-mail pop3  12110 good"
+    "pop3s-good       dovecot-mail pop3s 12995 good"
+    "sieve-good       dovecot-mail sieve 14190 good"
+    # Implicit TLS: Postfix submissions (465-style, smtpd_tls_wrappermode)
+    # and slapd on ldaps://.
+    "smtps-good       postfix-smtps smtps 12465 good"
+    "ldaps-good       slapd-ldaps   ldaps 12636 good"
 )
 
 # ONLY="name ..." keeps just those instances (as check.sh's ONLY does).
@@ -90,7 +101,7 @@ die() {
 pidfile_of() { # name kind
     case $2 in
     postfix* | postscreen) echo "$SRV/$1/spool/pid/master.pid" ;;
-    dovecot) echo "$SRV/$1/run/master.pid" ;;
+    dovecot*) echo "$SRV/$1/run/master.pid" ;;
     slapd*) echo "$SRV/$1/slapd.pid" ;;
     ds389) echo "$SRV/$1/run/dirsrv/slapd-interop.pid" ;;
     postgres) echo "$SRV/$1/postgres.pid" ;;
@@ -104,7 +115,7 @@ pidfile_of() { # name kind
 logfile_of() { # name kind
     case $2 in
     postfix* | postscreen) echo "$SRV/$1/maillog" ;;
-    dovecot) echo "$SRV/$1/dovecot.log" ;;
+    dovecot*) echo "$SRV/$1/dovecot.log" ;;
     slapd*) echo "$SRV/$1/slapd.log" ;;
     ds389) echo "$SRV/$1/var/log/dirsrv/slapd-interop/access" ;;
     postgres) echo "$SRV/$1/postgres.log" ;;
@@ -151,6 +162,13 @@ postfix_master_cf() { # port kind
 smtpd     pass  -       -       n       -       -       smtpd
 dnsblog   unix  -       -       n       -       0       dnsblog
 tlsproxy  unix  -       -       n       -       0       tlsproxy
+EOF
+    elif [[ $2 == postfix-smtps ]]; then
+        # Submissions (RFC 8314): TLS from the first byte, as on port 465.
+        cat <<EOF
+127.0.0.1:$1 inet  n       -       n       -       -       smtpd
+  -o smtpd_tls_wrappermode=yes
+  -o smtpd_tls_security_level=encrypt
 EOF
     else
         echo "127.0.0.1:$1 inet  n       -       n       -       -       smtpd"
@@ -263,10 +281,52 @@ EOF
     }
 }
 
-# --- Dovecot (LMTP) -----------------------------------------------------------
+# --- Dovecot (LMTP, IMAP, POP3, ManageSieve) ------------------------------------
 
-start_dovecot() { # name kind port variant
-    local name=$1 port=$3 variant=$4 dir="$SRV/$1"
+# The protocols line and service block of one Dovecot instance serving
+# `proto` on `port`: LMTP, IMAP or POP3 with STARTTLS/STLS, their implicit
+# TLS twins (a listener with `ssl = yes`), or ManageSieve.
+dovecot_service() { # proto port
+    local proto=$1 port=$2 service listener
+    case $proto in
+    lmtp)
+        cat <<EOF
+protocols = lmtp
+service lmtp {
+  inet_listener lmtp {
+    address = 127.0.0.1
+    port = $port
+  }
+  unix_listener lmtp {
+    mode = 0600
+  }
+}
+EOF
+        return
+        ;;
+    imap | imaps) service=imap-login listener=imap ;;
+    pop3 | pop3s) service=pop3-login listener=pop3 ;;
+    sieve) service=managesieve-login listener=sieve ;;
+    *) die "dovecot cannot serve $proto" ;;
+    esac
+    # Dovecot's built-in listeners (imap 143 + imaps 993, pop3 110 + pop3s
+    # 995) stay unless named: the one not served here gets port 0 (off).
+    local plain=$port implicit=0
+    if [[ $proto == imaps || $proto == pop3s ]]; then
+        plain=0 implicit=$port
+    fi
+    echo "protocols = $listener"
+    echo "service $service {"
+    printf '  inet_listener %s {\n    address = 127.0.0.1\n    port = %s\n  }\n' "$listener" "$plain"
+    if [[ $listener != sieve ]]; then
+        printf '  inet_listener %ss {\n    address = 127.0.0.1\n    port = %s\n    ssl = yes\n  }\n' \
+            "$listener" "$implicit"
+    fi
+    echo "}"
+}
+
+start_dovecot() { # name kind port variant proto
+    local name=$1 port=$3 variant=$4 proto=${5:-lmtp} dir="$SRV/$1"
     rm -rf "$dir"
     mkdir -p "$dir/run" "$dir/state" "$dir/mail"
     chmod 0755 "$dir/run"
@@ -284,7 +344,6 @@ base_dir = $dir/run
 state_dir = $dir/state
 log_path = $dir/dovecot.log
 info_log_path = $dir/dovecot.log
-protocols = lmtp
 hostname = mail.interop.test
 listen = 127.0.0.1
 ssl = yes
@@ -300,15 +359,7 @@ userdb {
   driver = passwd-file
   args = $dir/passwd
 }
-service lmtp {
-  inet_listener lmtp {
-    address = 127.0.0.1
-    port = $port
-  }
-  unix_listener lmtp {
-    mode = 0600
-  }
-}
+$(dovecot_service "$proto" "$port")
 EOF
     : >"$dir/dovecot.log"
     dovecot -c "$dir/dovecot.conf" -n >/dev/null 2>"$dir/doveconf.err" ||
@@ -347,7 +398,9 @@ EOF
         die "slaptest failed for $name: $(cat "$dir/slaptest.log")"
     # Runs as root (no -u), so the 0600 root key files are readable.
     # -d 256 (stats) keeps it in the foreground and logs to stderr -> file.
-    setsid slapd -f "$dir/slapd.conf" -h "ldap://127.0.0.1:$port/" -d 256 \
+    local url="ldap://127.0.0.1:$port/"
+    [[ $2 == slapd-ldaps ]] && url="ldaps://127.0.0.1:$port/"
+    setsid slapd -f "$dir/slapd.conf" -h "$url" -d 256 \
         </dev/null >"$dir/slapd.log" 2>&1 9>&- &
 }
 
@@ -694,7 +747,7 @@ cmd_start() {
         fi
         case $kind in
         postfix* | postscreen) start_postfix "$name" "$kind" "$port" "$variant" ;;
-        dovecot) start_dovecot "$name" "$kind" "$port" "$variant" ;;
+        dovecot*) start_dovecot "$name" "$kind" "$port" "$variant" "$proto" ;;
         slapd*) start_slapd "$name" "$kind" "$port" "$variant" ;;
         ds389) start_ds389 "$name" "$kind" "$port" "$variant" ;;
         postgres) start_postgres "$name" "$kind" "$port" "$variant" ;;

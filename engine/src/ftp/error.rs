@@ -16,14 +16,14 @@ pub enum FtpError {
     GreetingRefused {
         /// The server's whole reply.
         reply: Reply,
-        /// What the greeting looks like, when it is another protocol's.
+        /// The protocol the greeting looks like (`SMTP`, `TLS`), if any.
         hint: Option<&'static str>,
     },
     /// `AUTH TLS` answered with a code other than 234.
     AuthTlsRefused {
         /// The server's whole reply.
         reply: Reply,
-        /// What the greeting looked like, when it was another protocol's.
+        /// The protocol the greeting looked like, if any.
         hint: Option<&'static str>,
     },
     /// Bytes that are not an FTP reply, or a reply past the limits.
@@ -32,7 +32,7 @@ pub enum FtpError {
         phase: Phase,
         /// What was wrong.
         error: NumericError,
-        /// What the bytes look like, when another protocol's.
+        /// The protocol the bytes look like, if any.
         hint: Option<&'static str>,
     },
 }
@@ -81,10 +81,7 @@ impl fmt::Display for FtpError {
                 hint
             }
         };
-        match hint {
-            Some(h) => write!(f, " ({h})"),
-            None => Ok(()),
-        }
+        f.write_str(&crate::guess::advice(*hint, crate::config::Protocol::Ftp))
     }
 }
 

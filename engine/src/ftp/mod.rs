@@ -21,7 +21,6 @@ const SPEC: Spec = Spec {
     greeting_ok: &[220],
     command: b"AUTH TLS\r\n",
     agree: 234,
-    keyword: "ftp",
 };
 
 /// Greeting → `AUTH TLS` → `234`.
@@ -140,7 +139,7 @@ mod tests {
         );
         assert_eq!(
             step.unwrap_err().to_string(),
-            "FTP server refused AUTH TLS: 502 5.5.2 Error: command not recognized (this looks like an SMTP greeting: use smtp)"
+            "FTP server refused AUTH TLS: 502 5.5.2 Error: command not recognized (looks like SMTP: use smtp)"
         );
         let (step, _) = run(
             b"200 news.example.com InterNetNews NNRP server ready\r\n",
@@ -149,11 +148,11 @@ mod tests {
         assert!(step
             .unwrap_err()
             .to_string()
-            .ends_with("(this looks like an NNTP greeting: use nntp)"));
+            .ends_with("(looks like NNTP: use nntp)"));
         let (step, _) = run(b"* OK [CAPABILITY IMAP4rev1] Dovecot ready.\r\n", 100);
         assert_eq!(
             step.unwrap_err().to_string(),
-            "FTP server sent a malformed reply waiting for the greeting: not a numbered reply line: \"* OK [CAPABILITY IMAP4rev1] Dovecot ready.\" (this looks like an IMAP greeting: wrong port?)"
+            "FTP server sent a malformed reply waiting for the greeting: not a numbered reply line: \"* OK [CAPABILITY IMAP4rev1] Dovecot ready.\" (looks like IMAP: use imap)"
         );
     }
 

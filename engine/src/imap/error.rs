@@ -2,8 +2,9 @@
 
 use std::fmt;
 
+use crate::config::Protocol;
+use crate::guess::advice;
 use crate::lines::LineError;
-use crate::looks_like::advice;
 use crate::phase::Phase;
 
 /// A failed IMAP preamble. Server text is kept printable and cut.
@@ -108,7 +109,7 @@ impl fmt::Display for ImapError {
             } => write!(
                 f,
                 "server does not speak IMAP {phase}: it sent \"{excerpt}\"{}",
-                advice(*looks_like)
+                advice(*looks_like, Protocol::Imap)
             ),
             ImapError::TooManyLines { phase, limit } => write!(
                 f,

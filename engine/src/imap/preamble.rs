@@ -96,7 +96,7 @@ impl ImapPreamble {
         let response = Response::parse(line).map_err(|e| ImapError::NotImap {
             phase,
             excerpt: e.excerpt,
-            looks_like: crate::looks_like::looks_like(line),
+            looks_like: crate::guess::looks_like(line),
         })?;
         let text = || printable(response.human_text().as_bytes(), 200);
         self.lines += 1;
@@ -188,7 +188,7 @@ impl ImapPreamble {
 /// A first line that is IMAP-shaped but not a greeting: an SMTP `220` line
 /// parses as a tag, so the guess still names the protocol.
 fn not_a_greeting(line: &[u8], response: &Response) -> ImapError {
-    match crate::looks_like::looks_like(line) {
+    match crate::guess::looks_like(line) {
         Some(proto) if proto != "IMAP" => ImapError::NotImap {
             phase: Phase::Greeting,
             excerpt: printable(line, 80),

@@ -213,14 +213,10 @@ impl fmt::Display for LdapError {
                 looks_like,
             } => {
                 write!(f, "server does not speak LDAP: it sent \"{excerpt}\"")?;
-                match looks_like {
-                    Some("TLS") => write!(
-                        f,
-                        " (looks like TLS: the port may expect TLS from the start, e.g. LDAPS on 636)"
-                    ),
-                    Some(proto) => write!(f, " (looks like {proto}: wrong port or protocol?)"),
-                    None => write!(f, " (another protocol on this port?)"),
-                }
+                f.write_str(&crate::guess::advice(
+                    *looks_like,
+                    crate::config::Protocol::Ldap,
+                ))
             }
             LdapError::MessageTooLarge { claimed, limit } => write!(
                 f,
@@ -286,7 +282,7 @@ mod tests {
         };
         assert_eq!(
             e.to_string(),
-            "server does not speak LDAP: it sent \"220 mail.example.com ESMTP\" (looks like SMTP: wrong port or protocol?)"
+            "server does not speak LDAP: it sent \"220 mail.example.com ESMTP\" (looks like SMTP: use smtp)"
         );
     }
 }

@@ -7,7 +7,7 @@
 //! byte immediately, an oversized length as soon as the length bytes are in.
 
 use super::error::LdapError;
-use crate::sniff::{excerpt, looks_like};
+use crate::guess::{excerpt, looks_like};
 
 /// BER tag of a constructed universal SEQUENCE, which every LDAPMessage is.
 const SEQUENCE: u8 = 0x30;
@@ -158,11 +158,7 @@ mod tests {
                 "220 mail.example.com ESMTP Postfix",
                 Some("SMTP"),
             ),
-            (
-                b"220 ProFTPD Server\r\n",
-                "220 ProFTPD Server",
-                Some("SMTP or FTP"),
-            ),
+            (b"220 ProFTPD Server\r\n", "220 ProFTPD Server", Some("FTP")),
             (
                 b"SSH-2.0-OpenSSH_9.6\r\n",
                 "SSH-2.0-OpenSSH_9.6",

@@ -89,11 +89,10 @@ impl fmt::Display for MysqlError {
                 looks_like,
             } => {
                 write!(f, "server does not speak MySQL: it sent \"{excerpt}\"")?;
-                match looks_like {
-                    Some("TLS") => f.write_str(" (looks like TLS: the port may expect TLS at once)"),
-                    Some(proto) => write!(f, " (looks like {proto}: wrong port or protocol?)"),
-                    None => f.write_str(" (another protocol on this port?)"),
-                }
+                f.write_str(&crate::guess::advice(
+                    *looks_like,
+                    crate::config::Protocol::Mysql,
+                ))
             }
             MysqlError::PacketTooLarge { claimed, limit } => write!(
                 f,

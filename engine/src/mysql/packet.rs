@@ -2,7 +2,7 @@
 //! sequence id, bounded by `Limits::db_packet`.
 
 use super::error::MysqlError;
-use crate::sniff::{excerpt, looks_like};
+use crate::guess::{excerpt, looks_like};
 
 /// The payload of the first complete packet at the start of `buf` and the
 /// bytes the packet took, or `None` while incomplete. Fails on a packet

@@ -16,7 +16,7 @@ pub enum NntpError {
     GreetingRefused {
         /// The server's reply.
         reply: Reply,
-        /// What the greeting looks like, when it is another protocol's.
+        /// The protocol the greeting looks like (`SMTP`, `TLS`), if any.
         hint: Option<&'static str>,
     },
     /// `STARTTLS` answered with a code other than 382 (`502`, `580`,
@@ -24,7 +24,7 @@ pub enum NntpError {
     StartTlsRefused {
         /// The server's reply.
         reply: Reply,
-        /// What the greeting looked like, when it was another protocol's.
+        /// The protocol the greeting looked like, if any.
         hint: Option<&'static str>,
     },
     /// Bytes that are not an NNTP reply, or a reply past the limits.
@@ -33,7 +33,7 @@ pub enum NntpError {
         phase: Phase,
         /// What was wrong.
         error: NumericError,
-        /// What the bytes look like, when another protocol's.
+        /// The protocol the bytes look like, if any.
         hint: Option<&'static str>,
     },
 }
@@ -82,10 +82,7 @@ impl fmt::Display for NntpError {
                 hint
             }
         };
-        match hint {
-            Some(h) => write!(f, " ({h})"),
-            None => Ok(()),
-        }
+        f.write_str(&crate::guess::advice(*hint, crate::config::Protocol::Nntp))
     }
 }
 

@@ -22,7 +22,6 @@ const SPEC: Spec = Spec {
     greeting_ok: &[200, 201],
     command: b"STARTTLS\r\n",
     agree: 382,
-    keyword: "nntp",
 };
 
 /// Greeting → `STARTTLS` → `382`.
@@ -133,7 +132,7 @@ mod tests {
         let (step, _) = run(b"220 (vsFTPd 3.0.3)\r\n", 100);
         assert_eq!(
             step.unwrap_err().to_string(),
-            "NNTP server greeted with an error instead of 200/201: 220 (vsFTPd 3.0.3) (this looks like an FTP greeting: use ftp)"
+            "NNTP server greeted with an error instead of 200/201: 220 (vsFTPd 3.0.3) (looks like FTP: use ftp)"
         );
     }
 }

@@ -2,8 +2,9 @@
 
 use std::fmt;
 
+use crate::config::Protocol;
+use crate::guess::advice;
 use crate::lines::LineError;
-use crate::looks_like::advice;
 use crate::phase::Phase;
 
 /// A failed POP3 preamble. Server text is kept printable and cut.
@@ -67,7 +68,7 @@ impl fmt::Display for Pop3Error {
             } => write!(
                 f,
                 "server does not speak POP3 {phase}: it sent \"{excerpt}\"{}",
-                advice(*looks_like)
+                advice(*looks_like, Protocol::Pop3)
             ),
             Pop3Error::TooManyLines { limit } => {
                 write!(f, "POP3 server's CAPA list is longer than {limit} lines")

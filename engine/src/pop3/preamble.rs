@@ -94,7 +94,7 @@ impl Pop3Preamble {
         let reply = Pop3Reply::parse(line).map_err(|e| Pop3Error::NotPop3 {
             phase,
             excerpt: e.excerpt,
-            looks_like: crate::looks_like::looks_like(line),
+            looks_like: crate::guess::looks_like(line),
         })?;
         match (phase, reply.ok) {
             (Phase::Greeting, true) => {

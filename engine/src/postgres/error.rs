@@ -62,13 +62,10 @@ impl fmt::Display for PostgresError {
                     f,
                     "server does not speak PostgreSQL: it answered SSLRequest with \"{excerpt}\""
                 )?;
-                match looks_like {
-                    Some("TLS") => f.write_str(
-                        " (looks like TLS: the port may expect TLS at once, e.g. PostgreSQL 17 direct TLS)",
-                    ),
-                    Some(proto) => write!(f, " (looks like {proto}: wrong port or protocol?)"),
-                    None => f.write_str(" (another protocol on this port?)"),
-                }
+                f.write_str(&crate::guess::advice(
+                    *looks_like,
+                    crate::config::Protocol::Postgres,
+                ))
             }
             PostgresError::MessageTooLarge { claimed, limit } => write!(
                 f,
@@ -106,7 +103,7 @@ mod tests {
         };
         assert_eq!(
             e.to_string(),
-            "server does not speak PostgreSQL: it answered SSLRequest with \"220 mx ESMTP\" (looks like SMTP: wrong port or protocol?)"
+            "server does not speak PostgreSQL: it answered SSLRequest with \"220 mx ESMTP\" (looks like SMTP: use smtp)"
         );
     }
 }

@@ -8,9 +8,9 @@ use super::error_response::decode_error_response;
 use super::ssl_request;
 use crate::config::Config;
 use crate::error::{Arrived, ProbeError};
+use crate::guess::{excerpt, looks_like};
 use crate::phase::Phase;
 use crate::preamble::Step;
-use crate::sniff::{excerpt, looks_like};
 
 /// Waits for the answer to SSLRequest, holding at most one ErrorResponse
 /// (`Limits::db_packet`) of unread bytes.

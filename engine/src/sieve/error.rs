@@ -2,8 +2,9 @@
 
 use std::fmt;
 
+use crate::config::Protocol;
+use crate::guess::advice;
 use crate::lines::LineError;
-use crate::looks_like::advice;
 use crate::phase::Phase;
 
 /// A failed ManageSieve preamble. Server text is kept printable and cut.
@@ -71,7 +72,7 @@ impl fmt::Display for SieveError {
             } => write!(
                 f,
                 "server does not speak ManageSieve {phase}: it sent \"{excerpt}\"{}",
-                advice(*looks_like)
+                advice(*looks_like, Protocol::Sieve)
             ),
             SieveError::TooManyLines { phase, limit } => write!(
                 f,

@@ -124,7 +124,7 @@ impl SievePreamble {
             return Err(SieveError::NotSieve {
                 phase,
                 excerpt: printable(line, 80),
-                looks_like: crate::looks_like::looks_like(line),
+                looks_like: crate::guess::looks_like(line),
             });
         };
         self.lines += 1;

@@ -20,6 +20,9 @@ pub enum SmtpError {
         phase: Phase,
         /// The server's full reply.
         reply: Reply,
+        /// The protocol the greeting looks like (the reply itself when the
+        /// greeting was refused), if any.
+        looks_like: Option<&'static str>,
     },
     /// The EHLO/LHLO reply does not list STARTTLS.
     StartTlsNotAdvertised {
@@ -36,6 +39,9 @@ pub enum SmtpError {
         phase: Phase,
         /// What was wrong.
         error: ReplyError,
+        /// The protocol the server's first bytes look like, if any (only
+        /// while waiting for the greeting).
+        looks_like: Option<&'static str>,
     },
 }
 
@@ -56,6 +62,7 @@ impl fmt::Display for SmtpError {
                 protocol,
                 phase,
                 reply,
+                looks_like,
             } => {
                 let what = match phase {
                     Phase::Greeting => "greeted with an error instead of 220",
@@ -64,7 +71,8 @@ impl fmt::Display for SmtpError {
                     Phase::StartTls => "refused STARTTLS",
                     _ => "answered with an unexpected reply",
                 };
-                write!(f, "{protocol} server {what}: {reply}")
+                write!(f, "{protocol} server {what}: {reply}")?;
+                f.write_str(&crate::guess::advice(*looks_like, *protocol))
             }
             SmtpError::StartTlsNotAdvertised {
                 protocol,
@@ -81,21 +89,13 @@ impl fmt::Display for SmtpError {
                 protocol,
                 phase,
                 error,
+                looks_like,
             } => {
                 write!(
                     f,
                     "{protocol} server sent a malformed reply {phase}: {error}"
                 )?;
-                // A greeting of another protocol: say which.
-                match error {
-                    ReplyError::BadLine { excerpt } if *phase == Phase::Greeting => {
-                        match crate::looks_like::looks_like(excerpt.as_bytes()) {
-                            Some(proto) => f.write_str(&crate::looks_like::advice(Some(proto))),
-                            None => Ok(()),
-                        }
-                    }
-                    _ => Ok(()),
-                }
+                f.write_str(&crate::guess::advice(*looks_like, *protocol))
             }
         }
     }
@@ -117,6 +117,7 @@ mod tests {
             protocol,
             phase,
             reply: reply.clone(),
+            looks_like: None,
         };
         let cases = [
             (
@@ -163,6 +164,7 @@ mod tests {
                         first: 250,
                         then: 220,
                     },
+                    looks_like: None,
                 },
                 Phase::Hello,
                 "SMTP server sent a malformed reply after EHLO/LHLO: ",

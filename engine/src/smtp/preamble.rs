@@ -19,6 +19,9 @@ pub(crate) struct SmtpPreamble {
     phase: Phase,
     reader: ReplyReader,
     greeting: Option<String>,
+    /// The protocol the whole greeting looks like, for a hint when a later
+    /// reply is refused (an FTP server answering EHLO).
+    greeting_looks_like: Option<&'static str>,
     capabilities: Vec<String>,
 }
 
@@ -31,6 +34,7 @@ impl SmtpPreamble {
             phase: Phase::Greeting,
             reader: ReplyReader::new(config.limits()),
             greeting: None,
+            greeting_looks_like: None,
             capabilities: Vec::new(),
         }
     }
@@ -73,10 +77,17 @@ impl SmtpPreamble {
         let mut pos = 0;
         while pos < data.len() {
             let fed = self.reader.feed(&data[pos..]).map_err(|error| {
+                // Bytes that are no reply at all: another protocol's
+                // greeting, guessed from the raw bytes.
+                let looks_like = match self.phase {
+                    Phase::Greeting => crate::guess::looks_like(&data[pos..]),
+                    _ => None,
+                };
                 ProbeError::Smtp(SmtpError::BadReply {
                     protocol: self.protocol,
                     phase: self.phase,
                     error,
+                    looks_like,
                 })
             })?;
             let Some((reply, used)) = fed else {
@@ -99,15 +110,23 @@ impl SmtpPreamble {
             _ => 250,
         };
         if reply.code != expected {
+            // Another protocol's server: its greeting tells which, or the
+            // refused greeting itself.
+            let looks_like = match self.phase {
+                Phase::Greeting => crate::guess::looks_like(reply.to_string().as_bytes()),
+                _ => self.greeting_looks_like,
+            };
             return Err(ProbeError::Smtp(SmtpError::Rejected {
                 protocol: self.protocol,
                 phase: self.phase,
                 reply,
+                looks_like,
             }));
         }
         match self.phase {
             Phase::Greeting => {
                 self.greeting = Some(reply.first_line().to_owned());
+                self.greeting_looks_like = crate::guess::looks_like(reply.to_string().as_bytes());
                 let verb: &[u8] = if self.protocol == Protocol::Lmtp {
                     b"LHLO "
                 } else {
@@ -339,7 +358,8 @@ mod tests {
                 error: ReplyError::MixedCodes {
                     first: 250,
                     then: 220
-                }
+                },
+                looks_like: None,
             })
         );
         let mut p = preamble(Protocol::Smtp);

@@ -16,7 +16,7 @@ pub enum XmppError {
         phase: Phase,
         /// What was wrong.
         error: XmlError,
-        /// What the first bytes look like, when another protocol's.
+        /// The protocol the first bytes look like, if any.
         hint: Option<&'static str>,
     },
     /// An element the conversation does not allow at this point (the
@@ -85,10 +85,8 @@ impl fmt::Display for XmppError {
                     "XMPP server sent bad XML waiting for {}: {error}",
                     awaited(*phase)
                 )?;
-                match hint {
-                    Some(h) => write!(f, " ({h})"),
-                    None => Ok(()),
-                }
+                // Silent for both XMPP checks (c2s and s2s) alike.
+                f.write_str(&crate::guess::advice(*hint, crate::config::Protocol::Xmpp))
             }
             XmppError::Unexpected { phase, element } => write!(
                 f,

@@ -130,7 +130,7 @@ impl XmppPreamble {
 
     fn xml(&self, error: XmlError) -> ProbeError {
         let hint = if self.header.is_none() {
-            crate::guess::hint(&self.first, "xmpp")
+            crate::guess::looks_like(&self.first)
         } else {
             None
         };
@@ -308,10 +308,7 @@ mod tests {
         let (step, _) = run(Protocol::Xmpp, b"220 (vsFTPd 3.0.3)\r\n", 100);
         let text = step.unwrap_err().to_string();
         assert!(text.starts_with("XMPP server "), "{text}");
-        assert!(
-            text.ends_with("(this looks like an FTP greeting: use ftp)"),
-            "{text}"
-        );
+        assert!(text.ends_with("(looks like FTP: use ftp)"), "{text}");
     }
 
     #[test]
