@@ -40,11 +40,13 @@
 //! - [`faults`]: splitting, delays, closing, garbage, endless replies, injection, alerts.
 //! - [`scenario`]: the virtual-time runner; [`clock`], [`rng`]: time and seeds.
 //! - [`loopback`]: the personalities over TCP on 127.0.0.1.
+//! - [`deterministic`]: seeded, insecure crypto for byte-identical runs (tests only).
 
 pub mod ber;
 pub mod certs;
 pub mod clock;
 pub mod db_dialogue;
+pub mod deterministic;
 pub mod faults;
 pub mod ldap_dialogue;
 pub mod legacy_tls;
@@ -59,5 +61,5 @@ pub mod server;
 pub mod smtp_dialogue;
 pub mod xmpp_dialogue;
 
-pub use scenario::{run, try_run, Scenario, SimOutcome};
+pub use scenario::{run, try_run, Scenario, SimCrypto, SimOutcome};
 pub use server::{ServerOutput, SimServer};
