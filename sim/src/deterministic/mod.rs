@@ -49,11 +49,12 @@ use starttls_engine::Crypto;
 
 use crate::certs::{PkiError, ServerIdentity};
 
-/// Random streams of one seed: the client's and the server's draw
-/// independently, so the server's choices do not depend on how much the
-/// client drew.
-const CLIENT_STREAM: u64 = 1;
-const SERVER_STREAM: u64 = 2;
+/// The random stream ([`SeededRandom::new`]) of a seed the probe's side
+/// draws from; the server's is [`SERVER_STREAM`], so the server's choices do
+/// not depend on how much the client drew.
+pub const CLIENT_STREAM: u64 = 1;
+/// The random stream of a seed the server's side draws from.
+pub const SERVER_STREAM: u64 = 2;
 
 /// The seeded providers of one simulated run: the probe's [`Crypto`] and
 /// the server's provider, sharing one [`VirtualWallClock`].
