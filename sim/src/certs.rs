@@ -10,7 +10,9 @@
 //! process because ECDSA signing is randomised; within one process the PKI
 //! is generated once ([`TestPki::shared`]) and every run sees the same
 //! certificates. Tests should therefore compare chains with the chain the
-//! PKI hands out, never with bytes written down elsewhere.
+//! PKI hands out, never with bytes written down elsewhere; runs that need
+//! the same bytes in every process use
+//! [`SeededPki`](crate::deterministic::SeededPki) (Ed25519) instead.
 
 use std::fmt;
 use std::sync::{Arc, OnceLock};

@@ -14,6 +14,12 @@
 //! 6 s postscreen delay costs no real time and the same seed gives the same
 //! run. [`loopback`] serves the same scripts over real TCP.
 //!
+//! The TLS bytes themselves repeat only with
+//! [`Scenario::with_seeded_crypto`]: both sides then run on
+//! [`deterministic`]'s seeded, insecure provider and the Ed25519
+//! [`SeededPki`](deterministic::SeededPki), so every byte both ways and the
+//! report follow from the seed, in any process (`tests/determinism.rs`).
+//!
 //! ```
 //! use std::time::Duration;
 //! use starttls_sim::certs::{CertKind, KeyKind, TestPki};
