@@ -8,7 +8,6 @@ pub mod assess;
 pub mod cli;
 pub mod demo;
 pub mod fleet;
-pub mod fuzzing;
 pub mod hostname;
 pub mod idn;
 pub mod output;

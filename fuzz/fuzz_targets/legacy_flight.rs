@@ -1,4 +1,4 @@
 //! The legacy capture's reader of a server's hello, whole and in pieces.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| starttls_cert::fuzzing::legacy_flight(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| starttls_fuzz_harness::legacy_flight(data));

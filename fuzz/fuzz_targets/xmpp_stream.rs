@@ -1,4 +1,4 @@
 //! XMPP stream before TLS through a probe, whole and in pieces.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| starttls_cert::fuzzing::xmpp_stream(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| starttls_fuzz_harness::xmpp_stream(data));

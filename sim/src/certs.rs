@@ -10,7 +10,9 @@
 //! process because ECDSA signing is randomised; within one process the PKI
 //! is generated once ([`TestPki::shared`]) and every run sees the same
 //! certificates. Tests should therefore compare chains with the chain the
-//! PKI hands out, never with bytes written down elsewhere.
+//! PKI hands out, never with bytes written down elsewhere; runs that need
+//! the same bytes in every process use
+//! [`SeededPki`](crate::deterministic::SeededPki) (Ed25519) instead.
 
 use std::fmt;
 use std::sync::{Arc, OnceLock};
@@ -180,6 +182,23 @@ pub struct ServerIdentity {
 }
 
 impl ServerIdentity {
+    /// An identity serving `chain` with `key` (ring, TLS 1.2 and 1.3).
+    pub(crate) fn new(
+        chain: Vec<CertificateDer<'static>>,
+        key: PrivatePkcs8KeyDer<'static>,
+    ) -> Result<ServerIdentity, PkiError> {
+        let config =
+            ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()?
+                .with_no_client_auth()
+                .with_single_cert(chain.clone(), PrivateKeyDer::Pkcs8(key.clone_key()))?;
+        Ok(ServerIdentity {
+            chain,
+            key,
+            config: Arc::new(config),
+        })
+    }
+
     /// The leaf's private key.
     pub fn key(&self) -> PrivateKeyDer<'static> {
         PrivateKeyDer::Pkcs8(self.key.clone_key())
@@ -311,17 +330,7 @@ impl TestPki {
                     chain.extend(above.into_iter().cloned());
                     chain
                 };
-                let config = ServerConfig::builder_with_provider(Arc::new(
-                    rustls::crypto::ring::default_provider(),
-                ))
-                .with_safe_default_protocol_versions()?
-                .with_no_client_auth()
-                .with_single_cert(chain.clone(), PrivateKeyDer::Pkcs8(pkcs8.clone_key()))?;
-                identities.push(ServerIdentity {
-                    chain,
-                    key: pkcs8,
-                    config: Arc::new(config),
-                });
+                identities.push(ServerIdentity::new(chain, pkcs8)?);
             }
         }
         Ok(TestPki {
@@ -396,7 +405,7 @@ fn cross_signed_root() -> Result<rcgen::Certificate, rcgen::Error> {
     cross.signed_by(&ecdsa_p256(ROOT_KEY)?, &old_issuer)
 }
 
-fn ca_params(name: &str, serial: u64) -> CertificateParams {
+pub(crate) fn ca_params(name: &str, serial: u64) -> CertificateParams {
     let mut params = CertificateParams::default();
     params.distinguished_name.push(DnType::CommonName, name);
     params
@@ -414,7 +423,7 @@ fn ca_params(name: &str, serial: u64) -> CertificateParams {
     params
 }
 
-fn leaf_params(
+pub(crate) fn leaf_params(
     cert: CertKind,
     key: KeyKind,
     serial: u64,

@@ -14,6 +14,12 @@
 //! 6 s postscreen delay costs no real time and the same seed gives the same
 //! run. [`loopback`] serves the same scripts over real TCP.
 //!
+//! The TLS bytes themselves repeat only with
+//! [`Scenario::with_seeded_crypto`]: both sides then run on
+//! [`deterministic`]'s seeded, insecure provider and the Ed25519
+//! [`SeededPki`](deterministic::SeededPki), so every byte both ways and the
+//! report follow from the seed, in any process (`tests/determinism.rs`).
+//!
 //! ```
 //! use std::time::Duration;
 //! use starttls_sim::certs::{CertKind, KeyKind, TestPki};
@@ -40,11 +46,13 @@
 //! - [`faults`]: splitting, delays, closing, garbage, endless replies, injection, alerts.
 //! - [`scenario`]: the virtual-time runner; [`clock`], [`rng`]: time and seeds.
 //! - [`loopback`]: the personalities over TCP on 127.0.0.1.
+//! - [`deterministic`]: seeded, insecure crypto for byte-identical runs (tests only).
 
 pub mod ber;
 pub mod certs;
 pub mod clock;
 pub mod db_dialogue;
+pub mod deterministic;
 pub mod faults;
 pub mod ldap_dialogue;
 pub mod legacy_tls;
@@ -59,5 +67,5 @@ pub mod server;
 pub mod smtp_dialogue;
 pub mod xmpp_dialogue;
 
-pub use scenario::{run, try_run, Scenario, SimOutcome};
+pub use scenario::{run, try_run, Scenario, SimCrypto, SimOutcome};
 pub use server::{ServerOutput, SimServer};

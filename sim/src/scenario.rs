@@ -3,14 +3,17 @@
 
 use std::collections::VecDeque;
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use rustls::ServerConfig;
 use starttls_engine::{Config, Input, Output, Probe, ProbeError, Report};
 
-use crate::certs::{CertKind, KeyKind, TestPki, SERVER_NAME};
+use crate::certs::{CertKind, KeyKind, ServerIdentity, TestPki, SERVER_NAME};
 use crate::clock::VirtualClock;
+use crate::deterministic::{SeededCrypto, SeededPki};
 use crate::faults::{Faults, Piece, Wire};
-use crate::personality::Personality;
+use crate::personality::{Personality, TlsStyle};
 use crate::server::{ServerOutput, SimServer};
 
 /// The EHLO/LHLO name scenarios send.
@@ -31,6 +34,24 @@ pub struct Scenario {
     pub seed: u64,
     /// The probe's configuration.
     pub config: Config,
+    /// The cryptography both sides use.
+    pub crypto: SimCrypto,
+}
+
+/// The cryptography of a simulated run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SimCrypto {
+    /// ring with the system's random numbers and clock, serving the
+    /// scenario's `cert` and `key`: the TLS bytes differ from run to run.
+    #[default]
+    Ring,
+    /// [`SeededCrypto`] from the scenario's seed on both sides (the probe's
+    /// [`Config::with_crypto`] and the server) and the Ed25519
+    /// [`SeededPki`] chain instead of the scenario's `cert` and `key`
+    /// (odd-key personalities keep their own key and ring): the same
+    /// scenario gives the same bytes, in any process.
+    Seeded,
 }
 
 impl Scenario {
@@ -49,6 +70,7 @@ impl Scenario {
             faults: Faults::none(),
             seed: 0,
             config,
+            crypto: SimCrypto::Ring,
         }
     }
 
@@ -68,6 +90,13 @@ impl Scenario {
     /// The same scenario with `seed`.
     pub fn with_seed(mut self, seed: u64) -> Self {
         self.seed = seed;
+        self
+    }
+
+    /// The same scenario on seeded, insecure crypto ([`SimCrypto::Seeded`]):
+    /// every byte of the run follows from the seed.
+    pub fn with_seeded_crypto(mut self) -> Self {
+        self.crypto = SimCrypto::Seeded;
         self
     }
 }
@@ -154,15 +183,16 @@ pub fn run(scenario: &Scenario) -> SimOutcome {
 /// Runs `scenario`, giving up when the probe is still busy well past its
 /// overall deadline (virtual time) or after a million steps.
 pub fn try_run(scenario: &Scenario) -> Result<SimOutcome, Hang> {
-    let identity = TestPki::shared().identity(scenario.cert, scenario.key);
+    let servers = Servers::new(scenario);
     let epoch = Instant::now(); // the one real clock reading of a run
     let mut sim = Sim {
         clock: VirtualClock::starting_at(epoch),
-        server: SimServer::new(scenario.personality, identity, &scenario.faults),
+        server: servers.accept(),
         wire: Wire::new(&scenario.faults, scenario.seed),
         queue: VecDeque::new(),
         last_piece_at: epoch,
         log: Vec::new(),
+        seeded: servers.seeded.clone(),
     };
     let timeouts = scenario.config.timeouts();
     // Saturating: `Duration::MAX` is a valid time limit.
@@ -172,7 +202,11 @@ pub fn try_run(scenario: &Scenario) -> Result<SimOutcome, Hang> {
         .saturating_mul(2)
         .saturating_add(timeouts.closing)
         .saturating_add(Duration::from_secs(1));
-    let mut probe = Probe::new(scenario.config.clone(), sim.clock.now());
+    let config = match &servers.seeded {
+        Some(seeded) => scenario.config.clone().with_crypto(seeded.client()),
+        None => scenario.config.clone(),
+    };
+    let mut probe = Probe::new(config, sim.clock.now());
     let mut max_buffered = probe.buffered();
     let mut connections = 1;
     sim.schedule_pending();
@@ -183,7 +217,7 @@ pub fn try_run(scenario: &Scenario) -> Result<SimOutcome, Hang> {
                 // whatever the old one still had in flight is gone. The
                 // n-th connection's wire draws from seed + n, as on loopback.
                 connections += 1;
-                sim.server = SimServer::new(scenario.personality, identity, &scenario.faults);
+                sim.server = servers.accept();
                 sim.wire = Wire::new(
                     &scenario.faults,
                     scenario.seed.wrapping_add(connections as u64 - 1),
@@ -225,7 +259,7 @@ pub fn try_run(scenario: &Scenario) -> Result<SimOutcome, Hang> {
                 let due = sim.queue.front().is_some_and(|(at, _)| *at <= deadline);
                 match sim.queue.pop_front() {
                     Some((at, piece)) if due => {
-                        sim.clock.advance_to(at);
+                        sim.advance_to(at);
                         match piece {
                             Delivery::Data(bytes) => {
                                 sim.log(Traffic::ToClient(bytes.clone()));
@@ -241,7 +275,7 @@ pub fn try_run(scenario: &Scenario) -> Result<SimOutcome, Hang> {
                         if let Some(entry) = not_due {
                             sim.queue.push_front(entry);
                         }
-                        sim.clock.advance_to(deadline);
+                        sim.advance_to(deadline);
                         sim.log(Traffic::Deadline);
                         probe.handle_input(Input::Timeout, sim.clock.now());
                     }
@@ -260,6 +294,57 @@ pub fn try_run(scenario: &Scenario) -> Result<SimOutcome, Hang> {
     })
 }
 
+/// Makes the run's servers: one per connection, all alike.
+struct Servers<'a> {
+    scenario: &'a Scenario,
+    identity: &'static ServerIdentity,
+    /// With [`SimCrypto::Seeded`]: the providers and the server's TLS
+    /// configuration (odd-key personalities keep theirs).
+    seeded: Option<SeededCrypto>,
+    seeded_config: Option<Arc<ServerConfig>>,
+}
+
+impl<'a> Servers<'a> {
+    fn new(scenario: &'a Scenario) -> Self {
+        match scenario.crypto {
+            SimCrypto::Ring => Servers {
+                scenario,
+                identity: TestPki::shared().identity(scenario.cert, scenario.key),
+                seeded: None,
+                seeded_config: None,
+            },
+            SimCrypto::Seeded => {
+                let seeded = SeededCrypto::new(scenario.seed);
+                let identity = SeededPki::shared().identity();
+                let config = match scenario.personality.tls() {
+                    TlsStyle::OddKey(_) => None,
+                    _ => Some(
+                        seeded
+                            .server_config(identity)
+                            .expect("the seeded PKI's key suits the seeded provider"),
+                    ),
+                };
+                Servers {
+                    scenario,
+                    identity,
+                    seeded: Some(seeded),
+                    seeded_config: config,
+                }
+            }
+        }
+    }
+
+    fn accept(&self) -> SimServer {
+        let (personality, faults) = (self.scenario.personality, &self.scenario.faults);
+        match &self.seeded_config {
+            Some(config) => {
+                SimServer::with_tls_config(personality, self.identity, faults, config.clone())
+            }
+            None => SimServer::new(personality, self.identity, faults),
+        }
+    }
+}
+
 enum Delivery {
     Data(Vec<u8>),
     Closed,
@@ -272,9 +357,18 @@ struct Sim {
     queue: VecDeque<(Instant, Delivery)>,
     last_piece_at: Instant,
     log: Vec<LogEntry>,
+    /// The seeded providers, whose wall clock follows `clock`.
+    seeded: Option<SeededCrypto>,
 }
 
 impl Sim {
+    fn advance_to(&mut self, at: Instant) {
+        self.clock.advance_to(at);
+        if let Some(seeded) = &self.seeded {
+            seeded.set_elapsed(self.clock.elapsed());
+        }
+    }
+
     fn log(&mut self, traffic: Traffic) {
         self.log.push(LogEntry {
             at: self.clock.elapsed(),

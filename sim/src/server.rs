@@ -253,11 +253,24 @@ impl SimServer {
     /// A server that just accepted a connection: the greeting (if the
     /// protocol has one) is ready in [`SimServer::poll_output`].
     pub fn new(personality: Personality, identity: &ServerIdentity, faults: &Faults) -> Self {
-        let protocol = personality.protocol();
-        let mut config = match personality.tls() {
+        let config = match personality.tls() {
             TlsStyle::Rustls | TlsStyle::Legacy(_) => identity.server_config(),
             TlsStyle::OddKey(key) => key.server_config(),
         };
+        SimServer::with_tls_config(personality, identity, faults, config)
+    }
+
+    /// Like [`SimServer::new`], but TLS is served by `config` (say, one
+    /// built by [`crate::deterministic::SeededCrypto::server_config`])
+    /// instead of the identity's or the odd key's; a legacy personality
+    /// still sends `identity`'s chain in its hand-built flight.
+    pub fn with_tls_config(
+        personality: Personality,
+        identity: &ServerIdentity,
+        faults: &Faults,
+        mut config: Arc<ServerConfig>,
+    ) -> Self {
+        let protocol = personality.protocol();
         if let Some(alpn) = direct_tls_alpn(personality) {
             let mut with_alpn = (*config).clone();
             with_alpn.alpn_protocols = vec![alpn.to_vec()];

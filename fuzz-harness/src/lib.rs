@@ -1,5 +1,9 @@
 //! Fuzzing harnesses: one function per fuzz target in `fuzz/fuzz_targets/`.
 //!
+//! A crate of its own so the command's library (`starttls_cert`) ships no
+//! fuzzing code; it depends on that library for the targets that fuzz the
+//! command's parsers (`params`, `shell_words`).
+//!
 //! Each takes arbitrary bytes, calls the same public entry points the tests
 //! and the command call, and panics only when a property is broken. The fuzz
 //! targets are one line each, and `tests/fuzz_corpora.rs` replays every file
@@ -10,6 +14,7 @@
 //! the harness (split points, protocol, options) and the rest is the data,
 //! so seed files stay readable.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use starttls_engine::analysis::{analyze, AnalysisOptions, NameCheck, TrustStore};
@@ -21,8 +26,11 @@ use starttls_engine::numeric::{NumericError, NumericReader, Style};
 use starttls_engine::pop3::Pop3Reply;
 use starttls_engine::smtp::{Reply, ReplyError, ReplyReader};
 use starttls_engine::xmpp::{XmlError, XmppError};
+use starttls_engine::Crypto;
 use starttls_engine::{CertificateDer, Config, Input, Limits, Output, Probe, Protocol, UnixTime};
 use starttls_engine::{Phase, ProbeError};
+use starttls_sim::certs::SERVER_NAME;
+use starttls_sim::deterministic::{self, SeededRandom, VirtualWallClock, CLIENT_STREAM};
 use starttls_sim::rng::SimRng;
 
 /// A probe must never hold more than this, whatever the server sends.
@@ -175,7 +183,8 @@ pub fn numbered_reply(data: &[u8]) {
 fn xmpp_plaintext(stream: &[u8], protocol: Protocol, split: u8, seed: u8) -> Result<Phase, String> {
     let config = Config::new(protocol)
         .with_server_name("chat.sim.test")
-        .expect("a valid name");
+        .expect("a valid name")
+        .with_crypto(probe_crypto());
     let mut now = Instant::now();
     let mut probe = Probe::new(config, now);
     let mut rng = seeded(seed);
@@ -562,7 +571,8 @@ pub fn postgres_error(data: &[u8]) {
 /// asks for a second connection (a legacy capture) it gets one at once, and
 /// the remaining turns are that connection's. The probe must finish, within
 /// one step per byte, ask to reconnect at most once, and never buffer more
-/// than [`MAX_PROBE_BUFFERED`].
+/// than [`MAX_PROBE_BUFFERED`]. The probe runs on [`probe_config`]'s seeded
+/// crypto, so the same input runs the same way.
 pub fn probe_stream(data: &[u8]) {
     let _ = probe_stream_outcome(data);
 }
@@ -573,10 +583,47 @@ pub fn probe_stream_outcome(data: &[u8]) -> Option<Result<(), String>> {
     let [protocol, driver, stream @ ..] = data else {
         return None;
     };
-    let config = Config::new(protocol_for(*protocol))
-        .with_server_name("mail.sim.test")
-        .expect("a valid name");
-    Some(drive(config, &length_prefixed(stream), *driver))
+    Some(drive(
+        probe_config(protocol_for(*protocol)),
+        &length_prefixed(stream),
+        *driver,
+    ))
+}
+
+/// The seed of the probe's crypto in [`probe_stream`]: a seed file recorded
+/// from a server on `starttls_sim::deterministic` with this seed (the
+/// simulator's `Scenario::with_seed(PROBE_SEED).with_seeded_crypto()`)
+/// replays a whole TLS handshake, because the probe sends the very
+/// ClientHello the recording server answered.
+pub const PROBE_SEED: u64 = 0;
+
+/// The configuration [`probe_stream`] probes `protocol` with: SNI
+/// `mail.sim.test` and [`probe_crypto`], so no real cryptography runs, no
+/// OS randomness is read, and the same input runs the same way.
+pub fn probe_config(protocol: Protocol) -> Config {
+    Config::new(protocol)
+        .with_server_name(SERVER_NAME)
+        .expect("a valid name")
+        .with_crypto(probe_crypto())
+}
+
+/// The seeded, insecure provider ([`starttls_sim::deterministic`]) of
+/// [`probe_config`], restarted at [`PROBE_SEED`]'s client stream: built
+/// once per thread (rustls wants `'static` parts, so one per input would
+/// leak), so parallel tests do not share its random stream.
+pub fn probe_crypto() -> Crypto {
+    thread_local! {
+        static CRYPTO: (Crypto, &'static SeededRandom) = {
+            let random: &'static SeededRandom =
+                Box::leak(Box::new(SeededRandom::new(PROBE_SEED, CLIENT_STREAM)));
+            let provider = Arc::new(deterministic::provider_with(random));
+            (Crypto::new(provider, Arc::new(VirtualWallClock::new())), random)
+        };
+    }
+    CRYPTO.with(|(crypto, random)| {
+        random.reseed(PROBE_SEED, CLIENT_STREAM);
+        crypto.clone()
+    })
 }
 
 /// The protocol a [`probe_stream`] input's first byte selects: the byte
@@ -823,7 +870,7 @@ pub fn analysis_chain(data: &[u8]) {
     analyze_and_print(&chain, &options);
 }
 
-/// The old sensor's parameter string, [`crate::params::parse`]. Layout: the
+/// The old sensor's parameter string, [`starttls_cert::params::parse`]. Layout: the
 /// string (inputs that are not UTF-8 are skipped).
 ///
 /// A name it accepts is never empty and has no whitespace.
@@ -831,7 +878,7 @@ pub fn params(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    match crate::params::parse(text) {
+    match starttls_cert::params::parse(text) {
         Ok(params) => {
             if let Some(name) = &params.cert_domainname {
                 assert!(!name.is_empty() && !name.contains(char::is_whitespace));
@@ -849,7 +896,7 @@ pub fn shell_quote(word: &str) -> String {
     format!("'{}'", word.replace('\'', r"'\''"))
 }
 
-/// The stdin argument splitter, [`crate::shell_words::split`]. Layout: the
+/// The stdin argument splitter, [`starttls_cert::shell_words::split`]. Layout: the
 /// line (inputs that are not UTF-8 are skipped).
 ///
 /// Round trip: the words it returns, each quoted with [`shell_quote`] and
@@ -858,10 +905,10 @@ pub fn shell_words(data: &[u8]) {
     let Ok(line) = std::str::from_utf8(data) else {
         return;
     };
-    match crate::shell_words::split(line) {
+    match starttls_cert::shell_words::split(line) {
         Ok(words) => {
             let joined: Vec<String> = words.iter().map(|w| shell_quote(w)).collect();
-            let again = crate::shell_words::split(&joined.join(" "));
+            let again = starttls_cert::shell_words::split(&joined.join(" "));
             assert_eq!(again.as_ref(), Ok(&words), "round trip of {line:?}");
         }
         Err(e) => {
