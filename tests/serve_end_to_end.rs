@@ -46,6 +46,9 @@ fn start(name: &str, modules: &str, extra: &[&str]) -> Exporter {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // Only the first line is read and the pipe is then closed on purpose:
+    // an exporter whose stderr went away must keep serving (a later
+    // `eprintln!` to the closed pipe used to panic and answer 500).
     let mut line = String::new();
     BufReader::new(child.stderr.take().unwrap())
         .read_line(&mut line)

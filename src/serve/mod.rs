@@ -23,6 +23,16 @@ pub mod modules;
 pub mod stats;
 pub mod target;
 
+/// Writes one line to stderr, ignoring a closed or full stderr: an exporter
+/// started with stderr closed (`2>&-`, a supervisor that went away) keeps
+/// serving instead of panicking in `eprintln!`.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -164,14 +174,14 @@ pub fn main(program: &str, args: &[std::ffi::OsString]) -> i32 {
     let exporter = match Exporter::from_args(&args) {
         Ok(e) => Arc::new(e),
         Err(e) => {
-            eprintln!("starttls-cert serve: {e}");
+            say!("starttls-cert serve: {e}");
             return 2;
         }
     };
     let server = match tiny_http::Server::http(args.listen) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("starttls-cert serve: cannot listen on {}: {e}", args.listen);
+            say!("starttls-cert serve: cannot listen on {}: {e}", args.listen);
             return 2;
         }
     };
@@ -180,7 +190,7 @@ pub fn main(program: &str, args: &[std::ffi::OsString]) -> i32 {
         .server_addr()
         .to_ip()
         .map_or_else(|| args.listen.to_string(), |a| a.to_string());
-    eprintln!(
+    say!(
         "starttls-cert serve: listening on http://{listening}/ (modules: {}; at most {} probes at once{})",
         names.join(", "),
         exporter.max_concurrent,
@@ -191,7 +201,7 @@ pub fn main(program: &str, args: &[std::ffi::OsString]) -> i32 {
         }
     );
     if let Some(list) = &exporter.list {
-        eprintln!(
+        say!(
             "starttls-cert serve: checking {} targets every {}s; /metrics serves the last complete run",
             list.len(),
             args.interval.as_secs()
@@ -201,7 +211,7 @@ pub fn main(program: &str, args: &[std::ffi::OsString]) -> i32 {
             .name("list".into())
             .spawn(move || list.keep_running());
         if let Err(e) = started {
-            eprintln!("starttls-cert serve: cannot start the list's thread: {e}");
+            say!("starttls-cert serve: cannot start the list's thread: {e}");
             return 2;
         }
     }
@@ -240,7 +250,7 @@ pub fn serve(server: &tiny_http::Server, exporter: &Arc<Exporter>) {
                     // The slot was taken for a probe that never ran; the
                     // dropped request is answered 500 by tiny_http.
                     exporter.stats.finish(false, std::time::Duration::ZERO);
-                    eprintln!("starttls-cert serve: cannot start a probe thread: {e}");
+                    say!("starttls-cert serve: cannot start a probe thread: {e}");
                 }
             }
         }
