@@ -207,6 +207,7 @@ pub mod mysql;
 pub mod nntp;
 pub mod numeric;
 mod phase;
+mod phase_words;
 pub mod pop3;
 pub mod postgres;
 mod preamble;

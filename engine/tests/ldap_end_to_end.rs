@@ -248,6 +248,7 @@ fn closing_or_silence_before_the_reply_names_the_starttls_phase() {
     assert_eq!(
         err,
         ProbeError::ConnectionClosed {
+            protocol: Protocol::Ldap,
             phase: Phase::StartTls
         }
     );

@@ -270,7 +270,13 @@ fn closing_in_each_phase_names_the_phase() {
     ];
     for (script, phase) in cases {
         let err = drive_script(Protocol::Smtp, script, Input::Closed);
-        assert_eq!(err, ProbeError::ConnectionClosed { phase });
+        assert_eq!(
+            err,
+            ProbeError::ConnectionClosed {
+                protocol: Protocol::Smtp,
+                phase
+            }
+        );
     }
 }
 
@@ -280,6 +286,7 @@ fn timeouts_name_the_phase_the_limit_and_what_arrived() {
     assert_eq!(
         err,
         ProbeError::Timeout {
+            protocol: Protocol::Smtp,
             phase: Phase::Greeting,
             limit: Duration::from_secs(10),
             overall: false,
@@ -337,6 +344,7 @@ fn overall_deadline_wins_over_a_trickling_server() {
     assert_eq!(
         err,
         ProbeError::Timeout {
+            protocol: Protocol::Smtp,
             phase: Phase::Greeting,
             limit: Duration::from_secs(30),
             overall: true,
