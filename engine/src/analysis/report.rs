@@ -6,7 +6,6 @@ use super::chain::ChainProblem;
 use super::expiry::{ChainExpiry, EarliestExpiry};
 use super::name_check::NameCheckResult;
 use super::parsed::ParsedCert;
-use super::prtg;
 use super::public_key::PublicKeyInfo;
 use super::time::format_rfc3339_utc;
 use super::trust::{PathCert, TrustVerdict};
@@ -46,15 +45,20 @@ pub struct CertificateReport {
     pub chain: Vec<CertificateSummary>,
 }
 
+// Kept only while the CLI's fuzz harness (src/fuzzing.rs) calls them; the
+// command's PRTG output maps `self_signed` itself (src/output/prtg_lookups.rs).
+#[doc(hidden)]
 impl CertificateReport {
-    /// The Self-Signed channel value in PRTG's `selfsigned` lookup: 1 yes, 0 no.
+    /// `self_signed` as 1 or 0.
+    #[doc(hidden)]
     pub fn self_signed_prtg_value(&self) -> i64 {
         i64::from(self.self_signed)
     }
 
-    /// The lookup of the Self-Signed channel.
+    /// The name of the lookup a Self-Signed channel uses.
+    #[doc(hidden)]
     pub fn self_signed_prtg_lookup(&self) -> &'static str {
-        prtg::LOOKUP_SELF_SIGNED
+        "prtg.standardlookups.sslcertificatesensor.selfsigned"
     }
 }
 
