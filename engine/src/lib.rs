@@ -188,6 +188,8 @@
 #![warn(missing_docs)]
 
 pub mod analysis;
+#[doc(hidden)]
+pub mod ber_length;
 mod closing;
 mod config;
 mod crypto;

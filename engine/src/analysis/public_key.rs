@@ -172,19 +172,8 @@ fn rsa_modulus(der: &[u8]) -> Option<&[u8]> {
         if *der.first()? != tag {
             return None;
         }
-        let first = *der.get(1)?;
-        if first < 0x80 {
-            return Some((2, usize::from(first)));
-        }
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 {
-            return None;
-        }
-        let len = der
-            .get(2..2 + n)?
-            .iter()
-            .fold(0usize, |a, &b| a << 8 | usize::from(b));
-        Some((2 + n, len))
+        let (at, len) = crate::ber_length::read_header(der, 4).ok()??;
+        Some((at, usize::try_from(len).ok()?))
     }
     let (start, _) = header(der, 0x30)?;
     let inner = der.get(start..)?;
