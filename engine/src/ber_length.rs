@@ -4,6 +4,7 @@
 
 /// Why a length field is refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum LengthError {
     /// `0x80`: the indefinite form, which LDAP and DER forbid.
     Indefinite,

@@ -236,5 +236,8 @@ pub use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 /// [`Report::tls_version`], [`Report::cipher_suite`] and the TLS errors
 /// inside [`ProbeError`] (alerts included) without a version mismatch.
 pub use rustls;
+/// The alert a server sent instead of completing the handshake
+/// ([`ProbeError::TlsAlert`]).
+pub use rustls::AlertDescription;
 /// The negotiated version and suite types of [`Report`].
 pub use rustls::{CipherSuite, ProtocolVersion};

@@ -81,6 +81,7 @@ impl fmt::Display for CertRef {
 
 /// Why a chain is not trusted.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum UntrustedReason {
     /// The trust store is empty.
     NoTrustAnchors,
