@@ -15,6 +15,9 @@ use starttls_engine::{
     CertificateDer, CloseOutcome, Config, Input, Output, Phase, Probe, ProbeError, Protocol,
 };
 use starttls_sim::ber::LengthForm;
+use starttls_sim::faults::{Faults, Split};
+use starttls_sim::personality::Personality;
+use starttls_sim::Scenario;
 use support::{chain, converse, drive_script, tls_server, TestServer};
 
 /// A BER element, shortest length form (the simulator's encoder).
@@ -151,16 +154,17 @@ fn the_first_output_is_the_start_tls_request() {
 
 #[test]
 fn plaintext_after_the_extended_response_is_refused_in_any_split() {
-    let (chain, key) = chain("dc1.example.com");
+    // On the simulator's scenario runner: OpenLDAP's answer followed by
+    // injected bytes, cut into pieces of each size.
     for piece in [1, 3, 14, 1000] {
-        let mut reply = ext_resp(1, 0, "", None);
-        reply.extend_from_slice(b"injected");
-        let mut server = Server::new(&chain, &key, reply);
-        let now = Instant::now();
-        let mut probe = Probe::new(Config::new(Protocol::Ldap), now);
-        let out = converse(&mut probe, &mut server, piece, now);
-        let Output::Done(Err(ProbeError::PlaintextAfterStartTls { excerpt })) = &out else {
-            panic!("injection not detected with pieces of {piece}: {out:?}")
+        let scenario = Scenario::new(Personality::OpenLdap).with_faults(Faults {
+            split: Split::Fixed(piece),
+            inject_after_starttls: Some(b"injected".to_vec()),
+            ..Faults::none()
+        });
+        let result = starttls_sim::run(&scenario).result;
+        let Err(ProbeError::PlaintextAfterStartTls { excerpt }) = &result else {
+            panic!("injection not detected with pieces of {piece}: {result:?}")
         };
         // With a piece size that ends right after the reply, the injected
         // bytes arrive together with the server's first TLS record.

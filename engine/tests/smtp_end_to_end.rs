@@ -11,6 +11,9 @@ use starttls_engine::{
     Arrived, CertificateDer, CloseOutcome, Config, HandshakeSignature, Input, Output, Phase, Probe,
     ProbeError, Protocol, Timeouts,
 };
+use starttls_sim::faults::{Faults, Split};
+use starttls_sim::personality::Personality;
+use starttls_sim::Scenario;
 use support::{chain, converse, drive_script, tls_server, TestServer};
 
 /// A scripted SMTP server: plaintext replies keyed by the command, then TLS.
@@ -169,26 +172,21 @@ fn lmtp_probe_captures_the_chain() {
 
 #[test]
 fn plaintext_after_starttls_agreement_is_refused_in_any_split() {
-    let (chain, key) = chain("mail.example.com");
+    // On the simulator's scenario runner: Postfix's dialogue with the
+    // injection fault, its output cut into pieces of each size.
     for piece in [1, 3, 1000] {
-        let mut server = Server::new(&chain, &key, false);
-        server.plaintext_after_starttls = b"250 injected\r\n".to_vec();
-        let now = Instant::now();
-        let mut probe = Probe::new(Config::new(Protocol::Smtp), now);
-        let out = converse(&mut probe, &mut server, piece, now);
-        let Output::Done(Err(err)) = out else {
-            panic!("injection not detected with pieces of {piece}: {out:?}")
-        };
-        assert!(
-            matches!(err, ProbeError::PlaintextAfterStartTls { .. }),
-            "{err}"
-        );
-        let ProbeError::PlaintextAfterStartTls { excerpt } = &err else {
-            unreachable!()
+        let scenario = Scenario::new(Personality::Postfix).with_faults(Faults {
+            split: Split::Fixed(piece),
+            inject_after_starttls: Some(b"250 injected\r\n".to_vec()),
+            ..Faults::none()
+        });
+        let result = starttls_sim::run(&scenario).result;
+        let Err(ProbeError::PlaintextAfterStartTls { excerpt }) = &result else {
+            panic!("injection not detected with pieces of {piece}: {result:?}")
         };
         assert!(
             !excerpt.is_empty() && "250 injected??".starts_with(excerpt.as_str()),
-            "{err}"
+            "{excerpt}"
         );
     }
 }
