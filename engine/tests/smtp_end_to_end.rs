@@ -159,15 +159,19 @@ fn smtp_probe_captures_the_exact_chain_and_says_goodbye() {
 
 #[test]
 fn lmtp_probe_captures_the_chain() {
-    let (chain, key) = chain("mail.example.com");
-    let mut server = Server::new(&chain, &key, true);
-    let now = Instant::now();
-    let mut probe = Probe::new(Config::new(Protocol::Lmtp), now);
-    let Output::Done(Ok(report)) = converse(&mut probe, &mut server, 5, now) else {
-        panic!("LMTP check failed")
-    };
-    assert_eq!(report.chain, chain);
+    let scenario = Scenario::new(Personality::DovecotLmtp).with_faults(Faults {
+        split: Split::Fixed(5),
+        ..Faults::none()
+    });
+    let outcome = starttls_sim::run(&scenario);
+    let report = outcome.result.expect("LMTP check");
     assert_eq!(report.protocol, Protocol::Lmtp);
+    assert!(!report.chain.is_empty());
+    assert!(outcome.server_saw_goodbye, "QUIT sent inside TLS");
+    assert!(
+        String::from_utf8_lossy(&outcome.client_sent).starts_with("LHLO "),
+        "LHLO, not EHLO"
+    );
 }
 
 #[test]
