@@ -161,7 +161,7 @@
 //!   absolute [`Deadline`], behind validating setters.
 //! - [`Report`] on success, [`ProbeError`] on failure; both name the [`Phase`].
 //! - [`smtp`]: the incremental SMTP/LMTP reply parser.
-//! - [`analysis`]: the certificate report (PRTG's SSL sensor channels and more)
+//! - [`analysis`]: the certificate report (expiry, name check, key, trust, chain problems and more)
 //!   as a pure function of the chain, the options and the time.
 //! - [`ldap`]: the LDAP StartTLS request, reply decoder and [`ldap::LdapError`].
 //! - [`postgres`]: the PostgreSQL SSLRequest, its ErrorResponse reader and

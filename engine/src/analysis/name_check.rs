@@ -17,7 +17,7 @@
 //!   matched against its SANs only, and the subject CN is consulted only
 //!   when there is no DNS SAN (for an IP address, no DNS or IP SAN). A name
 //!   found only in the CN of a certificate with DNS SANs does not match,
-//!   and the result says why. Mode `cn` stays CN-only, as PRTG defines it.
+//!   and the result says why. Mode `cn` stays CN-only, as the classic monitoring check defines it.
 //!
 //! webpki never looks at the CN, so this is our own code.
 

@@ -1,5 +1,5 @@
 //! The certificate's public key: which algorithm, how many bits, and which
-//! PRTG lookup shows it.
+//! family (RSA-like or elliptic) its length is judged in.
 //!
 //! Bits are computed here rather than with x509-parser's `key_size()`, which
 //! reads an odd RSA modulus (2047 bits) as 2040 and P-521 as 528: RSA bits come

@@ -11,7 +11,7 @@ use super::time::format_rfc3339_utc;
 use super::trust::{PathCert, TrustVerdict};
 use super::weakness::Weakness;
 
-/// The result of [`analyze`](super::analyze): the five PRTG channels plus
+/// The result of [`analyze`](super::analyze): what a certificate monitor shows plus
 /// what the old sensors never looked at.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CertificateReport {
