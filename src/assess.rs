@@ -2,7 +2,7 @@
 //! with the reasons, the same for every output format.
 
 use starttls_engine::analysis::{
-    format_rfc3339_utc, CertificateReport, ChainExpiry, KeyLookup, NameCheck,
+    format_rfc3339_utc, CertificateReport, ChainExpiry, KeyFamily, NameCheck,
 };
 use starttls_engine::Report;
 
@@ -220,9 +220,9 @@ pub fn assess(cert: &CertificateReport, thresholds: Thresholds) -> Assessment {
         findings.push((Status::Critical, cert.name_check.to_string()));
     }
     if let Some(bits) = cert.public_key.bits {
-        let (unsafe_below, weak_at_most) = match cert.public_key.lookup() {
-            KeyLookup::Rsa => (1024, 1024),
-            KeyLookup::Ecc => (128, 0),
+        let (unsafe_below, weak_at_most) = match cert.public_key.family() {
+            KeyFamily::Rsa => (1024, 1024),
+            KeyFamily::Ecc => (128, 0),
         };
         if bits < unsafe_below {
             findings.push((

@@ -9,6 +9,7 @@ use crate::crypto::Crypto;
 
 /// The plaintext protocol spoken before TLS starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Protocol {
     /// SMTP with `EHLO` and `STARTTLS` (RFC 5321, RFC 3207).
     Smtp,

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::config::Protocol;
 use crate::ftp::FtpError;
 use crate::imap::ImapError;
 use crate::ldap::LdapError;
@@ -11,6 +12,7 @@ use crate::legacy::LegacyFailure;
 use crate::mysql::MysqlError;
 use crate::nntp::NntpError;
 use crate::phase::Phase;
+use crate::phase_words;
 use crate::pop3::Pop3Error;
 use crate::postgres::PostgresError;
 use crate::sieve::SieveError;
@@ -50,11 +52,15 @@ pub enum ProbeError {
     Smtp(SmtpError),
     /// The server closed the connection before the check was complete.
     ConnectionClosed {
+        /// The protocol spoken, so the message names the right thing.
+        protocol: Protocol,
         /// Where it happened.
         phase: Phase,
     },
     /// A time limit ran out.
     Timeout {
+        /// The protocol spoken, so the message names what it waited for.
+        protocol: Protocol,
         /// The phase that was running.
         phase: Phase,
         /// The limit that ran out.
@@ -131,15 +137,18 @@ impl fmt::Display for ProbeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ProbeError::Smtp(error) => error.fmt(f),
-            ProbeError::ConnectionClosed { phase } => {
-                write!(f, "server closed the connection {phase}")
-            }
+            ProbeError::ConnectionClosed { protocol, phase } => write!(
+                f,
+                "server closed the connection {}",
+                phase_words::during(*protocol, *phase)
+            ),
             ProbeError::Timeout {
+                protocol,
                 phase,
                 limit,
                 overall,
                 arrived,
-            } => write_timeout(f, *phase, *limit, *overall, arrived),
+            } => write_timeout(f, *protocol, *phase, *limit, *overall, arrived),
             ProbeError::PlaintextAfterStartTls { excerpt } => write!(
                 f,
                 "server sent plaintext after agreeing to start TLS (broken server or injection attack): \"{excerpt}\""
@@ -191,6 +200,7 @@ impl std::error::Error for ProbeError {}
 /// limit ran out.
 fn write_timeout(
     f: &mut fmt::Formatter<'_>,
+    protocol: Protocol,
     phase: Phase,
     limit: Duration,
     overall: bool,
@@ -198,15 +208,7 @@ fn write_timeout(
 ) -> fmt::Result {
     let secs = limit.as_secs_f64();
     let which = if overall { "overall" } else { "phase" };
-    let awaited = match phase {
-        Phase::Greeting => "greeting",
-        Phase::Hello => "answer to EHLO/LHLO",
-        Phase::Capabilities => "capability list",
-        Phase::StartTls => "answer to the STARTTLS request",
-        Phase::TlsHandshake => "TLS handshake",
-        Phase::Closing => "answer to the goodbye",
-        Phase::Reconnect => "second connection for a legacy TLS capture",
-    };
+    let awaited = phase_words::awaited(protocol, phase);
     match (phase, arrived) {
         (Phase::TlsHandshake, Arrived::Nothing) => write!(
             f,
@@ -219,14 +221,12 @@ fn write_timeout(
         ),
         (_, Arrived::Nothing) => {
             write!(f, "no {awaited} within the {secs} s {which} limit")?;
-            if phase == Phase::Greeting {
-                // Nothing at all came: the usual cause is a port that
-                // speaks TLS at once.
-                f.write_str(
-                    "; a server that expects TLS at once (SMTPS, port 465) never greets in plaintext",
-                )?;
+            // Nothing at all came: the usual cause is a port that speaks
+            // another protocol or TLS at once.
+            match phase_words::silence_hint(protocol, phase) {
+                Some(hint) => write!(f, "; {hint}"),
+                None => Ok(()),
             }
-            Ok(())
         }
         (_, arrived) => {
             write!(f, "{awaited} incomplete after {secs} s ({which} limit): ")?;
@@ -280,7 +280,9 @@ impl ProbeError {
     /// The phase the check was in when it failed.
     pub fn phase(&self) -> Phase {
         match self {
-            ProbeError::ConnectionClosed { phase } | ProbeError::Timeout { phase, .. } => *phase,
+            ProbeError::ConnectionClosed { phase, .. } | ProbeError::Timeout { phase, .. } => {
+                *phase
+            }
             ProbeError::Smtp(error) => error.phase(),
             ProbeError::Ldap(_) | ProbeError::Postgres(_) => Phase::StartTls,
             ProbeError::Mysql(_) => Phase::Greeting,
@@ -306,6 +308,7 @@ mod tests {
 
     fn timeout(phase: Phase, overall: bool, arrived: Arrived) -> String {
         ProbeError::Timeout {
+            protocol: Protocol::Smtp,
             phase,
             limit: Duration::from_secs(5),
             overall,
@@ -401,5 +404,186 @@ mod tests {
              message this check accepts"
         );
         assert!(!text.contains("HandshakePayloadTooLarge"));
+    }
+
+    /// Every phase a probe can be in.
+    const PHASES: [Phase; 7] = [
+        Phase::Greeting,
+        Phase::Hello,
+        Phase::Capabilities,
+        Phase::StartTls,
+        Phase::TlsHandshake,
+        Phase::Closing,
+        Phase::Reconnect,
+    ];
+
+    /// Each protocol's hint for a server that sent nothing at all, the
+    /// phase it belongs to, and the words its STARTTLS phase is told in.
+    fn expected(p: Protocol) -> (Option<(Phase, &'static str)>, &'static str) {
+        use Protocol as P;
+        let starttls = match p {
+            P::Ftp => "AUTH TLS",
+            P::Pop3 => "STLS",
+            P::Postgres | P::Mysql => "SSLRequest",
+            P::Xmpp | P::XmppServer => "<starttls/>",
+            _ => "STARTTLS",
+        };
+        let hint = match p {
+            P::Smtp => Some((Phase::Greeting, "(SMTPS, port 465) never greets")),
+            P::Imap => Some((Phase::Greeting, "(IMAPS, port 993) never greets")),
+            P::Pop3 => Some((Phase::Greeting, "(POP3S, port 995) never greets")),
+            P::Lmtp => Some((Phase::Greeting, "is this an LMTP port?")),
+            P::Ftp => Some((Phase::Greeting, "is this an FTP control port")),
+            P::Nntp => Some((Phase::Greeting, "is this an NNTP port")),
+            P::Sieve => Some((Phase::Greeting, "is this a ManageSieve port?")),
+            P::Mysql => Some((
+                Phase::Greeting,
+                "no handshake packet: is this a MySQL port?",
+            )),
+            P::Xmpp => Some((Phase::Greeting, "XMPP client port (usually 5222)")),
+            P::XmppServer => Some((Phase::Greeting, "XMPP server-to-server port (usually 5269)")),
+            P::Postgres => Some((Phase::StartTls, "is this a PostgreSQL port?")),
+            // LDAP's silence is told by the StartTLS answer; implicit TLS
+            // has no greeting before the handshake.
+            P::Ldap | P::PostgresDirect | P::Smtps | P::Imaps | P::Pop3s | P::Ldaps | P::Tls => {
+                None
+            }
+        };
+        (hint, starttls)
+    }
+
+    /// Protocols whose names and ports `p`'s messages may mention: itself,
+    /// its implicit-TLS twin and its siblings (XMPP c2s/s2s, PostgreSQL).
+    fn related(p: Protocol, q: Protocol) -> bool {
+        let family = |x: Protocol| match x {
+            Protocol::XmppServer => Protocol::Xmpp,
+            Protocol::PostgresDirect => Protocol::Postgres,
+            other => other.plaintext_twin().unwrap_or(other),
+        };
+        family(p) == family(q)
+    }
+
+    fn words(text: &str) -> Vec<&str> {
+        text.split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect()
+    }
+
+    #[test]
+    fn every_protocol_is_told_in_its_own_words_in_every_phase() {
+        for &p in Protocol::ALL {
+            let (hint, starttls) = expected(p);
+            for phase in PHASES {
+                let silent = ProbeError::Timeout {
+                    protocol: p,
+                    phase,
+                    limit: Duration::from_secs(5),
+                    overall: false,
+                    arrived: Arrived::Nothing,
+                }
+                .to_string();
+                let partial = ProbeError::Timeout {
+                    protocol: p,
+                    phase,
+                    limit: Duration::from_secs(5),
+                    overall: true,
+                    arrived: Arrived::Bytes(3),
+                }
+                .to_string();
+                let closed = ProbeError::ConnectionClosed { protocol: p, phase }.to_string();
+                for text in [&silent, &partial, &closed] {
+                    let said = words(text);
+                    for &q in Protocol::ALL {
+                        if related(p, q) || q == Protocol::Tls {
+                            continue;
+                        }
+                        let name = words(q.name())[0];
+                        assert!(!said.contains(&name), "{p} {phase:?} names {q}: {text}");
+                        if let Some(port) = q.default_port() {
+                            let port = port.to_string();
+                            let own = p.default_port().map(|o| o.to_string());
+                            if own.as_deref() != Some(port.as_str()) {
+                                assert!(
+                                    !said.contains(&port.as_str()),
+                                    "{p} {phase:?} names {q}'s port: {text}"
+                                );
+                            }
+                        }
+                    }
+                    if phase == Phase::StartTls && !p.implicit_tls() {
+                        assert!(text.contains(starttls), "{p}: {text}");
+                    }
+                }
+                match hint {
+                    Some((at, words)) if at == phase => {
+                        assert!(silent.contains(words), "{p} {phase:?}: {silent}");
+                        assert!(!partial.contains(words), "{p} {phase:?}: {partial}");
+                        // Its own name, or its implicit-TLS twin's.
+                        let said = self::words(&silent);
+                        assert!(
+                            Protocol::ALL
+                                .iter()
+                                .any(|&q| related(p, q) && said.contains(&self::words(q.name())[0])),
+                            "{p}: {silent}"
+                        );
+                    }
+                    _ => assert!(
+                        !silent.contains(" port"),
+                        "{p} {phase:?} gets a hint it should not: {silent}"
+                    ),
+                }
+                assert!(!partial.contains(" port"), "{p} {phase:?}: {partial}");
+                assert!(!closed.contains(" port"), "{p} {phase:?}: {closed}");
+            }
+        }
+    }
+
+    #[test]
+    fn each_protocol_names_what_it_waited_for() {
+        let closed = |protocol, phase| ProbeError::ConnectionClosed { protocol, phase }.to_string();
+        let silent = |protocol, phase| {
+            ProbeError::Timeout {
+                protocol,
+                phase,
+                limit: Duration::from_secs(5),
+                overall: false,
+                arrived: Arrived::Nothing,
+            }
+            .to_string()
+        };
+        assert_eq!(
+            closed(Protocol::Smtp, Phase::Greeting),
+            "server closed the connection waiting for the greeting"
+        );
+        assert_eq!(
+            closed(Protocol::Ldap, Phase::StartTls),
+            "server closed the connection after the STARTTLS request"
+        );
+        assert_eq!(
+            closed(Protocol::Mysql, Phase::Greeting),
+            "server closed the connection waiting for the handshake packet"
+        );
+        assert_eq!(
+            closed(Protocol::Ftp, Phase::StartTls),
+            "server closed the connection after AUTH TLS"
+        );
+        assert_eq!(
+            silent(Protocol::Mysql, Phase::Greeting),
+            "no handshake packet within the 5 s phase limit; the server sent no handshake \
+             packet: is this a MySQL port?"
+        );
+        assert_eq!(
+            silent(Protocol::Smtps, Phase::TlsHandshake),
+            "TLS handshake stalled: the server sent nothing after the ClientHello within the \
+             5 s phase limit"
+        );
+        assert_eq!(
+            silent(Protocol::Ldap, Phase::StartTls),
+            "no answer to the STARTTLS request within the 5 s phase limit"
+        );
+        assert_eq!(
+            silent(Protocol::Xmpp, Phase::StartTls),
+            "no answer to <starttls/> within the 5 s phase limit"
+        );
     }
 }

@@ -161,7 +161,7 @@
 //!   absolute [`Deadline`], behind validating setters.
 //! - [`Report`] on success, [`ProbeError`] on failure; both name the [`Phase`].
 //! - [`smtp`]: the incremental SMTP/LMTP reply parser.
-//! - [`analysis`]: the certificate report (PRTG's SSL sensor channels and more)
+//! - [`analysis`]: the certificate report (expiry, name check, key, trust, chain problems and more)
 //!   as a pure function of the chain, the options and the time.
 //! - [`ldap`]: the LDAP StartTLS request, reply decoder and [`ldap::LdapError`].
 //! - [`postgres`]: the PostgreSQL SSLRequest, its ErrorResponse reader and
@@ -188,6 +188,8 @@
 #![warn(missing_docs)]
 
 pub mod analysis;
+#[doc(hidden)]
+pub mod ber_length;
 mod closing;
 mod config;
 mod crypto;
@@ -206,6 +208,7 @@ pub mod mysql;
 pub mod nntp;
 pub mod numeric;
 mod phase;
+mod phase_words;
 pub mod pop3;
 pub mod postgres;
 mod preamble;
@@ -231,5 +234,8 @@ pub use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 /// [`Report::tls_version`], [`Report::cipher_suite`] and the TLS errors
 /// inside [`ProbeError`] (alerts included) without a version mismatch.
 pub use rustls;
+/// The alert a server sent instead of completing the handshake
+/// ([`ProbeError::TlsAlert`]).
+pub use rustls::AlertDescription;
 /// The negotiated version and suite types of [`Report`].
 pub use rustls::{CipherSuite, ProtocolVersion};

@@ -54,6 +54,7 @@ impl std::error::Error for LineError {}
 
 /// Accumulates bytes into lines, one at a time.
 #[derive(Clone, Debug)]
+#[doc(hidden)]
 pub struct LineReader {
     limits: Limits,
     literals: bool,

@@ -17,6 +17,7 @@ use crate::text::printable;
 
 /// Whether a reply may span several lines.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[doc(hidden)]
 pub enum Style {
     /// FTP: `ddd-` opens a reply that ends at a line starting `ddd ` with
     /// the same code; lines between may be any text.
@@ -75,6 +76,7 @@ impl std::error::Error for NumericError {}
 
 /// Accumulates bytes into replies, one at a time.
 #[derive(Clone, Debug)]
+#[doc(hidden)]
 pub struct NumericReader {
     style: Style,
     limits: Limits,

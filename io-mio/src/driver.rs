@@ -672,6 +672,7 @@ impl Driver {
                     // this is only a safety net.
                     self.forget(&mut p.stream);
                     let error = ProbeError::Timeout {
+                        protocol: p.probe.protocol(),
                         phase: p.probe.phase(),
                         limit: meta.limits.overall,
                         overall: true,

@@ -130,6 +130,7 @@ fn a_silent_server_runs_into_the_phase_limit() {
         CheckError::Probe {
             peer: addr,
             error: ProbeError::Timeout {
+                protocol: Protocol::Smtp,
                 phase: Phase::Greeting,
                 limit: Duration::from_millis(300),
                 overall: false,
@@ -155,6 +156,7 @@ fn the_overall_limit_cuts_a_slow_server_short() {
         CheckError::Probe {
             peer: addr,
             error: ProbeError::Timeout {
+                protocol: Protocol::Smtp,
                 phase: Phase::Greeting,
                 limit: Duration::from_millis(400),
                 overall: true,
@@ -175,6 +177,7 @@ fn a_server_closing_at_once_fails_in_the_greeting() {
         CheckError::Probe {
             peer: addr,
             error: ProbeError::ConnectionClosed {
+                protocol: Protocol::Smtp,
                 phase: Phase::Greeting
             }
         }

@@ -19,13 +19,7 @@ pub fn push_length(out: &mut Vec<u8>, len: usize, form: LengthForm) {
             out.push(0x84);
             out.extend_from_slice(&(len as u32).to_be_bytes());
         }
-        LengthForm::Shortest if len < 0x80 => out.push(len as u8),
-        LengthForm::Shortest => {
-            let bytes = len.to_be_bytes();
-            let skip = bytes.iter().take_while(|&&b| b == 0).count();
-            out.push(0x80 | (bytes.len() - skip) as u8);
-            out.extend_from_slice(&bytes[skip..]);
-        }
+        LengthForm::Shortest => starttls_engine::ber_length::push_length(out, len),
     }
 }
 
@@ -58,17 +52,15 @@ pub fn integer_content(value: i64) -> Vec<u8> {
 /// `Some(Err(()))` for a length this framer does not accept (indefinite or
 /// over 4 octets).
 pub fn header(buf: &[u8]) -> Option<Result<(usize, usize), ()>> {
-    let first = *buf.get(1)?;
-    if first < 0x80 {
-        return Some(Ok((2, usize::from(first))));
+    match starttls_engine::ber_length::read_header(buf, 4) {
+        Ok(None) => None,
+        Ok(Some((header, len))) => Some(
+            usize::try_from(len)
+                .map(|len| (header, len))
+                .map_err(|_| ()),
+        ),
+        Err(_) => Some(Err(())),
     }
-    let n = usize::from(first & 0x7f);
-    if n == 0 || n > 4 {
-        return Some(Err(()));
-    }
-    let bytes = buf.get(2..2 + n)?;
-    let len = bytes.iter().fold(0usize, |a, &b| (a << 8) | usize::from(b));
-    Some(Ok((2 + n, len)))
 }
 
 /// The total size of the BER element at the start of `buf`: `Some(Ok(n))`

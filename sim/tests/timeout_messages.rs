@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use starttls_engine::{Arrived, Phase, ProbeError, Timeouts};
+use starttls_engine::{Arrived, Phase, ProbeError, Protocol, Timeouts};
 use starttls_sim::faults::Faults;
 use starttls_sim::personality::Personality;
 use starttls_sim::scenario::Traffic;
@@ -80,6 +80,7 @@ fn a_line_cut_short_is_quoted_as_far_as_it_came() {
     assert_eq!(
         err,
         ProbeError::Timeout {
+            protocol: Protocol::Smtp,
             phase: Phase::Greeting,
             limit: Duration::from_secs(10),
             overall: false,
@@ -141,4 +142,17 @@ fn a_stalled_ldap_response_counts_its_bytes() {
         err.to_string(),
         "no answer to the STARTTLS request within the 10 s phase limit"
     );
+}
+
+#[test]
+fn silent_servers_of_other_protocols_get_their_own_hint_and_no_smtps_one() {
+    let err = error_of(&stalling(Personality::MariaDb, 0)).to_string();
+    assert_eq!(
+        err,
+        "no handshake packet within the 10 s phase limit; the server sent no handshake \
+         packet: is this a MySQL port?"
+    );
+    let err = error_of(&stalling(Personality::Vsftpd, 0)).to_string();
+    assert!(err.contains("is this an FTP control port"), "{err}");
+    assert!(!err.contains("465") && !err.contains("SMTPS"), "{err}");
 }

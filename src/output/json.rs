@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 use starttls_engine::analysis::{format_rfc3339_utc, CertificateReport, ExpiryScope, TrustVerdict};
 use starttls_engine::HandshakeSignature;
 
+use super::prtg_lookups;
 use super::sanitize::escape_json;
 use super::{to_pem, Rendered, EXIT_UNKNOWN};
 use crate::assess::assess_check;
@@ -28,14 +29,14 @@ fn certificate(cert: &CertificateReport) -> Value {
             "name": cert.name_check.name,
             "matched": cert.name_check.matched,
             "result": cert.name_check.to_string(),
-            "prtg_value": cert.name_check.prtg_value(),
+            "prtg_value": prtg_lookups::name_check_value(&cert.name_check),
         },
         "public_key": {
             "algorithm": cert.public_key.algorithm.to_string(),
             "bits": cert.public_key.bits,
-            "prtg_lookup": cert.public_key.prtg_lookup(),
+            "prtg_lookup": prtg_lookups::public_key_lookup(&cert.public_key),
         },
-        "trust": { "trusted": trusted, "anchor": anchor, "reason": reason, "prtg_value": cert.trust.prtg_value() },
+        "trust": { "trusted": trusted, "anchor": anchor, "reason": reason, "prtg_value": prtg_lookups::trust_value(&cert.trust) },
         "self_signed": cert.self_signed,
         "chain_expiry": {
             "scope": match cert.chain_expiry.scope {

@@ -8,6 +8,7 @@ mod nagios;
 mod pem;
 pub mod prometheus;
 mod prtg;
+pub(crate) mod prtg_lookups;
 mod prtg_v2;
 pub mod sanitize;
 pub mod table;

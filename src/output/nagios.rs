@@ -39,7 +39,7 @@ pub(super) fn render(request: &Request, result: &Result<Success, Failure>) -> Re
                 cert.chain_expiry.days,
                 t.warning_days,
                 t.error_days,
-                cert.public_key.prtg_value(),
+                super::prtg_lookups::public_key_value(&cert.public_key),
                 u8::from(cert.trust.is_trusted()),
                 u8::from(cert.self_signed),
                 assessment.count(Status::Critical),

@@ -3,9 +3,12 @@
 //! the text.
 
 use serde_json::{json, Value};
-use starttls_engine::analysis::prtg::{LOOKUP_CN_CHECK, LOOKUP_SELF_SIGNED, LOOKUP_TRUSTED_ROOT};
 
 use super::message::{failure_line, summary_line, truncate_chars, PRTG_TEXT_LIMIT};
+use super::prtg_lookups::{
+    name_check_value, public_key_lookup, public_key_value, self_signed_value, trust_value,
+    LOOKUP_CN_CHECK, LOOKUP_SELF_SIGNED, LOOKUP_TRUSTED_ROOT,
+};
 use super::sanitize::{escape, escape_json};
 use super::Rendered;
 use crate::args::PrtgChannels;
@@ -91,22 +94,22 @@ fn classic_channels(request: &Request, success: &Success) -> Value {
         },
         {
             "channel": "Common Name Check",
-            "value": cert.name_check.prtg_value(),
+            "value": name_check_value(&cert.name_check),
             "ValueLookup": LOOKUP_CN_CHECK,
         },
         {
             "channel": "Public Key Length",
-            "value": cert.public_key.prtg_value(),
-            "ValueLookup": cert.public_key.prtg_lookup(),
+            "value": public_key_value(&cert.public_key),
+            "ValueLookup": public_key_lookup(&cert.public_key),
         },
         {
             "channel": "Root Authority Trusted",
-            "value": cert.trust.prtg_value(),
+            "value": trust_value(&cert.trust),
             "ValueLookup": LOOKUP_TRUSTED_ROOT,
         },
         {
             "channel": "Self-Signed",
-            "value": cert.self_signed_prtg_value(),
+            "value": self_signed_value(cert),
             "ValueLookup": LOOKUP_SELF_SIGNED,
         },
     ])

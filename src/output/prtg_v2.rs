@@ -6,10 +6,13 @@
 //! script.
 
 use serde_json::{json, Value};
-use starttls_engine::analysis::prtg::{LOOKUP_CN_CHECK, LOOKUP_SELF_SIGNED, LOOKUP_TRUSTED_ROOT};
 
 use super::message::{failure_line, summary_line, truncate_chars, PRTG_TEXT_LIMIT};
 use super::prtg::{CHAIN_DAYS, CRITICAL_FINDINGS, WARNING_FINDINGS};
+use super::prtg_lookups::{
+    name_check_value, public_key_lookup, public_key_value, self_signed_value, trust_value,
+    LOOKUP_CN_CHECK, LOOKUP_SELF_SIGNED, LOOKUP_TRUSTED_ROOT,
+};
 use super::sanitize::{escape, escape_json};
 use super::Rendered;
 use crate::args::PrtgChannels;
@@ -49,25 +52,25 @@ pub(super) fn render(request: &Request, result: &Result<Success, Failure>) -> Re
             13,
             "Root Authority Trusted",
             LOOKUP_TRUSTED_ROOT,
-            cert.trust.prtg_value(),
+            trust_value(&cert.trust),
         ),
         lookup(
             15,
             "Public Key Length",
-            cert.public_key.prtg_lookup(),
-            cert.public_key.prtg_value(),
+            public_key_lookup(&cert.public_key),
+            public_key_value(&cert.public_key),
         ),
         lookup(
             16,
             "Self-Signed",
             LOOKUP_SELF_SIGNED,
-            cert.self_signed_prtg_value(),
+            self_signed_value(cert),
         ),
         lookup(
             17,
             "Common Name Check",
             LOOKUP_CN_CHECK,
-            cert.name_check.prtg_value(),
+            name_check_value(&cert.name_check),
         ),
     ];
     if request.prtg_channels == PrtgChannels::All {

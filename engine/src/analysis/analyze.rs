@@ -92,15 +92,15 @@ mod tests {
     }
 
     #[test]
-    fn a_good_chain_reports_all_five_channels() {
+    fn a_good_chain_passes_every_check() {
         let pki = Pki::new();
         let r = report(&pki.chain(), &pki.options());
         assert_eq!(r.days_to_expiration, 1461); // 2026-01-01 .. 2030-01-01
-        assert_eq!(r.name_check.prtg_value(), 5);
-        assert_eq!(r.public_key.prtg_value(), 256);
-        assert_eq!(r.public_key.prtg_lookup(), prtg::LOOKUP_PUBLIC_KEY_ECC);
-        assert_eq!(r.trust.prtg_value(), 0);
-        assert_eq!(r.self_signed_prtg_value(), 0);
+        assert!(r.name_check.is_match());
+        assert_eq!(r.public_key.bits, Some(256));
+        assert_eq!(r.public_key.family(), KeyFamily::Ecc);
+        assert!(r.trust.is_trusted());
+        assert!(!r.self_signed);
         assert!(r.chain_problems.is_empty(), "{:?}", r.chain_problems);
         assert!(r.weaknesses.is_empty());
         assert_eq!(r.earliest_expiry.index, 1);
@@ -220,32 +220,32 @@ mod tests {
     }
 
     #[test]
-    fn key_lengths_and_lookups_for_every_key_type() {
+    fn key_lengths_and_families_for_every_key_type() {
         let pki = Pki::new();
         let cases = [
-            (KeyKind::Rsa2048, KeyAlgorithm::Rsa, 2048, KeyLookup::Rsa),
-            (KeyKind::Rsa4096, KeyAlgorithm::Rsa, 4096, KeyLookup::Rsa),
+            (KeyKind::Rsa2048, KeyAlgorithm::Rsa, 2048, KeyFamily::Rsa),
+            (KeyKind::Rsa4096, KeyAlgorithm::Rsa, 4096, KeyFamily::Rsa),
             (
                 KeyKind::P256,
                 KeyAlgorithm::Ec(EcCurve::P256),
                 256,
-                KeyLookup::Ecc,
+                KeyFamily::Ecc,
             ),
             (
                 KeyKind::P384,
                 KeyAlgorithm::Ec(EcCurve::P384),
                 384,
-                KeyLookup::Ecc,
+                KeyFamily::Ecc,
             ),
-            (KeyKind::Ed25519, KeyAlgorithm::Ed25519, 256, KeyLookup::Ecc),
+            (KeyKind::Ed25519, KeyAlgorithm::Ed25519, 256, KeyFamily::Ecc),
         ];
         for (kind, algorithm, bits, lookup) in cases {
             let params = leaf_params(Some("mail.example.com"), &["mail.example.com"]);
             let leaf = pki.issue(&params, &key(kind));
             let r = report(&chain_of(&[&leaf, &pki.intermediate]), &pki.options());
             assert_eq!(r.public_key.algorithm, algorithm, "{kind:?}");
-            assert_eq!(r.public_key.prtg_value(), bits, "{kind:?}");
-            assert_eq!(r.public_key.lookup(), lookup, "{kind:?}");
+            assert_eq!(r.public_key.bits, Some(bits), "{kind:?}");
+            assert_eq!(r.public_key.family(), lookup, "{kind:?}");
             assert!(r.trust.is_trusted(), "{kind:?}: {}", r.trust);
             assert!(r.weaknesses.is_empty(), "{kind:?}");
         }
@@ -263,7 +263,7 @@ mod tests {
         for (file, algorithm, bits) in cases {
             let r = report(&[fixture_der(file)], &options);
             assert_eq!(r.public_key.algorithm, algorithm, "{file}");
-            assert_eq!(r.public_key.prtg_value(), bits, "{file}");
+            assert_eq!(r.public_key.bits, Some(bits), "{file}");
             assert!(r.self_signed, "{file}");
         }
         let r = report(&[fixture_der("rsa1024-self.pem")], &options);
@@ -283,8 +283,6 @@ mod tests {
         let pki = Pki::new();
         let r = report(&chain, &pki.options());
         assert!(r.self_signed);
-        assert_eq!(r.self_signed_prtg_value(), 1);
-        assert_eq!(r.self_signed_prtg_lookup(), prtg::LOOKUP_SELF_SIGNED);
         assert_eq!(
             r.trust,
             TrustVerdict::NotTrusted(UntrustedReason::SelfSigned),
@@ -311,10 +309,10 @@ mod tests {
         let chain = chain_of(&[&leaf, &pki.intermediate]);
         let options = pki.options().with_name_check(NameCheck::CnSan);
         let r = report(&chain, &options);
-        assert_eq!(r.name_check.prtg_value(), 6);
+        assert!(!r.name_check.is_match());
         assert!(r.name_check.only_in_ignored_cn);
         let options = pki.options().with_name_check(NameCheck::Cn);
-        assert_eq!(report(&chain, &options).name_check.prtg_value(), 0);
+        assert!(report(&chain, &options).name_check.is_match());
     }
 
     #[test]
@@ -339,13 +337,13 @@ mod tests {
         let chain = chain_of(&[&leaf, &pki.intermediate]);
         let check = |name: &str, mode| {
             let options = pki.options().with_name(name).with_name_check(mode);
-            report(&chain, &options).name_check.prtg_value()
+            report(&chain, &options).name_check.is_match()
         };
-        assert_eq!(check("mta.example.com", NameCheck::CnSan), 5);
-        assert_eq!(check("MTA.Example.com.", NameCheck::Cn), 0);
-        assert_eq!(check("a.mta.example.com", NameCheck::CnSan), 6);
-        assert_eq!(check("example.com", NameCheck::Cn), 1);
-        assert_eq!(check("example.com", NameCheck::None), 2);
+        assert!(check("mta.example.com", NameCheck::CnSan));
+        assert!(check("MTA.Example.com.", NameCheck::Cn));
+        assert!(!check("a.mta.example.com", NameCheck::CnSan));
+        assert!(!check("example.com", NameCheck::Cn));
+        assert!(check("example.com", NameCheck::None));
         let r = report(&chain, &pki.options().with_name("mta.example.com"));
         assert_eq!(r.name_check.matched.as_deref(), Some("*.example.com"));
         assert!(r.trust.is_trusted());
@@ -365,14 +363,14 @@ mod tests {
             r.leaf.ip_addresses,
             vec!["192.0.2.25".parse::<std::net::IpAddr>().unwrap()]
         );
-        assert_eq!(r.name_check.prtg_value(), 5);
+        assert!(r.name_check.is_match());
         let r = report(&chain, &pki.options().with_name("192.0.2.26"));
-        assert_eq!(r.name_check.prtg_value(), 6);
+        assert!(!r.name_check.is_match());
         let options = pki
             .options()
             .with_name("192.0.2.25")
             .with_name_check(NameCheck::Cn);
-        assert_eq!(report(&chain, &options).name_check.prtg_value(), 1);
+        assert!(!report(&chain, &options).name_check.is_match());
     }
 
     #[test]
@@ -386,9 +384,9 @@ mod tests {
         let r = report(&chain, &pki.options());
         assert_eq!(r.leaf.common_name(), None);
         assert_eq!(r.leaf.subject, "");
-        assert_eq!(r.name_check.prtg_value(), 5);
+        assert!(r.name_check.is_match());
         let options = pki.options().with_name_check(NameCheck::Cn);
-        assert_eq!(report(&chain, &options).name_check.prtg_value(), 1);
+        assert!(!report(&chain, &options).name_check.is_match());
     }
 
     #[test]
@@ -405,11 +403,7 @@ mod tests {
         assert_eq!(cns, vec!["mail.example.com", "smtp.example.com"]);
         for name in ["mail.example.com", "smtp.example.com"] {
             let options = pki.options().with_name(name).with_name_check(NameCheck::Cn);
-            assert_eq!(
-                report(&chain, &options).name_check.prtg_value(),
-                0,
-                "{name}"
-            );
+            assert!(report(&chain, &options).name_check.is_match(), "{name}");
         }
     }
 
@@ -430,7 +424,7 @@ mod tests {
         let r = analyze(&chain, &options).expect("a bad CN is no reason to give up");
         assert_eq!(r.leaf.common_names.len(), 1);
         assert!(r.leaf.common_names[0].contains('\u{fffd}'));
-        assert_eq!(r.name_check.prtg_value(), 1);
+        assert!(!r.name_check.is_match());
         assert!(!r.self_signed, "the signature no longer verifies");
     }
 

@@ -14,7 +14,7 @@ pub(crate) fn hex_upper(bytes: &[u8]) -> String {
 }
 
 /// SHA-1 of the DER certificate in upper-case hex: the "thumbprint" Windows
-/// and the old PRTG sensors show.
+/// and classic certificate sensors show.
 pub(crate) fn sha1_fingerprint(der: &[u8]) -> String {
     hex_upper(digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, der).as_ref())
 }

@@ -1,9 +1,9 @@
 //! Certificate analysis: from the chain a server sent, the user's options
 //! and the current time, everything a monitoring user needs.
 //!
-//! A pure function, [`analyze`], computes PRTG's five SSL-sensor channels
-//! (Days to Expiration, Common Name Check, Public Key Length, Root Authority
-//! Trusted, Self-Signed) with the exact lookup values, plus what the old
+//! A pure function, [`analyze`], computes what a certificate monitor shows
+//! (days to expiration, the name check, public key kind and length, root
+//! trust, self-signed), plus what the old
 //! sensors never looked at: the earliest expiry on the validated path (or,
 //! untrusted, in the chain as sent), the earliest expiry in the chain as
 //! sent, chain problems, weak algorithms, and leaf and chain details for the
@@ -34,7 +34,6 @@ mod names;
 mod native_roots;
 mod options;
 mod parsed;
-pub mod prtg;
 mod public_key;
 mod report;
 mod self_signed;
@@ -55,7 +54,7 @@ pub use name_check::{dns_name_matches, NameCheck, NameCheckResult, UnknownNameCh
 #[cfg(feature = "native-roots")]
 pub use native_roots::{NativeRoots, NoNativeRoots};
 pub use options::AnalysisOptions;
-pub use public_key::{EcCurve, KeyAlgorithm, KeyLookup, PublicKeyInfo};
+pub use public_key::{EcCurve, KeyAlgorithm, KeyFamily, PublicKeyInfo};
 pub use report::{CertificateReport, CertificateSummary, LeafDetails};
 pub use signature::WeakHash;
 pub use time::{days_until, format_rfc3339_utc, unix_seconds, SECONDS_PER_DAY};

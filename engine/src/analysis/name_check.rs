@@ -17,15 +17,13 @@
 //!   matched against its SANs only, and the subject CN is consulted only
 //!   when there is no DNS SAN (for an IP address, no DNS or IP SAN). A name
 //!   found only in the CN of a certificate with DNS SANs does not match,
-//!   and the result says why. Mode `cn` stays CN-only, as PRTG defines it.
+//!   and the result says why. Mode `cn` stays CN-only, as the classic monitoring check defines it.
 //!
 //! webpki never looks at the CN, so this is our own code.
 
 use std::fmt;
 use std::net::IpAddr;
 use std::str::FromStr;
-
-use super::prtg;
 
 /// Which names of the certificate the Common Name Check compares.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -91,23 +89,6 @@ impl NameCheckResult {
     /// Whether the check passed (always true when disabled).
     pub fn is_match(&self) -> bool {
         self.mode == NameCheck::None || self.matched.is_some()
-    }
-
-    /// The channel value in PRTG's `cncheck` lookup: 0 CN match, 1 CN
-    /// mismatch, 2 disabled, 5 CN/SAN match, 6 CN/SAN mismatch.
-    pub fn prtg_value(&self) -> i64 {
-        match (self.mode, self.matched.is_some()) {
-            (NameCheck::None, _) => 2,
-            (NameCheck::Cn, true) => 0,
-            (NameCheck::Cn, false) => 1,
-            (NameCheck::CnSan, true) => 5,
-            (NameCheck::CnSan, false) => 6,
-        }
-    }
-
-    /// The lookup the channel uses.
-    pub fn prtg_lookup(&self) -> &'static str {
-        prtg::LOOKUP_CN_CHECK
     }
 }
 
@@ -278,17 +259,21 @@ mod tests {
     }
 
     #[test]
-    fn modes_give_prtg_values_2_0_1_5_6() {
+    fn each_mode_looks_where_it_should_and_none_always_passes() {
         let cns = s(&["mail.example.com"]);
         let sans = s(&["smtp.example.com"]);
-        let run = |mode, name| check_name(mode, Some(name), &cns, &sans, &[]).prtg_value();
-        assert_eq!(run(NameCheck::None, "whatever"), 2);
-        assert_eq!(run(NameCheck::Cn, "mail.example.com"), 0);
-        assert_eq!(run(NameCheck::Cn, "smtp.example.com"), 1, "cn ignores SANs");
-        assert_eq!(run(NameCheck::CnSan, "smtp.example.com"), 5);
-        assert_eq!(run(NameCheck::CnSan, "other.example.com"), 6);
-        let no_sans = |mode, name| check_name(mode, Some(name), &cns, &[], &[]).prtg_value();
-        assert_eq!(no_sans(NameCheck::CnSan, "mail.example.com"), 5);
+        let run = |mode, name| {
+            let r = check_name(mode, Some(name), &cns, &sans, &[]);
+            assert_eq!(r.mode, mode);
+            r.is_match()
+        };
+        assert!(run(NameCheck::None, "whatever"));
+        assert!(run(NameCheck::Cn, "mail.example.com"));
+        assert!(!run(NameCheck::Cn, "smtp.example.com"), "cn ignores SANs");
+        assert!(run(NameCheck::CnSan, "smtp.example.com"));
+        assert!(!run(NameCheck::CnSan, "other.example.com"));
+        let no_sans = |mode, name| check_name(mode, Some(name), &cns, &[], &[]).is_match();
+        assert!(no_sans(NameCheck::CnSan, "mail.example.com"));
     }
 
     #[test]
@@ -296,11 +281,7 @@ mod tests {
         let cns = s(&["mail.example.com"]);
         let sans = s(&["smtp.example.com"]);
         let r = check_name(NameCheck::CnSan, Some("mail.example.com"), &cns, &sans, &[]);
-        assert_eq!(
-            r.prtg_value(),
-            6,
-            "as openssl x509 -checkhost and every client"
-        );
+        assert!(!r.is_match(), "as openssl x509 -checkhost and every client");
         assert!(r.only_in_ignored_cn);
         assert_eq!(
             r.to_string(),
@@ -317,10 +298,10 @@ mod tests {
         // An IP SAN alone does not hide the CN from a DNS name.
         let ip: IpAddr = "192.0.2.25".parse().unwrap();
         let r = check_name(NameCheck::CnSan, Some("mail.example.com"), &cns, &[], &[ip]);
-        assert_eq!(r.prtg_value(), 5);
+        assert!(r.is_match());
         // mode cn is CN-only whatever the SANs say.
         let r = check_name(NameCheck::Cn, Some("mail.example.com"), &cns, &sans, &[]);
-        assert_eq!(r.prtg_value(), 0);
+        assert!(r.is_match());
     }
 
     #[test]
@@ -331,21 +312,21 @@ mod tests {
         let run = |dns: &[String], ips: &[IpAddr]| {
             check_name(NameCheck::CnSan, Some("192.0.2.25"), &cns, dns, ips)
         };
-        assert_eq!(run(&[], &[]).prtg_value(), 5);
+        assert!(run(&[], &[]).is_match());
         assert_eq!(run(&[], &[ip]).matched.as_deref(), Some("192.0.2.25"));
         let r = run(&s(&["mail.example.com"]), &[]);
-        assert_eq!(r.prtg_value(), 6);
+        assert!(!r.is_match());
         assert!(r.only_in_ignored_cn);
         assert!(r
             .to_string()
             .contains("the address is only in the subject CN"));
-        assert_eq!(run(&[], &[other]).prtg_value(), 6);
+        assert!(!run(&[], &[other]).is_match());
     }
 
     #[test]
     fn missing_name_never_matches() {
         let r = check_name(NameCheck::CnSan, None, &s(&["a.example"]), &[], &[]);
-        assert_eq!(r.prtg_value(), 6);
+        assert!(!r.is_match());
         assert!(!r.is_match());
         assert_eq!(
             r.to_string(),
@@ -383,9 +364,9 @@ mod tests {
             &[],
             &[],
         );
-        assert_eq!(r.prtg_value(), 0);
+        assert!(r.is_match());
         let r = check_name(NameCheck::Cn, Some("192.0.2.25"), &[], &[], &[ip]);
-        assert_eq!(r.prtg_value(), 1);
+        assert!(!r.is_match());
     }
 
     #[test]

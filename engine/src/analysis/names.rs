@@ -101,15 +101,7 @@ pub(crate) fn format_name(name: &X509Name<'_>) -> String {
 /// stores a trust anchor's subject); undecodable names print as `#hex`.
 pub(crate) fn format_name_contents(contents: &[u8]) -> String {
     let mut der = vec![0x30];
-    let len = contents.len();
-    if len < 0x80 {
-        der.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|&&b| b == 0).count();
-        der.push(0x80 | (bytes.len() - skip) as u8);
-        der.extend_from_slice(&bytes[skip..]);
-    }
+    crate::ber_length::push_length(&mut der, contents.len());
     der.extend_from_slice(contents);
     match X509Name::from_der(&der) {
         Ok((rest, name)) if rest.is_empty() && (contents.is_empty() || name.iter().count() > 0) => {

@@ -1,5 +1,5 @@
 //! The certificate's public key: which algorithm, how many bits, and which
-//! PRTG lookup shows it.
+//! family (RSA-like or elliptic) its length is judged in.
 //!
 //! Bits are computed here rather than with x509-parser's `key_size()`, which
 //! reads an odd RSA modulus (2047 bits) as 2040 and P-521 as 528: RSA bits come
@@ -9,8 +9,6 @@ use std::fmt;
 
 use x509_parser::public_key::PublicKey;
 use x509_parser::x509::SubjectPublicKeyInfo;
-
-use super::prtg;
 
 /// The public key algorithm of a certificate.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,24 +43,15 @@ pub enum EcCurve {
     Other(String),
 }
 
-/// Which PRTG lookup a key length belongs on.
+/// The two families key lengths are judged in: RSA-like bits (RSA, DSA,
+/// unknown algorithms) and elliptic bits (EC curves, Edwards keys), whose
+/// safe sizes differ (2048 against 256).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum KeyLookup {
-    /// `prtg.standardlookups.sslcertificatesensor.publickey`: RSA and other
-    /// non-elliptic keys.
+pub enum KeyFamily {
+    /// RSA and other non-elliptic keys.
     Rsa,
-    /// `prtg.standardlookups.sslcertificatesensor.publickeyecc`: EC and Edwards keys.
+    /// Elliptic-curve and Edwards keys.
     Ecc,
-}
-
-impl KeyLookup {
-    /// The PRTG lookup name.
-    pub fn lookup_name(self) -> &'static str {
-        match self {
-            KeyLookup::Rsa => prtg::LOOKUP_PUBLIC_KEY_RSA,
-            KeyLookup::Ecc => prtg::LOOKUP_PUBLIC_KEY_ECC,
-        }
-    }
 }
 
 /// A certificate's public key: algorithm and size.
@@ -76,23 +65,13 @@ pub struct PublicKeyInfo {
 }
 
 impl PublicKeyInfo {
-    /// The Public Key Length channel value: the bits, or -1 ("unknown" in
-    /// both PRTG lookups) when the size is not known.
-    pub fn prtg_value(&self) -> i64 {
-        self.bits.map_or(-1, i64::from)
-    }
-
-    /// Which lookup the channel uses: ECC for EC and Edwards keys, RSA otherwise.
-    pub fn lookup(&self) -> KeyLookup {
+    /// The family the key's length is judged in: elliptic for EC and
+    /// Edwards keys, RSA-like otherwise.
+    pub fn family(&self) -> KeyFamily {
         match self.algorithm {
-            KeyAlgorithm::Ec(_) | KeyAlgorithm::Ed25519 | KeyAlgorithm::Ed448 => KeyLookup::Ecc,
-            KeyAlgorithm::Rsa | KeyAlgorithm::Dsa | KeyAlgorithm::Other(_) => KeyLookup::Rsa,
+            KeyAlgorithm::Ec(_) | KeyAlgorithm::Ed25519 | KeyAlgorithm::Ed448 => KeyFamily::Ecc,
+            KeyAlgorithm::Rsa | KeyAlgorithm::Dsa | KeyAlgorithm::Other(_) => KeyFamily::Rsa,
         }
-    }
-
-    /// The PRTG lookup name for the channel (see [`PublicKeyInfo::lookup`]).
-    pub fn prtg_lookup(&self) -> &'static str {
-        self.lookup().lookup_name()
     }
 
     /// Reads algorithm and size from a SubjectPublicKeyInfo.
@@ -193,19 +172,8 @@ fn rsa_modulus(der: &[u8]) -> Option<&[u8]> {
         if *der.first()? != tag {
             return None;
         }
-        let first = *der.get(1)?;
-        if first < 0x80 {
-            return Some((2, usize::from(first)));
-        }
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 {
-            return None;
-        }
-        let len = der
-            .get(2..2 + n)?
-            .iter()
-            .fold(0usize, |a, &b| a << 8 | usize::from(b));
-        Some((2 + n, len))
+        let (at, len) = crate::ber_length::read_header(der, 4).ok()??;
+        Some((at, usize::try_from(len).ok()?))
     }
     let (start, _) = header(der, 0x30)?;
     let inner = der.get(start..)?;
@@ -287,20 +255,17 @@ mod tests {
     #[test]
     fn lookup_follows_the_algorithm_family() {
         let key = |algorithm, bits| PublicKeyInfo { algorithm, bits };
+        assert_eq!(key(KeyAlgorithm::Rsa, Some(2048)).family(), KeyFamily::Rsa);
         assert_eq!(
-            key(KeyAlgorithm::Rsa, Some(2048)).prtg_lookup(),
-            "prtg.standardlookups.sslcertificatesensor.publickey"
+            key(KeyAlgorithm::Ec(EcCurve::P384), Some(384)).family(),
+            KeyFamily::Ecc
         );
         assert_eq!(
-            key(KeyAlgorithm::Ec(EcCurve::P384), Some(384)).prtg_lookup(),
-            "prtg.standardlookups.sslcertificatesensor.publickeyecc"
+            key(KeyAlgorithm::Ed25519, Some(256)).family(),
+            KeyFamily::Ecc
         );
-        assert_eq!(
-            key(KeyAlgorithm::Ed25519, Some(256)).lookup(),
-            KeyLookup::Ecc
-        );
-        assert_eq!(key(KeyAlgorithm::Ed448, Some(448)).lookup(), KeyLookup::Ecc);
-        assert_eq!(key(KeyAlgorithm::Dsa, None).prtg_value(), -1);
+        assert_eq!(key(KeyAlgorithm::Ed448, Some(448)).family(), KeyFamily::Ecc);
+        assert_eq!(key(KeyAlgorithm::Dsa, None).family(), KeyFamily::Rsa);
         assert_eq!(
             key(KeyAlgorithm::Ec(EcCurve::P256), Some(256)).to_string(),
             "EC P-256 256 bits"

@@ -6,13 +6,12 @@ use super::chain::ChainProblem;
 use super::expiry::{ChainExpiry, EarliestExpiry};
 use super::name_check::NameCheckResult;
 use super::parsed::ParsedCert;
-use super::prtg;
 use super::public_key::PublicKeyInfo;
 use super::time::format_rfc3339_utc;
 use super::trust::{PathCert, TrustVerdict};
 use super::weakness::Weakness;
 
-/// The result of [`analyze`](super::analyze): the five PRTG channels plus
+/// The result of [`analyze`](super::analyze): what a certificate monitor shows plus
 /// what the old sensors never looked at.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CertificateReport {
@@ -44,18 +43,6 @@ pub struct CertificateReport {
     pub leaf: LeafDetails,
     /// One line per certificate of the chain as sent.
     pub chain: Vec<CertificateSummary>,
-}
-
-impl CertificateReport {
-    /// The Self-Signed channel value in PRTG's `selfsigned` lookup: 1 yes, 0 no.
-    pub fn self_signed_prtg_value(&self) -> i64 {
-        i64::from(self.self_signed)
-    }
-
-    /// The lookup of the Self-Signed channel.
-    pub fn self_signed_prtg_lookup(&self) -> &'static str {
-        prtg::LOOKUP_SELF_SIGNED
-    }
 }
 
 /// Facts about the server's certificate (the first one sent).

@@ -27,7 +27,6 @@ use webpki::{EndEntityCert, KeyUsage};
 
 use super::names;
 use super::parsed::ParsedCert;
-use super::prtg;
 use super::signature::Signatures;
 use super::time::{format_rfc3339_utc, unix_seconds};
 use super::trust_store::TrustStore;
@@ -48,20 +47,6 @@ impl TrustVerdict {
     /// Whether the chain is trusted.
     pub fn is_trusted(&self) -> bool {
         matches!(self, TrustVerdict::Trusted { .. })
-    }
-
-    /// The channel value in PRTG's `trustedroot` lookup: 0 trusted, 1 not.
-    pub fn prtg_value(&self) -> i64 {
-        if self.is_trusted() {
-            0
-        } else {
-            1
-        }
-    }
-
-    /// The lookup the channel uses.
-    pub fn prtg_lookup(&self) -> &'static str {
-        prtg::LOOKUP_TRUSTED_ROOT
     }
 }
 
@@ -96,6 +81,7 @@ impl fmt::Display for CertRef {
 
 /// Why a chain is not trusted.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum UntrustedReason {
     /// The trust store is empty.
     NoTrustAnchors,
@@ -584,7 +570,7 @@ mod tests {
                 anchor: "CN=Example Root CA, O=Example Test PKI".into()
             }
         );
-        assert_eq!(v.prtg_value(), 0);
+        assert!(v.is_trusted());
     }
 
     #[test]
@@ -592,7 +578,7 @@ mod tests {
         let pki = Pki::new();
         let v = verdict(&[pki.leaf.der().clone()], &pki.trust(), NOW);
         assert_eq!(v, TrustVerdict::NotTrusted(UntrustedReason::UnknownIssuer));
-        assert_eq!(v.prtg_value(), 1);
+        assert!(!v.is_trusted());
     }
 
     #[test]

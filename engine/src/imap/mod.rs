@@ -6,4 +6,5 @@ mod response;
 
 pub use error::ImapError;
 pub(crate) use preamble::{logout_done, ImapPreamble, LOGOUT};
+#[doc(hidden)]
 pub use response::{NotImapResponse, Response, Status, Tag};

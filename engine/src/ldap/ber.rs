@@ -4,6 +4,8 @@
 //! definite lengths only; every read is checked against the bytes present,
 //! so no input can make it panic or allocate.
 
+use crate::ber_length::{read_length, LengthError};
+
 /// One tag-length-value element, borrowing its content.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Tlv<'a> {
@@ -43,22 +45,17 @@ impl<'a> Reader<'a> {
         if tag & 0x1f == 0x1f {
             return Err(format!("{what} has a multi-byte tag"));
         }
-        let Some((&first, after_len)) = after_tag.split_first() else {
+        if after_tag.is_empty() {
             return Err(format!("{what} is cut short"));
-        };
-        let (len, body) = match first {
-            0..=0x7f => (usize::from(first), after_len),
-            0x80 => return Err(format!("{what} has an indefinite length")),
-            _ => {
-                let octets = usize::from(first & 0x7f);
-                if octets > 8 || after_len.len() < octets {
-                    return Err(format!("{what} has a bad length field"));
-                }
-                let (len_bytes, body) = after_len.split_at(octets);
-                let len = len_bytes
-                    .iter()
-                    .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
-                (usize::try_from(len).unwrap_or(usize::MAX), body)
+        }
+        let (len, body) = match read_length(after_tag, 8) {
+            Ok(Some((used, len))) => (
+                usize::try_from(len).unwrap_or(usize::MAX),
+                &after_tag[used..],
+            ),
+            Err(LengthError::Indefinite) => return Err(format!("{what} has an indefinite length")),
+            Ok(None) | Err(LengthError::TooManyOctets(_)) => {
+                return Err(format!("{what} has a bad length field"))
             }
         };
         if body.len() < len {

@@ -7,6 +7,7 @@
 //! byte immediately, an oversized length as soon as the length bytes are in.
 
 use super::error::LdapError;
+use crate::ber_length::{read_header, LengthError};
 use crate::guess::{excerpt, looks_like};
 
 /// BER tag of a constructed universal SEQUENCE, which every LDAPMessage is.
@@ -40,28 +41,18 @@ fn message_size(buf: &[u8], limit: usize) -> Result<Option<usize>, LdapError> {
     if tag != SEQUENCE {
         return Err(not_ldap(buf));
     }
-    let Some(&first) = buf.get(1) else {
-        return Ok(None);
-    };
-    let (header, content) = match first {
-        0..=0x7f => (2usize, u64::from(first)),
-        0x80 => {
+    let (header, content) = match read_header(buf, MAX_LENGTH_OCTETS) {
+        Ok(Some(parts)) => parts,
+        Ok(None) => return Ok(None),
+        Err(LengthError::Indefinite) => {
             return Err(LdapError::malformed(
                 "indefinite length, which LDAP forbids (RFC 4511 section 5.1)",
             ))
         }
-        _ => {
-            let octets = usize::from(first & 0x7f);
-            if octets > MAX_LENGTH_OCTETS {
-                return Err(LdapError::malformed(format!(
-                    "a length field of {octets} octets"
-                )));
-            }
-            let Some(bytes) = buf.get(2..2 + octets) else {
-                return Ok(None);
-            };
-            let content = bytes.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
-            (2 + octets, content)
+        Err(LengthError::TooManyOctets(octets)) => {
+            return Err(LdapError::malformed(format!(
+                "a length field of {octets} octets"
+            )))
         }
     };
     let claimed = content.saturating_add(header as u64);

@@ -90,6 +90,7 @@ impl std::error::Error for LegacyError {}
 
 /// Why the second, legacy attempt failed.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum LegacyFailure {
     /// The server's hello could not be read.
     Hello(LegacyError),

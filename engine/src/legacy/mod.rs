@@ -27,7 +27,10 @@ mod retry;
 
 pub(crate) use capture::LegacyCapture;
 pub use error::{LegacyError, LegacyFailure};
+#[doc(hidden)]
 pub use flight::{Flight, ServerFlight, MAX_HANDSHAKE_MESSAGE};
+#[doc(hidden)]
 pub use hello::{abort_alert, client_hello, suite_name, OFFERED_SUITES};
 pub(crate) use retry::server_aborted;
+#[doc(hidden)]
 pub use retry::worth_retrying;

@@ -38,7 +38,7 @@ pub fn worth_retrying(error: &ProbeError, saw_server_hello: bool) -> bool {
                 | rustls::Error::InappropriateHandshakeMessage { .. }
                 | rustls::Error::InappropriateMessage { .. }
         ),
-        ProbeError::ConnectionClosed { phase } => *phase == Phase::TlsHandshake,
+        ProbeError::ConnectionClosed { phase, .. } => *phase == Phase::TlsHandshake,
         _ => false,
     }
 }
@@ -100,6 +100,7 @@ mod tests {
             "rustls refused, not the server"
         );
         let timeout = ProbeError::Timeout {
+            protocol: crate::Protocol::Smtp,
             phase: Phase::TlsHandshake,
             limit: std::time::Duration::from_secs(10),
             overall: false,
@@ -112,12 +113,14 @@ mod tests {
         assert!(!worth_retrying(&injected, false));
         assert!(worth_retrying(
             &ProbeError::ConnectionClosed {
+                protocol: crate::Protocol::Smtp,
                 phase: Phase::TlsHandshake
             },
             false
         ));
         assert!(!worth_retrying(
             &ProbeError::ConnectionClosed {
+                protocol: crate::Protocol::Smtp,
                 phase: Phase::StartTls
             },
             false

@@ -9,26 +9,35 @@ mod packet;
 mod preamble;
 
 pub use error::MysqlError;
+#[doc(hidden)]
 pub use handshake::{decode_server_packet, ServerHandshake};
 pub(crate) use preamble::MysqlPreamble;
 
 /// `CLIENT_LONG_PASSWORD`: new password hashing.
+#[doc(hidden)]
 pub const CLIENT_LONG_PASSWORD: u32 = 0x0000_0001;
 /// `CLIENT_LONG_FLAG`: longer column flags.
+#[doc(hidden)]
 pub const CLIENT_LONG_FLAG: u32 = 0x0000_0004;
 /// `CLIENT_PROTOCOL_41`: the 4.1 protocol (the SSLRequest's 32-byte form).
+#[doc(hidden)]
 pub const CLIENT_PROTOCOL_41: u32 = 0x0000_0200;
 /// `CLIENT_SSL`: switch to TLS after the SSLRequest packet.
+#[doc(hidden)]
 pub const CLIENT_SSL: u32 = 0x0000_0800;
 /// `CLIENT_TRANSACTIONS`: status flags in EOF/OK packets.
+#[doc(hidden)]
 pub const CLIENT_TRANSACTIONS: u32 = 0x0000_2000;
 /// `CLIENT_SECURE_CONNECTION`: 4.1 authentication.
+#[doc(hidden)]
 pub const CLIENT_SECURE_CONNECTION: u32 = 0x0000_8000;
 /// `CLIENT_PLUGIN_AUTH`: authentication plugins.
+#[doc(hidden)]
 pub const CLIENT_PLUGIN_AUTH: u32 = 0x0008_0000;
 
 /// The capabilities our SSLRequest announces: what a 4.1+ client with TLS
 /// says before authenticating (the check never authenticates).
+#[doc(hidden)]
 pub const SSL_REQUEST_CAPABILITIES: u32 = CLIENT_LONG_PASSWORD
     | CLIENT_LONG_FLAG
     | CLIENT_PROTOCOL_41
@@ -40,6 +49,7 @@ pub const SSL_REQUEST_CAPABILITIES: u32 = CLIENT_LONG_PASSWORD
 /// The SSLRequest packet: header (payload length 32, sequence id 1), then
 /// capability flags, max packet size (16 MiB), character set 33
 /// (utf8_general_ci) and 23 zero bytes.
+#[doc(hidden)]
 pub fn ssl_request() -> [u8; 36] {
     let mut p = [0u8; 36];
     p[0] = 32;

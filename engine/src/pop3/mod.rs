@@ -6,4 +6,5 @@ mod reply;
 
 pub use error::Pop3Error;
 pub(crate) use preamble::{Pop3Preamble, QUIT};
+#[doc(hidden)]
 pub use reply::{NotPop3Reply, Pop3Reply};

@@ -13,13 +13,17 @@ mod error_response;
 mod preamble;
 
 pub use error::PostgresError;
-pub use error_response::{decode_error_response, ErrorFields};
+#[doc(hidden)]
+pub use error_response::decode_error_response;
+pub use error_response::ErrorFields;
 pub(crate) use preamble::PostgresPreamble;
 
 /// The SSLRequest code: 1234 in the high 16 bits, 5679 in the low.
+#[doc(hidden)]
 pub const SSL_REQUEST_CODE: u32 = 80_877_103;
 
 /// The SSLRequest message: Int32 length 8, Int32 code 80877103.
+#[doc(hidden)]
 pub fn ssl_request() -> [u8; 8] {
     let mut msg = [0u8; 8];
     msg[..4].copy_from_slice(&8u32.to_be_bytes());

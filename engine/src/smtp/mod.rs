@@ -6,4 +6,6 @@ mod reply;
 
 pub use error::SmtpError;
 pub(crate) use preamble::SmtpPreamble;
-pub use reply::{Reply, ReplyError, ReplyReader};
+#[doc(hidden)]
+pub use reply::ReplyReader;
+pub use reply::{Reply, ReplyError};

@@ -1,6 +1,9 @@
 //! What the engine's end-to-end tests share: a generated certificate chain
 //! and an in-memory rustls server that serves it.
 
+// Each test binary uses a part of this module.
+#![allow(dead_code)]
+
 use std::sync::Arc;
 
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
