@@ -81,7 +81,13 @@ impl BarePlan {
             | Protocol::Imaps
             | Protocol::Pop3s
             | Protocol::Ldaps
+            | Protocol::Ftps
             | Protocol::Tls => (Vec::new(), Vec::new()),
+            Protocol::Xmpps => {
+                return Err(format!(
+                    "the bare TLS client has no {protocol} plan (its stream header goes first inside TLS)"
+                ))
+            }
         };
         if transcript.rounds.len() <= commands.len() {
             return Err(format!(

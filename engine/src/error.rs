@@ -150,10 +150,28 @@ impl fmt::Display for ProbeError {
             } => {
                 write!(f, "server sent plaintext instead of starting TLS: \"{excerpt}\"")?;
                 match looks_like {
-                    Some(proto) => write!(
-                        f,
-                        " (looks like {proto}: this port speaks before TLS; use the STARTTLS protocol, e.g. smtp, imap, pop3, ldap)"
-                    ),
+                    Some(proto) => {
+                        let starttls = match *proto {
+                            "SMTP" => "smtp",
+                            "IMAP" => "imap",
+                            "POP3" => "pop3",
+                            "ManageSieve" => "sieve",
+                            "FTP" => "ftp",
+                            "XMPP" => "xmpp",
+                            _ => "",
+                        };
+                        if starttls.is_empty() {
+                            write!(
+                                f,
+                                " (looks like {proto}: this port speaks before TLS; use the STARTTLS protocol, e.g. smtp, imap, pop3, ldap)"
+                            )
+                        } else {
+                            write!(
+                                f,
+                                " (looks like {proto}: this port speaks before TLS; use the STARTTLS protocol {starttls})"
+                            )
+                        }
+                    }
                     None => write!(f, " (not a TLS port?)"),
                 }
             }

@@ -24,10 +24,22 @@ pub(crate) fn looks_like(buf: &[u8]) -> Option<&'static str> {
     if starts(b"\"IMPLEMENTATION\"") || starts(b"\"SIEVE\"") || starts(b"\"SASL\"") {
         return Some("ManageSieve");
     }
+    if starts(b"<?xml") || starts(b"<stream:") {
+        return Some("XMPP");
+    }
     if let [a, b, c, sep, ..] = buf {
         if [a, b, c].iter().all(|d| d.is_ascii_digit()) && (*sep == b' ' || *sep == b'-') {
-            let mentions_smtp = buf.windows(4).any(|w| w.eq_ignore_ascii_case(b"SMTP"));
-            return Some(if mentions_smtp { "SMTP" } else { "SMTP or FTP" });
+            let mentions = |word: &[u8]| {
+                buf.windows(word.len())
+                    .any(|w| w.eq_ignore_ascii_case(word))
+            };
+            return Some(if mentions(b"SMTP") {
+                "SMTP"
+            } else if mentions(b"FTP") {
+                "FTP"
+            } else {
+                "SMTP or FTP"
+            });
         }
     }
     None
@@ -61,6 +73,12 @@ mod tests {
         );
         assert_eq!(looks_like(b"220 mx ESMTP Postfix"), Some("SMTP"));
         assert_eq!(looks_like(b"\x16\x03\x01\x00"), Some("TLS"));
+        assert_eq!(looks_like(b"220 (vsFTPd 3.0.3)\r\n"), Some("FTP"));
+        assert_eq!(looks_like(b"220 ready\r\n"), Some("SMTP or FTP"));
+        assert_eq!(
+            looks_like(b"<?xml version='1.0'?><stream:stream xmlns='jabber:client'"),
+            Some("XMPP")
+        );
         assert_eq!(looks_like(b"hello"), None);
         assert!(advice(Some("IMAP")).contains("looks like IMAP"));
     }

@@ -6,12 +6,15 @@
 //!   negotiation.`, `221 Goodbye.`. `530 Please login with USER and PASS.`
 //!   (vsftpd's answer to commands before login, AUTH included when
 //!   `ssl_enable=NO`) is from its source as remembered, not captured.
-//! - ProFTPD 1.3.8 with a `DisplayConnect` file: the file's lines as `220-`
-//!   continuation lines and free text (RFC 959 allows unnumbered lines
-//!   inside a multi-line reply), then `220 ProFTPD Server (Debian)
-//!   [192.0.2.10]` (`ServerIdent` default), `234 AUTH TLS successful`
-//!   (`mod_tls.c`), `221 Goodbye.`: from published transcripts and source as
-//!   remembered, not captured (no ProFTPD instance in the interop suite).
+//! - ProFTPD: captured from Debian 12 proftpd-core 1.3.8+dfsg-4+deb12u5
+//!   (with proftpd-mod-crypto's mod_tls) on 2026-11-29, the interop
+//!   instance `ftp-proftpd` with a two-line `DisplayConnect` file: its first
+//!   line as `220-`, the second (which starts with two spaces) unnumbered
+//!   with one more space in front (RFC 959 allows unnumbered lines inside a
+//!   multi-line reply), then `220 ProFTPD Server (<ServerName>) [<address>]`
+//!   (`Debian` is the packaged ServerName), `234 AUTH TLS successful`, and
+//!   `221 Goodbye.` inside TLS; before login other commands get
+//!   `530 Please login with USER and PASS`.
 //! - INN 2.7.1 nnrpd, checked against the interop instance's `-t` trace
 //!   (2026-11-29): `200 <host> InterNetNews NNRP server INN 2.7.1 ready
 //!   (posting ok)`, `382 Begin TLS negotiation now`, `205 Bye!`. The
@@ -30,7 +33,7 @@ use std::time::Duration;
 pub fn greeting(personality: Personality) -> Option<Greeting> {
     let text: &[u8] = match personality {
         Personality::Vsftpd | Personality::FtpAuthRefused => b"220 (vsFTPd 3.0.3)\r\n",
-        Personality::Proftpd => b"220-Welcome to the sim.test mirror.\r\n  Anonymous access only.\r\n220 ProFTPD Server (Debian) [192.0.2.10]\r\n",
+        Personality::Proftpd => b"220-Welcome to the sim.test mirror.\r\n   Anonymous access only.\r\n220 ProFTPD Server (Debian) [192.0.2.10]\r\n",
         Personality::Inn | Personality::NntpStartTlsRefused => {
             b"200 news.sim.test InterNetNews NNRP server INN 2.7.1 ready (posting ok)\r\n"
         }

@@ -150,6 +150,18 @@ pub enum Personality {
     OpenLdaps,
     /// A TLS service that says nothing inside TLS (the `tls` protocol).
     BareTls,
+    /// vsftpd 3.0.3 with `implicit_ssl=YES` (FTPS on 990): TLS at once,
+    /// then `220 (vsFTPd 3.0.3)` and `221 Goodbye.` inside TLS.
+    VsftpdFtps,
+    /// Prosody 0.12 on `c2s_direct_tls_ports` (XMPP direct TLS, 5223): TLS
+    /// at once, then the stream header, features and close inside TLS.
+    ProsodyXmpps,
+    /// vsftpd without `implicit_ssl` on the port an `ftps` check was
+    /// pointed at: its plaintext greeting instead of a ServerHello.
+    FtpsPlaintext,
+    /// Prosody's STARTTLS c2s port given a ClientHello (an `xmpps` check on
+    /// 5222): a `not-well-formed` stream error in plaintext, then close.
+    XmppsPlaintext,
 }
 
 /// How a personality's TLS side is made.
@@ -235,6 +247,12 @@ pub enum ExpectedFailure {
     ImapPreauth,
     /// POP3 `STLS` answered with `-ERR`.
     Pop3StlsRefused,
+    /// Implicit TLS met a plaintext server that looks like this protocol
+    /// (as named in the error, e.g. `FTP`, `XMPP`).
+    PlaintextInsteadOfTls {
+        /// What the plaintext looks like.
+        looks_like: &'static str,
+    },
 }
 
 impl ExpectedFailure {
@@ -332,6 +350,12 @@ impl ExpectedFailure {
                     ..
                 }),
             ) => true,
+            (
+                ExpectedFailure::PlaintextInsteadOfTls { looks_like },
+                ProbeError::PlaintextInsteadOfTls {
+                    looks_like: said, ..
+                },
+            ) => *said == Some(*looks_like),
             _ => false,
         }
     }
@@ -398,6 +422,10 @@ impl Personality {
             Personality::DovecotPop3s,
             Personality::OpenLdaps,
             Personality::BareTls,
+            Personality::VsftpdFtps,
+            Personality::ProsodyXmpps,
+            Personality::FtpsPlaintext,
+            Personality::XmppsPlaintext,
         ]
     }
 
@@ -425,6 +453,8 @@ impl Personality {
             Personality::DovecotImaps => Personality::DovecotImap,
             Personality::DovecotPop3s => Personality::DovecotPop3,
             Personality::OpenLdaps => Personality::OpenLdap,
+            Personality::VsftpdFtps | Personality::FtpsPlaintext => Personality::Vsftpd,
+            Personality::ProsodyXmpps | Personality::XmppsPlaintext => Personality::Prosody,
             other => other,
         }
     }
@@ -470,6 +500,15 @@ impl Personality {
             .iter()
             .copied()
             .filter(|p| p.expected_failure().is_some())
+    }
+
+    /// True for the personalities whose port does not start TLS at once
+    /// although the check (`protocol()`) expects implicit TLS.
+    pub fn plaintext_on_implicit_port(self) -> bool {
+        matches!(
+            self,
+            Personality::FtpsPlaintext | Personality::XmppsPlaintext
+        )
     }
 
     /// The plaintext protocol it speaks.
@@ -519,6 +558,8 @@ impl Personality {
             Personality::DovecotPop3s => Protocol::Pop3s,
             Personality::OpenLdaps => Protocol::Ldaps,
             Personality::BareTls => Protocol::Tls,
+            Personality::VsftpdFtps | Personality::FtpsPlaintext => Protocol::Ftps,
+            Personality::ProsodyXmpps | Personality::XmppsPlaintext => Protocol::Xmpps,
             _ => Protocol::Smtp,
         }
     }
@@ -584,6 +625,10 @@ impl Personality {
             Personality::DovecotPop3s => "dovecot-pop3s",
             Personality::OpenLdaps => "openldap-ldaps",
             Personality::BareTls => "bare-tls",
+            Personality::VsftpdFtps => "vsftpd-ftps",
+            Personality::ProsodyXmpps => "prosody-xmpps",
+            Personality::FtpsPlaintext => "ftps-plaintext-220",
+            Personality::XmppsPlaintext => "xmpps-not-well-formed",
         }
     }
 
@@ -641,6 +686,12 @@ impl Personality {
             Personality::ImapGreetingBye => Some(ExpectedFailure::ImapGreetingBye),
             Personality::ImapPreauth => Some(ExpectedFailure::ImapPreauth),
             Personality::Pop3StlsRefused => Some(ExpectedFailure::Pop3StlsRefused),
+            Personality::FtpsPlaintext => {
+                Some(ExpectedFailure::PlaintextInsteadOfTls { looks_like: "FTP" })
+            }
+            Personality::XmppsPlaintext => {
+                Some(ExpectedFailure::PlaintextInsteadOfTls { looks_like: "XMPP" })
+            }
             _ => None,
         }
     }
@@ -671,7 +722,7 @@ mod tests {
         for &p in Personality::all() {
             assert_eq!(Personality::from_name(p.name()), Some(p));
         }
-        assert_eq!(Personality::working().count(), 36);
-        assert_eq!(Personality::failing().count(), 21);
+        assert_eq!(Personality::working().count(), 38);
+        assert_eq!(Personality::failing().count(), 23);
     }
 }
