@@ -103,9 +103,10 @@ end_mark() { # kind -> regex marking the end of a client session in the log
     ds389) echo 'Disconnect' ;;
     postgres) echo 'exited with exit code|could not accept SSL' ;;
     mariadb) echo 'Aborted connection' ;;
-    vsftpd) echo '"221 Goodbye."|without SSL shutdown' ;;
+    vsftpd*) echo '"221 Goodbye."|without SSL shutdown' ;;
     prosody*) echo 'Destroying session|session closed|Disconnected' ;;
     nnrpd) echo ' times user ' ;;
+    proftpd) echo '^EXIT ' ;;
     esac
 }
 
@@ -213,6 +214,34 @@ log_clean() { # kind segment-file
             return 1
         }
         ;;
+    vsftpd-implicit)
+        # twins: implicit TLS, so no AUTH TLS; QUIT inside TLS answered 221.
+        if bad=$(grep -E 'without SSL shutdown|SSL_accept|OOPS' "$seg"); then
+            echo "error: $bad"
+            return 1
+        fi
+        grep -q '"221 Goodbye."' "$seg" || {
+            echo "no '221 Goodbye.' (client QUIT)"
+            return 1
+        }
+        ;;
+    proftpd)
+        # twins: the ExtendedLog lines ("AUTH AUTH TLS -> 234", "QUIT QUIT
+        # -> 221", "EXIT" at the session's end) and mod_tls's TLSLog lines
+        # in one file; a client that drops after the handshake sends no QUIT.
+        if bad=$(grep -Ei 'unable to accept|negotiation failed|unexpected eof|shutdown' "$seg"); then
+            echo "error: $bad"
+            return 1
+        fi
+        grep -q 'AUTH TLS -> 234' "$seg" || {
+            echo "no '234' to AUTH TLS"
+            return 1
+        }
+        grep -q 'QUIT QUIT -> 221' "$seg" || {
+            echo "no 'QUIT' answered '221' (client QUIT)"
+            return 1
+        }
+        ;;
     vsftpd)
         # The protocol log: AUTH TLS agreed, QUIT inside TLS answered 221;
         # a client that drops the connection leaves "Control connection
@@ -311,14 +340,23 @@ db_control() { # name kind proto port logfile offset
 ossl_opts() { # kind -> the s_client options the server needs
     case $1 in
     *-tls10) echo "-tls1 -cipher DEFAULT@SECLEVEL=0" ;;
+    prosody-direct) ;; # twins: TLS at once, no -starttls xmpp
     prosody*) echo "-xmpphost $SNI" ;;
+    esac
+}
+
+# twins: the implicit-TLS protocols are compared with plain -connect.
+ossl_starttls() { # proto -> the -starttls option for openssl s_client, if any
+    case $1 in
+    ftps | xmpps | smtps | imaps | pop3s | ldaps | tls) ;;
+    *) echo "-starttls $1" ;;
     esac
 }
 
 ossl_fp() { # proto port [digest [kind]] -> fingerprint (upper hex, no colons) of the leaf openssl s_client sees
     local proto=$1 port=$2 digest=${3:-sha1} kind=${4:-}
     # shellcheck disable=SC2046
-    timeout 30 openssl s_client -starttls "$proto" -connect "127.0.0.1:$port" \
+    timeout 30 openssl s_client $(ossl_starttls "$proto") -connect "127.0.0.1:$port" \
         -servername "$SNI" -showcerts $(ossl_opts "$kind") </dev/null 2>/dev/null |
         openssl x509 -noout -fingerprint "-$digest" 2>/dev/null |
         sed 's/^.*=//; s/://g' | tr 'a-f' 'A-F'
@@ -502,7 +540,7 @@ if [[ -n $BINARY ]]; then
                 python3 -c 'import json,sys; print(json.load(sys.stdin).get("close"))' 2>/dev/null || true)
             result "$([[ $close == clean ]] && echo 1 || echo 0)" "$name: json reports close '$close' (expected clean)"
         fi
-        if is_legacy "$kind" || is_db "$kind" || [[ $variant == rsapss || $kind == vsftpd || $kind == prosody* || $kind == nnrpd ]]; then
+        if is_legacy "$kind" || is_db "$kind" || [[ $variant == rsapss || $kind == vsftpd* || $kind == prosody* || $kind == nnrpd || $kind == proftpd ]]; then
             while IFS= read -r line; do
                 case $line in
                 PASS\ *) pass "${line#PASS }" ;;
