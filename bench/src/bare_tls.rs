@@ -61,7 +61,10 @@ impl BarePlan {
             ),
             Protocol::PostgresDirect => (Vec::new(), Vec::new()),
             Protocol::Ftp => (vec![b"AUTH TLS\r\n".to_vec()], b"QUIT\r\n".to_vec()),
-            Protocol::Nntp => (vec![b"STARTTLS\r\n".to_vec()], b"QUIT\r\n".to_vec()),
+            Protocol::Nntp => (
+                vec![b"CAPABILITIES\r\n".to_vec(), b"STARTTLS\r\n".to_vec()],
+                b"QUIT\r\n".to_vec(),
+            ),
             Protocol::Xmpp | Protocol::XmppServer => {
                 return Err(format!(
                     "the bare TLS client has no {protocol} plan (its stream header precedes the server's bytes)"

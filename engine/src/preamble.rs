@@ -201,7 +201,7 @@ impl Preamble {
             // length of startup packet").
             Preamble::Postgres(_) | Preamble::Mysql(_) | Preamble::Direct => Vec::new(),
             Preamble::Ftp(p) => p.goodbye().to_vec(),
-            Preamble::Nntp(p) => p.goodbye().to_vec(),
+            Preamble::Nntp(_) => crate::nntp::QUIT.to_vec(),
             Preamble::Xmpp(p) => p.goodbye(),
             Preamble::Imap(_) => imap::LOGOUT.to_vec(),
             Preamble::Pop3(_) => pop3::QUIT.to_vec(),
@@ -342,7 +342,7 @@ impl Preamble {
             Preamble::Ldap(_) | Preamble::Postgres(_) | Preamble::Direct => (None, Vec::new()),
             Preamble::Mysql(p) => (p.handshake().map(|h| h.server_version.clone()), Vec::new()),
             Preamble::Ftp(p) => (p.greeting().map(str::to_owned), Vec::new()),
-            Preamble::Nntp(p) => (p.greeting().map(str::to_owned), Vec::new()),
+            Preamble::Nntp(p) => (p.greeting().map(str::to_owned), p.capabilities().to_vec()),
             Preamble::Xmpp(p) => p.facts(),
             Preamble::Imap(p) => (p.greeting().map(str::to_owned), p.capabilities().to_vec()),
             Preamble::Pop3(p) => (p.greeting().map(str::to_owned), p.capabilities().to_vec()),

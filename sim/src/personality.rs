@@ -103,6 +103,8 @@ pub enum Personality {
     NntpStartTlsRefused,
     /// nnrpd refusing the client at the greeting: `502`, then closing.
     NntpNoPermission,
+    /// nnrpd without TLS: its `CAPABILITIES` list lacks `STARTTLS`.
+    NntpNoStartTls,
     /// Prosody, client-to-server: STARTTLS required.
     Prosody,
     /// Prosody, server-to-server (`jabber:server`, dialback feature).
@@ -228,6 +230,8 @@ pub enum ExpectedFailure {
         /// The reply code, e.g. 502, 580.
         code: u16,
     },
+    /// The NNTP `CAPABILITIES` list lacks `STARTTLS`.
+    NntpStartTlsNotAdvertised,
     /// XMPP features without STARTTLS.
     XmppStartTlsNotOffered,
     /// XMPP `<failure/>` to STARTTLS.
@@ -320,6 +324,10 @@ impl ExpectedFailure {
                 ),
             ) => e.phase() == *phase && reply.code == *code,
             (
+                ExpectedFailure::NntpStartTlsNotAdvertised,
+                ProbeError::Nntp(NntpError::StartTlsNotAdvertised { .. }),
+            )
+            | (
                 ExpectedFailure::XmppStartTlsNotOffered,
                 ProbeError::Xmpp(XmppError::StartTlsNotOffered { .. }),
             )
@@ -399,6 +407,7 @@ impl Personality {
             Personality::Inn,
             Personality::NntpStartTlsRefused,
             Personality::NntpNoPermission,
+            Personality::NntpNoStartTls,
             Personality::Prosody,
             Personality::ProsodyS2s,
             Personality::Ejabberd,
@@ -533,9 +542,10 @@ impl Personality {
             Personality::Vsftpd | Personality::Proftpd | Personality::FtpAuthRefused => {
                 Protocol::Ftp
             }
-            Personality::Inn | Personality::NntpStartTlsRefused | Personality::NntpNoPermission => {
-                Protocol::Nntp
-            }
+            Personality::Inn
+            | Personality::NntpStartTlsRefused
+            | Personality::NntpNoPermission
+            | Personality::NntpNoStartTls => Protocol::Nntp,
             Personality::Prosody
             | Personality::Ejabberd
             | Personality::XmppNoStartTls
@@ -602,6 +612,7 @@ impl Personality {
             Personality::Inn => "inn",
             Personality::NntpStartTlsRefused => "nntp-starttls-580",
             Personality::NntpNoPermission => "nntp-greeting-502",
+            Personality::NntpNoStartTls => "nntp-no-starttls",
             Personality::Prosody => "prosody",
             Personality::ProsodyS2s => "prosody-s2s",
             Personality::Ejabberd => "ejabberd",
@@ -676,6 +687,7 @@ impl Personality {
                 phase: Phase::Greeting,
                 code: 502,
             }),
+            Personality::NntpNoStartTls => Some(ExpectedFailure::NntpStartTlsNotAdvertised),
             Personality::XmppNoStartTls => Some(ExpectedFailure::XmppStartTlsNotOffered),
             Personality::XmppFailure => Some(ExpectedFailure::XmppRefused),
             Personality::XmppHostUnknown => Some(ExpectedFailure::XmppStreamError {
@@ -723,6 +735,6 @@ mod tests {
             assert_eq!(Personality::from_name(p.name()), Some(p));
         }
         assert_eq!(Personality::working().count(), 38);
-        assert_eq!(Personality::failing().count(), 23);
+        assert_eq!(Personality::failing().count(), 24);
     }
 }
