@@ -152,7 +152,7 @@ impl Protocol {
             Protocol::Mysql => "MySQL/MariaDB SSLRequest after the server handshake",
             Protocol::PostgresDirect => "PostgreSQL 17 direct TLS (ALPN postgresql, no SSLRequest)",
             Protocol::Ftp => "FTP AUTH TLS",
-            Protocol::Nntp => "NNTP STARTTLS",
+            Protocol::Nntp => "NNTP STARTTLS (after CAPABILITIES)",
             Protocol::Xmpp => "XMPP client STARTTLS (jabber:client)",
             Protocol::XmppServer => "XMPP server-to-server STARTTLS (jabber:server)",
             Protocol::Imap => "IMAP STARTTLS",
