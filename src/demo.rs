@@ -20,7 +20,7 @@ use crate::trust::TrustSources;
 const SIM_NAME: &str = "mail.sim.test";
 
 /// What the demo runs: each a personality with a certificate and key.
-const LINEUP: [(Personality, CertKind, KeyKind); 31] = [
+const LINEUP: [(Personality, CertKind, KeyKind); 33] = [
     (Personality::Postfix, CertKind::Good, KeyKind::EcdsaP256),
     (Personality::Exim, CertKind::Good, KeyKind::Rsa2048),
     (Personality::Exchange, CertKind::Wildcard, KeyKind::Rsa2048),
@@ -46,6 +46,12 @@ const LINEUP: [(Personality, CertKind, KeyKind); 31] = [
     ),
     (Personality::DovecotImaps, CertKind::Good, KeyKind::Rsa2048),
     (Personality::OpenLdaps, CertKind::Good, KeyKind::EcdsaP256),
+    (Personality::VsftpdFtps, CertKind::Good, KeyKind::Rsa2048),
+    (
+        Personality::ProsodyXmpps,
+        CertKind::Good,
+        KeyKind::EcdsaP256,
+    ),
     (
         Personality::ImapStartTlsRefused,
         CertKind::Good,

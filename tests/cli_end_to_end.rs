@@ -534,6 +534,10 @@ fn demo_checks_every_simulated_server() {
         "SMTPS (implicit TLS)",
         "dovecot-imaps",
         "openldap-ldaps",
+        "vsftpd-ftps",
+        "FTPS (implicit TLS)",
+        "prosody-xmpps",
+        "XMPPS (direct TLS)",
         "IMAP server refused STARTTLS: a2 NO",
         "certificate expired",
         "not trusted",
@@ -553,7 +557,7 @@ fn demo_checks_every_simulated_server() {
             r.stdout
         );
     }
-    assert_eq!(r.stdout.matches(" OK ").count(), 23, "{}", r.stdout);
+    assert_eq!(r.stdout.matches(" OK ").count(), 25, "{}", r.stdout);
 }
 
 /// Servers only a legacy capture reads: every format reports the

@@ -62,6 +62,16 @@ fn implicit_tls_names_ports_and_aliases_work_in_every_style() {
             Protocol::Ldaps,
             636,
         ),
+        (
+            vec!["ftp.example.com", "--params", "protocol: ftps"],
+            Protocol::Ftps,
+            990,
+        ),
+        (
+            vec!["chat.example.com", "5223", "XMPPS"],
+            Protocol::Xmpps,
+            5223,
+        ),
         (vec!["mx.example.com", "8443", "tls"], Protocol::Tls, 8443),
     ] {
         let cli = Cli::try_parse_from([&["starttls-cert"][..], &args].concat())

@@ -61,7 +61,10 @@ impl BarePlan {
             ),
             Protocol::PostgresDirect => (Vec::new(), Vec::new()),
             Protocol::Ftp => (vec![b"AUTH TLS\r\n".to_vec()], b"QUIT\r\n".to_vec()),
-            Protocol::Nntp => (vec![b"STARTTLS\r\n".to_vec()], b"QUIT\r\n".to_vec()),
+            Protocol::Nntp => (
+                vec![b"CAPABILITIES\r\n".to_vec(), b"STARTTLS\r\n".to_vec()],
+                b"QUIT\r\n".to_vec(),
+            ),
             Protocol::Xmpp | Protocol::XmppServer => {
                 return Err(format!(
                     "the bare TLS client has no {protocol} plan (its stream header precedes the server's bytes)"
@@ -81,7 +84,13 @@ impl BarePlan {
             | Protocol::Imaps
             | Protocol::Pop3s
             | Protocol::Ldaps
+            | Protocol::Ftps
             | Protocol::Tls => (Vec::new(), Vec::new()),
+            Protocol::Xmpps => {
+                return Err(format!(
+                    "the bare TLS client has no {protocol} plan (its stream header goes first inside TLS)"
+                ))
+            }
             // Protocol is non_exhaustive: a protocol added to the engine
             // has no plan until one is written here.
             _ => return Err(format!("the bare TLS client has no {protocol} plan yet")),

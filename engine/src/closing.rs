@@ -50,6 +50,9 @@ pub(crate) enum GoodbyeAnswer {
     Numbered(NumericReader),
     /// The server closes its XMPP stream (`</stream:stream>`).
     StreamEnd(Scanner),
+    /// The server's XMPP stream header and `<stream:features>` (XMPP over
+    /// direct TLS greets with them once the client's header arrived).
+    Features(Scanner),
     /// The protocol defines no reply (LDAP unbind): the session is over once
     /// the goodbye is sent.
     None,
@@ -60,6 +63,9 @@ pub(crate) enum GoodbyeAnswer {
     /// the greeting is "improper pipelining" to Postfix), then `then`
     /// reads its answer.
     AfterGreeting {
+        /// Sent at once, before the greeting: what makes a server whose
+        /// client speaks first greet (the XMPP stream header).
+        opening: Vec<u8>,
         /// Reads the greeting (any complete reply or line counts).
         greeting: Box<GoodbyeAnswer>,
         /// Reads the answer to the goodbye.
@@ -124,6 +130,7 @@ enum Answer {
     Reply(ReplyReader),
     Numbered(NumericReader),
     StreamEnd(Scanner),
+    Features(Scanner),
     Lines(LineAnswer),
     /// Nothing to read: the wait ends at once.
     Nothing,
@@ -135,6 +142,7 @@ impl From<GoodbyeAnswer> for Answer {
             GoodbyeAnswer::Reply(reader) => Answer::Reply(reader),
             GoodbyeAnswer::Numbered(reader) => Answer::Numbered(reader),
             GoodbyeAnswer::StreamEnd(scanner) => Answer::StreamEnd(scanner),
+            GoodbyeAnswer::Features(scanner) => Answer::Features(scanner),
             GoodbyeAnswer::Lines(lines) => Answer::Lines(lines),
             // Not produced: a greeting is never followed by a greeting,
             // and every protocol that greets answers its goodbye.
@@ -157,6 +165,11 @@ impl Answer {
                 Ok(false) => None,
                 Err(()) => Some(CloseOutcome::Error),
             },
+            Answer::Features(scanner) => match features_end(scanner, plain) {
+                Ok(true) => Some(CloseOutcome::Clean),
+                Ok(false) => None,
+                Err(()) => Some(CloseOutcome::Error),
+            },
             Answer::Lines(lines) => lines.feed(plain),
             Answer::Nothing => Some(CloseOutcome::Clean),
         }
@@ -166,7 +179,7 @@ impl Answer {
         match self {
             Answer::Reply(reader) => reader.buffered(),
             Answer::Numbered(reader) => reader.buffered(),
-            Answer::StreamEnd(scanner) => scanner.buffered(),
+            Answer::StreamEnd(scanner) | Answer::Features(scanner) => scanner.buffered(),
             Answer::Lines(lines) => lines.reader.buffered(),
             Answer::Nothing => 0,
         }
@@ -213,10 +226,19 @@ impl Closing {
                 tls.write_to(out);
                 return Step::Ended(report, CloseOutcome::Clean);
             }
-            GoodbyeAnswer::AfterGreeting { greeting, then } => (
-                Answer::from(*greeting),
-                Some((goodbye, Answer::from(*then))),
-            ),
+            GoodbyeAnswer::AfterGreeting {
+                opening,
+                greeting,
+                then,
+            } => {
+                if !opening.is_empty() {
+                    tls.say_goodbye(&opening);
+                }
+                (
+                    Answer::from(*greeting),
+                    Some((goodbye, Answer::from(*then))),
+                )
+            }
             other => {
                 tls.say_goodbye(&goodbye);
                 (Answer::from(other), None)
@@ -328,6 +350,33 @@ fn stream_ends(scanner: &mut Scanner, plain: &[u8]) -> Result<bool, ()> {
     Ok(false)
 }
 
+/// True once the server's `<stream:features>` (the greeting of XMPP over
+/// direct TLS) is complete; the stream closing first, or anything that is
+/// not XML, is an error.
+fn features_end(scanner: &mut Scanner, plain: &[u8]) -> Result<bool, ()> {
+    scanner.push(plain).map_err(drop)?;
+    while let Some(item) = scanner.next().map_err(drop)? {
+        match item {
+            Item::Open {
+                name,
+                depth: 1,
+                empty: true,
+                ..
+            }
+            | Item::Close {
+                name,
+                depth: Some(1),
+            } if name == "stream:features" => return Ok(true),
+            Item::Close {
+                depth: None | Some(0),
+                ..
+            } => return Err(()),
+            _ => {}
+        }
+    }
+    Ok(false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -392,5 +441,32 @@ mod tests {
         assert_eq!(xmpp.feed(b"eam>"), Some(CloseOutcome::Clean));
         let mut xmpp = Answer::StreamEnd(Scanner::new(4096));
         assert_eq!(xmpp.feed(b"221 not xml\r\n"), Some(CloseOutcome::Error));
+    }
+
+    #[test]
+    fn direct_tls_xmpp_greeting_ends_with_the_features() {
+        let header = b"<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>";
+        let mut greeting = Answer::Features(Scanner::new(4096));
+        assert_eq!(greeting.feed(header), None);
+        assert_eq!(greeting.feed(b"<stream:features><mechanisms"), None);
+        assert_eq!(
+            greeting.feed(b"/></stream:features>"),
+            Some(CloseOutcome::Clean)
+        );
+        let mut empty = Answer::Features(Scanner::new(4096));
+        assert_eq!(
+            empty.feed(&[&header[..], b"<stream:features/>"].concat()),
+            Some(CloseOutcome::Clean)
+        );
+        let mut refused = Answer::Features(Scanner::new(4096));
+        assert_eq!(
+            refused.feed(&[&header[..], b"<stream:error/></stream:stream>"].concat()),
+            Some(CloseOutcome::Error)
+        );
+        let mut junk = Answer::Features(Scanner::new(4096));
+        assert_eq!(
+            junk.feed(b"220 (vsFTPd 3.0.3)\r\n"),
+            Some(CloseOutcome::Error)
+        );
     }
 }

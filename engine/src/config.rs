@@ -50,6 +50,13 @@ pub enum Protocol {
     Pop3s,
     /// LDAP over implicit TLS (`ldaps://`, port 636).
     Ldaps,
+    /// FTP over implicit TLS (RFC 4217 section 1 "historical" port 990):
+    /// TLS at once, then the `220` greeting and `QUIT` inside TLS.
+    Ftps,
+    /// XMPP client-to-server over direct TLS (XEP-0368, port 5223): TLS at
+    /// once, then the client's stream header, the server's features and
+    /// `</stream:stream>` inside TLS.
+    Xmpps,
     /// Any TLS service: TLS at once, no protocol inside, only close_notify.
     /// It has no default port.
     Tls,
@@ -78,6 +85,8 @@ impl Protocol {
         Protocol::Imaps,
         Protocol::Pop3s,
         Protocol::Ldaps,
+        Protocol::Ftps,
+        Protocol::Xmpps,
         Protocol::Tls,
     ];
 
@@ -101,6 +110,8 @@ impl Protocol {
             Protocol::Imaps => "IMAPS (implicit TLS)",
             Protocol::Pop3s => "POP3S (implicit TLS)",
             Protocol::Ldaps => "LDAPS (implicit TLS)",
+            Protocol::Ftps => "FTPS (implicit TLS)",
+            Protocol::Xmpps => "XMPPS (direct TLS)",
             Protocol::Tls => "TLS (implicit)",
         }
     }
@@ -126,6 +137,8 @@ impl Protocol {
             Protocol::Imaps => "imaps",
             Protocol::Pop3s => "pop3s",
             Protocol::Ldaps => "ldaps",
+            Protocol::Ftps => "ftps",
+            Protocol::Xmpps => "xmpps",
             Protocol::Tls => "tls",
         }
     }
@@ -140,7 +153,7 @@ impl Protocol {
             Protocol::Mysql => "MySQL/MariaDB SSLRequest after the server handshake",
             Protocol::PostgresDirect => "PostgreSQL 17 direct TLS (ALPN postgresql, no SSLRequest)",
             Protocol::Ftp => "FTP AUTH TLS",
-            Protocol::Nntp => "NNTP STARTTLS",
+            Protocol::Nntp => "NNTP STARTTLS (after CAPABILITIES)",
             Protocol::Xmpp => "XMPP client STARTTLS (jabber:client)",
             Protocol::XmppServer => "XMPP server-to-server STARTTLS (jabber:server)",
             Protocol::Imap => "IMAP STARTTLS",
@@ -150,6 +163,8 @@ impl Protocol {
             Protocol::Imaps => "IMAP over implicit TLS",
             Protocol::Pop3s => "POP3 over implicit TLS",
             Protocol::Ldaps => "LDAP over implicit TLS (ldaps://)",
+            Protocol::Ftps => "FTP over implicit TLS",
+            Protocol::Xmpps => "XMPP client over direct TLS (XEP-0368)",
             Protocol::Tls => "TLS at once on any port, close_notify only (port required)",
         }
     }
@@ -159,7 +174,13 @@ impl Protocol {
     pub fn implicit_tls(self) -> bool {
         matches!(
             self,
-            Protocol::Smtps | Protocol::Imaps | Protocol::Pop3s | Protocol::Ldaps | Protocol::Tls
+            Protocol::Smtps
+                | Protocol::Imaps
+                | Protocol::Pop3s
+                | Protocol::Ldaps
+                | Protocol::Ftps
+                | Protocol::Xmpps
+                | Protocol::Tls
         )
     }
 
@@ -172,6 +193,8 @@ impl Protocol {
             Protocol::Imaps => Some(Protocol::Imap),
             Protocol::Pop3s => Some(Protocol::Pop3),
             Protocol::Ldaps => Some(Protocol::Ldap),
+            Protocol::Ftps => Some(Protocol::Ftp),
+            Protocol::Xmpps => Some(Protocol::Xmpp),
             _ => None,
         }
     }
@@ -211,6 +234,8 @@ impl Protocol {
             Protocol::Imaps => 993,
             Protocol::Pop3s => 995,
             Protocol::Ldaps => 636,
+            Protocol::Ftps => 990,
+            Protocol::Xmpps => 5223,
             Protocol::Tls => return None,
             Protocol::Postgres => 5432,
             Protocol::Mysql => 3306,
@@ -686,7 +711,9 @@ mod tests {
             Protocol::Imaps => 14,
             Protocol::Pop3s => 15,
             Protocol::Ldaps => 16,
-            Protocol::Tls => 17,
+            Protocol::Ftps => 17,
+            Protocol::Xmpps => 18,
+            Protocol::Tls => 19,
         }
     }
 
@@ -720,7 +747,7 @@ mod tests {
             .unwrap()
             .alpn()
             .is_empty());
-        assert_eq!(Protocol::ALL.len(), 18);
+        assert_eq!(Protocol::ALL.len(), 20);
     }
 
     #[test]

@@ -432,22 +432,28 @@ mod tests {
             P::Smtp => Some((Phase::Greeting, "(SMTPS, port 465) never greets")),
             P::Imap => Some((Phase::Greeting, "(IMAPS, port 993) never greets")),
             P::Pop3 => Some((Phase::Greeting, "(POP3S, port 995) never greets")),
-            P::Lmtp => Some((Phase::Greeting, "is this an LMTP port?")),
+            P::Lmtp => Some((Phase::Greeting, "is this an LMTP port, and not one")),
             P::Ftp => Some((Phase::Greeting, "is this an FTP control port")),
             P::Nntp => Some((Phase::Greeting, "is this an NNTP port")),
-            P::Sieve => Some((Phase::Greeting, "is this a ManageSieve port?")),
+            P::Sieve => Some((Phase::Greeting, "is this a ManageSieve port, and not one")),
             P::Mysql => Some((
                 Phase::Greeting,
-                "no handshake packet: is this a MySQL port?",
+                "no handshake packet: is this a MySQL port, and not one",
             )),
             P::Xmpp => Some((Phase::Greeting, "XMPP client port (usually 5222)")),
             P::XmppServer => Some((Phase::Greeting, "XMPP server-to-server port (usually 5269)")),
             P::Postgres => Some((Phase::StartTls, "is this a PostgreSQL port?")),
             // LDAP's silence is told by the StartTLS answer; implicit TLS
             // has no greeting before the handshake.
-            P::Ldap | P::PostgresDirect | P::Smtps | P::Imaps | P::Pop3s | P::Ldaps | P::Tls => {
-                None
-            }
+            P::Ldap
+            | P::PostgresDirect
+            | P::Smtps
+            | P::Imaps
+            | P::Pop3s
+            | P::Ldaps
+            | P::Ftps
+            | P::Xmpps
+            | P::Tls => None,
         };
         (hint, starttls)
     }
@@ -570,7 +576,7 @@ mod tests {
         assert_eq!(
             silent(Protocol::Mysql, Phase::Greeting),
             "no handshake packet within the 5 s phase limit; the server sent no handshake \
-             packet: is this a MySQL port?"
+             packet: is this a MySQL port, and not one that expects TLS at once?"
         );
         assert_eq!(
             silent(Protocol::Smtps, Phase::TlsHandshake),

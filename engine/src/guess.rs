@@ -256,7 +256,7 @@ mod tests {
 
     #[test]
     fn greetings_are_told_apart_by_their_words() {
-        let cases: [(&[u8], Protocol, &str); 20] = [
+        let cases: [(&[u8], Protocol, &str); 21] = [
             (
                 b"220 mx ESMTP Postfix",
                 Protocol::Ftp,
@@ -330,6 +330,11 @@ mod tests {
             (
                 b"\x16\x03\x03\x00\x31",
                 Protocol::Ftp,
+                " (looks like TLS: the port expects TLS at once; use ftps, as on port 990)",
+            ),
+            (
+                b"\x16\x03\x03\x00\x31",
+                Protocol::Mysql,
                 " (looks like TLS: the port expects TLS at once; use tls)",
             ),
             (

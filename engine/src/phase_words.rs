@@ -65,7 +65,7 @@ pub(crate) fn silence_hint(protocol: Protocol, phase: Phase) -> Option<&'static 
             "a server that expects TLS at once (POP3S, port 995) never greets in plaintext"
         }
         (Phase::Greeting, Protocol::Lmtp) => {
-            "an LMTP server greets at once: is this an LMTP port?"
+            "an LMTP server greets at once: is this an LMTP port, and not one that expects TLS at once?"
         }
         (Phase::Greeting, Protocol::Ftp) => {
             "an FTP server greets at once: is this an FTP control port, and not one that expects TLS at once?"
@@ -74,10 +74,10 @@ pub(crate) fn silence_hint(protocol: Protocol, phase: Phase) -> Option<&'static 
             "an NNTP server greets at once: is this an NNTP port, and not one that expects TLS at once?"
         }
         (Phase::Greeting, Protocol::Sieve) => {
-            "a ManageSieve server sends its capabilities at once: is this a ManageSieve port?"
+            "a ManageSieve server sends its capabilities at once: is this a ManageSieve port, and not one that expects TLS at once?"
         }
         (Phase::Greeting, Protocol::Mysql) => {
-            "the server sent no handshake packet: is this a MySQL port?"
+            "the server sent no handshake packet: is this a MySQL port, and not one that expects TLS at once?"
         }
         (Phase::Greeting, Protocol::Xmpp) => {
             "no XMPP stream header came back: is this an XMPP client port (usually 5222)?"

@@ -139,6 +139,8 @@ impl Preamble {
             | Protocol::Imaps
             | Protocol::Pop3s
             | Protocol::Ldaps
+            | Protocol::Ftps
+            | Protocol::Xmpps
             | Protocol::Tls => Preamble::Implicit(None),
         }
     }
@@ -199,12 +201,18 @@ impl Preamble {
             // length of startup packet").
             Preamble::Postgres(_) | Preamble::Mysql(_) | Preamble::Direct => Vec::new(),
             Preamble::Ftp(p) => p.goodbye().to_vec(),
-            Preamble::Nntp(p) => p.goodbye().to_vec(),
+            Preamble::Nntp(_) => crate::nntp::QUIT.to_vec(),
             Preamble::Xmpp(p) => p.goodbye(),
             Preamble::Imap(_) => imap::LOGOUT.to_vec(),
             Preamble::Pop3(_) => pop3::QUIT.to_vec(),
             Preamble::Sieve(_) => sieve::LOGOUT.to_vec(),
-            Preamble::Implicit(twin) => twin.as_ref().map_or_else(Vec::new, |t| t.goodbye()),
+            // Direct-TLS XMPP opens its stream inside TLS first (see
+            // `opening`), so only the close remains.
+            Preamble::Implicit(twin) => match twin.as_deref() {
+                Some(Preamble::Xmpp(_)) => XmppPreamble::STREAM_END.to_vec(),
+                Some(twin) => twin.goodbye(),
+                None => Vec::new(),
+            },
         }
     }
 
@@ -252,6 +260,7 @@ impl Preamble {
             Preamble::Implicit(None) => GoodbyeAnswer::None,
             Preamble::Implicit(Some(twin)) => match twin.greeting_reader(config) {
                 Some(greeting) => GoodbyeAnswer::AfterGreeting {
+                    opening: twin.opening(),
                     greeting: Box::new(greeting),
                     then: Box::new(twin.goodbye_answer(config)),
                 },
@@ -260,12 +269,24 @@ impl Preamble {
         }
     }
 
-    /// For implicit TLS: how to read the greeting a server that speaks first
-    /// sends inside TLS before the goodbye may go (`None` when the client
-    /// speaks first, as in LDAP and XMPP, or nothing precedes the goodbye).
+    /// For implicit TLS: what the client sends at once inside TLS so that
+    /// the server greets (XMPP's stream header, XEP-0368: the stream starts
+    /// as on a STARTTLS port, only inside TLS); empty for the rest.
+    fn opening(&self) -> Vec<u8> {
+        match self {
+            Preamble::Xmpp(p) => p.header().as_bytes().to_vec(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// For implicit TLS: how to read the greeting the server sends inside
+    /// TLS before the goodbye may go (for XMPP the answer to the
+    /// [`opening`](Self::opening) header: its header and features); `None`
+    /// when nothing precedes the goodbye (LDAP).
     fn greeting_reader(&self, config: &Config) -> Option<GoodbyeAnswer> {
         let limits = config.limits();
         match self {
+            Preamble::Xmpp(_) => Some(GoodbyeAnswer::Features(Scanner::new(limits.xml_bytes))),
             Preamble::Smtp(p) => Some(GoodbyeAnswer::Reply(p.goodbye_reader())),
             Preamble::Ftp(p) => Some(GoodbyeAnswer::Numbered(p.goodbye_reader())),
             Preamble::Nntp(p) => Some(GoodbyeAnswer::Numbered(p.goodbye_reader())),
@@ -288,7 +309,6 @@ impl Preamble {
                 1,
             ))),
             Preamble::Ldap(_)
-            | Preamble::Xmpp(_)
             | Preamble::Postgres(_)
             | Preamble::Mysql(_)
             | Preamble::Direct
@@ -322,7 +342,7 @@ impl Preamble {
             Preamble::Ldap(_) | Preamble::Postgres(_) | Preamble::Direct => (None, Vec::new()),
             Preamble::Mysql(p) => (p.handshake().map(|h| h.server_version.clone()), Vec::new()),
             Preamble::Ftp(p) => (p.greeting().map(str::to_owned), Vec::new()),
-            Preamble::Nntp(p) => (p.greeting().map(str::to_owned), Vec::new()),
+            Preamble::Nntp(p) => (p.greeting().map(str::to_owned), p.capabilities().to_vec()),
             Preamble::Xmpp(p) => p.facts(),
             Preamble::Imap(p) => (p.greeting().map(str::to_owned), p.capabilities().to_vec()),
             Preamble::Pop3(p) => (p.greeting().map(str::to_owned), p.capabilities().to_vec()),

@@ -30,9 +30,17 @@ enum Stage {
     Reconnect,
     /// Second connection: reading the server's hello in the clear.
     Legacy(Box<LegacyCapture>),
+    /// Implicit TLS answered with plaintext: reading up to the end of its
+    /// first line (at most [`WRONG_PORT_EXCERPT`] bytes) so that the error
+    /// names the same text however the bytes were split.
+    WrongPort(Vec<u8>),
     /// Finished; the result is kept for every later poll.
     Done(Result<Box<Report>, ProbeError>),
 }
+
+/// Most plaintext bytes an implicit-TLS check reads before it reports that
+/// the port spoke plaintext (the error shows this many at most).
+const WRONG_PORT_EXCERPT: usize = 80;
 
 /// One check of one server: feed it what the connection does with
 /// [`Probe::handle_input`], do what [`Probe::poll_output`] says, until it
@@ -147,6 +155,7 @@ impl Probe {
                 0 => Arrived::Nothing,
                 n => Arrived::Bytes(n),
             },
+            Stage::WrongPort(text) => Arrived::Bytes(text.len()),
             Stage::Closing(..) | Stage::Reconnect | Stage::Done(_) => Arrived::Nothing,
         }
     }
@@ -169,6 +178,7 @@ impl Probe {
         let stage = match &self.stage {
             Stage::Closing(c) => c.buffered(),
             Stage::Legacy(capture) => capture.buffered(),
+            Stage::WrongPort(text) => text.capacity(),
             _ => 0,
         };
         self.preamble.buffered() + self.out.capacity() + stage
@@ -310,17 +320,7 @@ impl Probe {
                         && (self.protocol.implicit_tls() || self.preamble.is_direct())
                         && matches!(e, ProbeError::PlaintextAfterStartTls { .. })
                     {
-                        // Only the leading text: binary bytes (a corrupted
-                        // record) are not worth showing.
-                        let text = data
-                            .iter()
-                            .position(|&b| !(b.is_ascii_graphic() || b == b' '))
-                            .unwrap_or(data.len());
-                        let line = &data[..text];
-                        return self.fail(ProbeError::PlaintextInsteadOfTls {
-                            excerpt: printable(&line[..line.len().min(80)], 80),
-                            looks_like: crate::guess::looks_like(data),
-                        });
+                        return self.on_wrong_port(Vec::with_capacity(WRONG_PORT_EXCERPT), data);
                     }
                     return self.fail_handshake(e, tls.saw_server_hello(), now);
                 }
@@ -331,6 +331,7 @@ impl Probe {
                     self.handshake_done(tls, now);
                 }
             }
+            Stage::WrongPort(text) => self.on_wrong_port(text, data),
             Stage::Closing(closing) => {
                 let step = closing.receive(data, &mut self.out);
                 self.closing_step(step, now);
@@ -440,8 +441,37 @@ impl Probe {
         self.stage = Stage::Done(Ok(report));
     }
 
+    /// Implicit TLS got plaintext: collects `data` into `text` until the
+    /// first line is complete (a byte that is not printable text) or the
+    /// excerpt is full, then fails naming what it looks like.
+    fn on_wrong_port(&mut self, mut text: Vec<u8>, data: &[u8]) {
+        let room = WRONG_PORT_EXCERPT.saturating_sub(text.len());
+        text.extend_from_slice(&data[..data.len().min(room)]);
+        let line_ends = text.iter().any(|&b| !(b.is_ascii_graphic() || b == b' '));
+        if line_ends || text.len() >= WRONG_PORT_EXCERPT {
+            self.wrong_port(&text);
+        } else {
+            self.stage = Stage::WrongPort(text);
+        }
+    }
+
+    /// Fails with the plaintext an implicit-TLS port sent: its leading text
+    /// only (binary bytes, a corrupted record, are not worth showing).
+    fn wrong_port(&mut self, text: &[u8]) {
+        let end = text
+            .iter()
+            .position(|&b| !(b.is_ascii_graphic() || b == b' '))
+            .unwrap_or(text.len());
+        let line = &text[..end];
+        self.fail(ProbeError::PlaintextInsteadOfTls {
+            excerpt: printable(line, WRONG_PORT_EXCERPT),
+            looks_like: crate::guess::looks_like(text),
+        });
+    }
+
     fn on_closed(&mut self, now: Instant) {
         match std::mem::replace(&mut self.stage, Stage::Preamble) {
+            Stage::WrongPort(text) => self.wrong_port(&text),
             Stage::Closing(closing) => {
                 let (report, outcome) = (*closing).end(CloseOutcome::ServerClosed, &mut self.out);
                 self.finish(report, outcome, now);
@@ -463,6 +493,8 @@ impl Probe {
                 self.finish(report, outcome, now);
             }
             Stage::Done(r) => self.stage = Stage::Done(r),
+            // What arrived says more than the timeout.
+            Stage::WrongPort(text) => self.wrong_port(&text),
             _ => self.fail(ProbeError::Timeout {
                 protocol: self.protocol,
                 phase: self.phase,

@@ -103,6 +103,8 @@ pub enum Personality {
     NntpStartTlsRefused,
     /// nnrpd refusing the client at the greeting: `502`, then closing.
     NntpNoPermission,
+    /// nnrpd without TLS: its `CAPABILITIES` list lacks `STARTTLS`.
+    NntpNoStartTls,
     /// Prosody, client-to-server: STARTTLS required.
     Prosody,
     /// Prosody, server-to-server (`jabber:server`, dialback feature).
@@ -150,6 +152,18 @@ pub enum Personality {
     OpenLdaps,
     /// A TLS service that says nothing inside TLS (the `tls` protocol).
     BareTls,
+    /// vsftpd 3.0.3 with `implicit_ssl=YES` (FTPS on 990): TLS at once,
+    /// then `220 (vsFTPd 3.0.3)` and `221 Goodbye.` inside TLS.
+    VsftpdFtps,
+    /// Prosody 0.12 on `c2s_direct_tls_ports` (XMPP direct TLS, 5223): TLS
+    /// at once, then the stream header, features and close inside TLS.
+    ProsodyXmpps,
+    /// vsftpd without `implicit_ssl` on the port an `ftps` check was
+    /// pointed at: its plaintext greeting instead of a ServerHello.
+    FtpsPlaintext,
+    /// Prosody's STARTTLS c2s port given a ClientHello (an `xmpps` check on
+    /// 5222): a `not-well-formed` stream error in plaintext, then close.
+    XmppsPlaintext,
 }
 
 /// How a personality's TLS side is made.
@@ -216,6 +230,8 @@ pub enum ExpectedFailure {
         /// The reply code, e.g. 502, 580.
         code: u16,
     },
+    /// The NNTP `CAPABILITIES` list lacks `STARTTLS`.
+    NntpStartTlsNotAdvertised,
     /// XMPP features without STARTTLS.
     XmppStartTlsNotOffered,
     /// XMPP `<failure/>` to STARTTLS.
@@ -235,6 +251,12 @@ pub enum ExpectedFailure {
     ImapPreauth,
     /// POP3 `STLS` answered with `-ERR`.
     Pop3StlsRefused,
+    /// Implicit TLS met a plaintext server that looks like this protocol
+    /// (as named in the error, e.g. `FTP`, `XMPP`).
+    PlaintextInsteadOfTls {
+        /// What the plaintext looks like.
+        looks_like: &'static str,
+    },
 }
 
 impl ExpectedFailure {
@@ -302,6 +324,10 @@ impl ExpectedFailure {
                 ),
             ) => e.phase() == *phase && reply.code == *code,
             (
+                ExpectedFailure::NntpStartTlsNotAdvertised,
+                ProbeError::Nntp(NntpError::StartTlsNotAdvertised { .. }),
+            )
+            | (
                 ExpectedFailure::XmppStartTlsNotOffered,
                 ProbeError::Xmpp(XmppError::StartTlsNotOffered { .. }),
             )
@@ -332,6 +358,12 @@ impl ExpectedFailure {
                     ..
                 }),
             ) => true,
+            (
+                ExpectedFailure::PlaintextInsteadOfTls { looks_like },
+                ProbeError::PlaintextInsteadOfTls {
+                    looks_like: said, ..
+                },
+            ) => *said == Some(*looks_like),
             _ => false,
         }
     }
@@ -375,6 +407,7 @@ impl Personality {
             Personality::Inn,
             Personality::NntpStartTlsRefused,
             Personality::NntpNoPermission,
+            Personality::NntpNoStartTls,
             Personality::Prosody,
             Personality::ProsodyS2s,
             Personality::Ejabberd,
@@ -398,6 +431,10 @@ impl Personality {
             Personality::DovecotPop3s,
             Personality::OpenLdaps,
             Personality::BareTls,
+            Personality::VsftpdFtps,
+            Personality::ProsodyXmpps,
+            Personality::FtpsPlaintext,
+            Personality::XmppsPlaintext,
         ]
     }
 
@@ -425,6 +462,8 @@ impl Personality {
             Personality::DovecotImaps => Personality::DovecotImap,
             Personality::DovecotPop3s => Personality::DovecotPop3,
             Personality::OpenLdaps => Personality::OpenLdap,
+            Personality::VsftpdFtps | Personality::FtpsPlaintext => Personality::Vsftpd,
+            Personality::ProsodyXmpps | Personality::XmppsPlaintext => Personality::Prosody,
             other => other,
         }
     }
@@ -472,6 +511,15 @@ impl Personality {
             .filter(|p| p.expected_failure().is_some())
     }
 
+    /// True for the personalities whose port does not start TLS at once
+    /// although the check (`protocol()`) expects implicit TLS.
+    pub fn plaintext_on_implicit_port(self) -> bool {
+        matches!(
+            self,
+            Personality::FtpsPlaintext | Personality::XmppsPlaintext
+        )
+    }
+
     /// The plaintext protocol it speaks.
     pub fn protocol(self) -> Protocol {
         match self {
@@ -494,9 +542,10 @@ impl Personality {
             Personality::Vsftpd | Personality::Proftpd | Personality::FtpAuthRefused => {
                 Protocol::Ftp
             }
-            Personality::Inn | Personality::NntpStartTlsRefused | Personality::NntpNoPermission => {
-                Protocol::Nntp
-            }
+            Personality::Inn
+            | Personality::NntpStartTlsRefused
+            | Personality::NntpNoPermission
+            | Personality::NntpNoStartTls => Protocol::Nntp,
             Personality::Prosody
             | Personality::Ejabberd
             | Personality::XmppNoStartTls
@@ -519,6 +568,8 @@ impl Personality {
             Personality::DovecotPop3s => Protocol::Pop3s,
             Personality::OpenLdaps => Protocol::Ldaps,
             Personality::BareTls => Protocol::Tls,
+            Personality::VsftpdFtps | Personality::FtpsPlaintext => Protocol::Ftps,
+            Personality::ProsodyXmpps | Personality::XmppsPlaintext => Protocol::Xmpps,
             _ => Protocol::Smtp,
         }
     }
@@ -561,6 +612,7 @@ impl Personality {
             Personality::Inn => "inn",
             Personality::NntpStartTlsRefused => "nntp-starttls-580",
             Personality::NntpNoPermission => "nntp-greeting-502",
+            Personality::NntpNoStartTls => "nntp-no-starttls",
             Personality::Prosody => "prosody",
             Personality::ProsodyS2s => "prosody-s2s",
             Personality::Ejabberd => "ejabberd",
@@ -584,6 +636,10 @@ impl Personality {
             Personality::DovecotPop3s => "dovecot-pop3s",
             Personality::OpenLdaps => "openldap-ldaps",
             Personality::BareTls => "bare-tls",
+            Personality::VsftpdFtps => "vsftpd-ftps",
+            Personality::ProsodyXmpps => "prosody-xmpps",
+            Personality::FtpsPlaintext => "ftps-plaintext-220",
+            Personality::XmppsPlaintext => "xmpps-not-well-formed",
         }
     }
 
@@ -631,6 +687,7 @@ impl Personality {
                 phase: Phase::Greeting,
                 code: 502,
             }),
+            Personality::NntpNoStartTls => Some(ExpectedFailure::NntpStartTlsNotAdvertised),
             Personality::XmppNoStartTls => Some(ExpectedFailure::XmppStartTlsNotOffered),
             Personality::XmppFailure => Some(ExpectedFailure::XmppRefused),
             Personality::XmppHostUnknown => Some(ExpectedFailure::XmppStreamError {
@@ -641,6 +698,12 @@ impl Personality {
             Personality::ImapGreetingBye => Some(ExpectedFailure::ImapGreetingBye),
             Personality::ImapPreauth => Some(ExpectedFailure::ImapPreauth),
             Personality::Pop3StlsRefused => Some(ExpectedFailure::Pop3StlsRefused),
+            Personality::FtpsPlaintext => {
+                Some(ExpectedFailure::PlaintextInsteadOfTls { looks_like: "FTP" })
+            }
+            Personality::XmppsPlaintext => {
+                Some(ExpectedFailure::PlaintextInsteadOfTls { looks_like: "XMPP" })
+            }
             _ => None,
         }
     }
@@ -671,7 +734,7 @@ mod tests {
         for &p in Personality::all() {
             assert_eq!(Personality::from_name(p.name()), Some(p));
         }
-        assert_eq!(Personality::working().count(), 36);
-        assert_eq!(Personality::failing().count(), 21);
+        assert_eq!(Personality::working().count(), 38);
+        assert_eq!(Personality::failing().count(), 24);
     }
 }

@@ -70,6 +70,9 @@ enum Stage {
     Xmpp,
     /// Agreed to TLS but will answer the ClientHello with an alert.
     AlertPending,
+    /// A plaintext server that answers the client's first bytes (a
+    /// ClientHello) with these bytes, then closes.
+    RejectPending(Vec<u8>),
     Tls(Box<ServerConnection>),
     /// A hand-built pre-TLS-1.3 server: the ClientHello so far, and whether
     /// the flight went out.
@@ -228,11 +231,22 @@ pub struct SimServer {
     streaming: bool,
     /// Implicit TLS: the greeting to send once the handshake is done.
     greet_in_tls: Option<Vec<u8>>,
+    /// XMPP direct TLS: the client's stream header arrived inside TLS and
+    /// the server's header and features are due.
+    xmpp_greeting_in_tls: bool,
 }
 
 /// True when the stage is TLS with the handshake done.
 fn conn_done(stage: &Stage) -> bool {
     matches!(stage, Stage::Tls(conn) if !conn.is_handshaking())
+}
+
+/// An XMPP stream (STARTTLS or direct TLS): the client speaks first.
+fn is_xmpp(protocol: Protocol) -> bool {
+    matches!(
+        protocol,
+        Protocol::Xmpp | Protocol::XmppServer | Protocol::Xmpps
+    )
 }
 
 /// LDAP, or LDAP over implicit TLS: BER messages instead of lines.
@@ -304,10 +318,28 @@ impl SimServer {
             stream_after_handshake: faults.stream_after_handshake,
             streaming: false,
             greet_in_tls: None,
+            xmpp_greeting_in_tls: false,
         };
-        if protocol.implicit_tls() && faults.endless.is_none() {
+        if personality.plaintext_on_implicit_port() && faults.endless.is_none() {
+            if protocol == Protocol::Xmpps {
+                server.stage = Stage::RejectPending(crate::xmpp_dialogue::not_well_formed());
+            } else {
+                // A plaintext FTP server greets at once (and answers the
+                // ClientHello's "lines" with 530s the check never reads).
+                server.stage = Stage::Plaintext;
+                let g = greeting(personality.plaintext());
+                for (delay, bytes) in g.segments {
+                    server
+                        .pending
+                        .push_back(ServerOutput::Send { delay, bytes });
+                }
+            }
+        } else if protocol.implicit_tls() && faults.endless.is_none() {
             // TLS at once; a server that speaks first greets inside TLS.
-            if protocol.plaintext_twin().is_some_and(|twin| !is_ldap(twin)) {
+            if protocol
+                .plaintext_twin()
+                .is_some_and(|twin| !is_ldap(twin) && !is_xmpp(twin))
+            {
                 let g = greeting(personality.plaintext());
                 server.greet_in_tls = Some(g.segments.into_iter().flat_map(|(_, b)| b).collect());
             }
@@ -424,6 +456,13 @@ impl SimServer {
             Stage::AlertPending => {
                 if !data.is_empty() {
                     self.send(HANDSHAKE_FAILURE_ALERT.to_vec());
+                    self.close();
+                }
+            }
+            Stage::RejectPending(answer) => {
+                if !data.is_empty() {
+                    let answer = answer.clone();
+                    self.send(answer);
                     self.close();
                 }
             }
@@ -702,6 +741,8 @@ impl SimServer {
             failed = true;
         }
         let goodbye = self.goodbye_in_app_data();
+        let stream_greeting = std::mem::take(&mut self.xmpp_greeting_in_tls)
+            .then(|| crate::xmpp_dialogue::direct_tls_greeting(self.personality));
         let greet = if conn_done(&self.stage) && !failed {
             self.greet_in_tls.take()
         } else {
@@ -712,6 +753,9 @@ impl SimServer {
         };
         if let Some(greeting) = greet {
             let _ = conn.writer().write_all(&greeting);
+        }
+        if let Some(greeting) = stream_greeting.as_ref().filter(|_| !failed) {
+            let _ = conn.writer().write_all(greeting);
         }
         if let Some(reply) = goodbye.as_ref().filter(|_| !failed) {
             let _ = conn.writer().write_all(reply);
@@ -783,14 +827,20 @@ impl SimServer {
             }
             return None;
         }
-        if matches!(
-            self.personality.protocol(),
-            Protocol::Xmpp | Protocol::XmppServer
-        ) {
+        if is_xmpp(self.personality.protocol()) {
+            let direct = self.personality.protocol() == Protocol::Xmpps;
             while let Some(request) = take_request(&mut self.app_input) {
-                if request == XmppRequest::Close {
-                    self.goodbye_seen = true;
-                    return Some(b"</stream:stream>".to_vec());
+                match request {
+                    XmppRequest::Close => {
+                        self.goodbye_seen = true;
+                        return Some(b"</stream:stream>".to_vec());
+                    }
+                    // Direct TLS: the stream starts inside TLS, so the
+                    // header gets the server's header and features.
+                    XmppRequest::Header(_) if direct => {
+                        self.xmpp_greeting_in_tls = true;
+                    }
+                    _ => {}
                 }
             }
             return None;

@@ -17,6 +17,13 @@
 //!   without `required` (`starttls_required` default false), SASL
 //!   mechanisms and in-band registration; s2s features `<starttls/>` and
 //!   dialback. As remembered from published transcripts, not byte-verified.
+//! - Prosody 0.12.3 on `c2s_direct_tls_ports` (XEP-0368), captured from the
+//!   interop instance (`xmpps-good`, 2026-11-29): inside TLS its header
+//!   lists `xmlns:stream`, `id`, `version`, `xmlns`, `xml:lang`, `from`
+//!   (another order than on the STARTTLS port), the features are the SASL
+//!   mechanisms alone, and `</stream:stream>` is answered in kind before it
+//!   closes. Its STARTTLS port given a ClientHello answers a header with
+//!   `id=''` and a `not-well-formed` stream error, then closes.
 //! - Failures: `<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>` then
 //!   `</stream:stream>` (RFC 6120 section 5.4.2.2); a server without TLS
 //!   configured lists SASL mechanisms only (Prosody without certificates).
@@ -106,6 +113,25 @@ fn features(personality: Personality) -> String {
         _ => "<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>SCRAM-SHA-1</mechanism><mechanism>PLAIN</mechanism></mechanisms>".to_owned(),
     };
     format!("<stream:features>{body}</stream:features>")
+}
+
+/// Prosody's header and features inside direct TLS (XEP-0368), after the
+/// client's stream header.
+pub fn direct_tls_greeting(personality: crate::personality::Personality) -> Vec<u8> {
+    let _ = personality;
+    format!(
+        "<?xml version='1.0'?><stream:stream xmlns:stream='http://etherx.jabber.org/streams' id='4abce71d-0aad-4f80-a03c-6e79d24de64f' version='1.0' xmlns='jabber:client' xml:lang='en' from='{SERVER_NAME}'><stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>SCRAM-SHA-1</mechanism><mechanism>PLAIN</mechanism></mechanisms></stream:features>"
+    )
+    .into_bytes()
+}
+
+/// Prosody's answer to bytes that are not XML (a ClientHello on its
+/// STARTTLS port), after which it closes.
+pub fn not_well_formed() -> Vec<u8> {
+    format!(
+        "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' xml:lang='en' id=''><stream:error><not-well-formed xmlns='{STREAMS_NS}'/></stream:error></stream:stream>"
+    )
+    .into_bytes()
 }
 
 /// How an XMPP personality answers one request.

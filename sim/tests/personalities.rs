@@ -89,7 +89,11 @@ fn ftp_and_nntp_clients_ask_for_tls_after_the_whole_greeting() {
     assert!(outcome.server_saw_goodbye, "QUIT inside TLS");
     let outcome = run(&Scenario::new(Personality::Inn));
     assert!(outcome.result.is_ok(), "{:?}", outcome.result);
-    assert_eq!(outcome.client_sent, b"STARTTLS\r\n");
+    assert_eq!(outcome.client_sent, b"CAPABILITIES\r\nSTARTTLS\r\n");
+    assert!(outcome
+        .result
+        .as_ref()
+        .is_ok_and(|r| r.capabilities.contains(&"STARTTLS".to_owned())));
 }
 
 #[test]

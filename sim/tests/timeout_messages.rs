@@ -150,7 +150,7 @@ fn silent_servers_of_other_protocols_get_their_own_hint_and_no_smtps_one() {
     assert_eq!(
         err,
         "no handshake packet within the 10 s phase limit; the server sent no handshake \
-         packet: is this a MySQL port?"
+         packet: is this a MySQL port, and not one that expects TLS at once?"
     );
     let err = error_of(&stalling(Personality::Vsftpd, 0)).to_string();
     assert!(err.contains("is this an FTP control port"), "{err}");

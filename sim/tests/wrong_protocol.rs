@@ -53,6 +53,7 @@ fn implicit_tls_against_a_starttls_port_says_so() {
         (Personality::Postfix, Protocol::Smtps, "looks like SMTP"),
         (Personality::DovecotImap, Protocol::Imaps, "looks like IMAP"),
         (Personality::DovecotPop3, Protocol::Pop3s, "looks like POP3"),
+        (Personality::Vsftpd, Protocol::Ftps, "looks like FTP:"),
         (
             Personality::DovecotSieve,
             Protocol::Tls,
@@ -70,8 +71,13 @@ fn implicit_tls_against_a_starttls_port_says_so() {
 
 #[test]
 fn starttls_against_an_implicit_tls_port_gets_the_implicit_hint() {
-    let error = error_of(Personality::DovecotImaps, Protocol::Imap);
-    assert!(error.contains("expects TLS at once"), "{error}");
+    for (server, check) in [
+        (Personality::DovecotImaps, Protocol::Imap),
+        (Personality::VsftpdFtps, Protocol::Ftp),
+    ] {
+        let error = error_of(server, check);
+        assert!(error.contains("expects TLS at once"), "{check}: {error}");
+    }
 }
 
 /// The name and keyword a hint gives the greeting of `server`.

@@ -104,9 +104,10 @@ end_mark() { # kind -> regex marking the end of a client session in the log
     ds389) echo 'Disconnect' ;;
     postgres) echo 'exited with exit code|could not accept SSL' ;;
     mariadb) echo 'Aborted connection' ;;
-    vsftpd) echo '"221 Goodbye."|without SSL shutdown' ;;
+    vsftpd*) echo '"221 Goodbye."|without SSL shutdown' ;;
     prosody*) echo 'Destroying session|session closed|Disconnected' ;;
     nnrpd) echo ' times user ' ;;
+    proftpd) echo '^EXIT ' ;;
     esac
 }
 
@@ -228,6 +229,34 @@ log_clean() { # kind segment-file
             return 1
         }
         ;;
+    vsftpd-implicit)
+        # twins: implicit TLS, so no AUTH TLS; QUIT inside TLS answered 221.
+        if bad=$(grep -E 'without SSL shutdown|SSL_accept|OOPS' "$seg"); then
+            echo "error: $bad"
+            return 1
+        fi
+        grep -q '"221 Goodbye."' "$seg" || {
+            echo "no '221 Goodbye.' (client QUIT)"
+            return 1
+        }
+        ;;
+    proftpd)
+        # twins: the ExtendedLog lines ("AUTH AUTH TLS -> 234", "QUIT QUIT
+        # -> 221", "EXIT" at the session's end) and mod_tls's TLSLog lines
+        # in one file; a client that drops after the handshake sends no QUIT.
+        if bad=$(grep -Ei 'unable to accept|negotiation failed|unexpected eof|shutdown' "$seg"); then
+            echo "error: $bad"
+            return 1
+        fi
+        grep -q 'AUTH TLS -> 234' "$seg" || {
+            echo "no '234' to AUTH TLS"
+            return 1
+        }
+        grep -q 'QUIT QUIT -> 221' "$seg" || {
+            echo "no 'QUIT' answered '221' (client QUIT)"
+            return 1
+        }
+        ;;
     vsftpd)
         # The protocol log: AUTH TLS agreed, QUIT inside TLS answered 221;
         # a client that drops the connection leaves "Control connection
@@ -293,7 +322,7 @@ check_log() { # label kind logfile offset
 is_legacy() { [[ $1 == *-tls10 || $1 == *-rsacbc ]]; } # kind
 is_db() { [[ $1 == postgres || $1 == mariadb ]]; }      # kind
 # Protocols that start TLS at once: openssl s_client connects without -starttls.
-is_implicit() { [[ $1 == smtps || $1 == imaps || $1 == pop3s || $1 == ldaps ]]; } # proto
+is_implicit() { [[ $1 == smtps || $1 == imaps || $1 == pop3s || $1 == ldaps || $1 == ftps || $1 == xmpps || $1 == tls ]]; } # proto
 
 # Databases have no goodbye before authentication, so s_client's
 # close_notify-and-close is the polite end there too: its session must be
@@ -328,6 +357,7 @@ db_control() { # name kind proto port logfile offset
 ossl_opts() { # kind -> the s_client options the server needs
     case $1 in
     *-tls10) echo "-tls1 -cipher DEFAULT@SECLEVEL=0" ;;
+    prosody-direct) ;; # twins: TLS at once, no -starttls xmpp
     prosody*) echo "-xmpphost $SNI" ;;
     esac
 }
@@ -520,7 +550,7 @@ if [[ -n $BINARY ]]; then
                 python3 -c 'import json,sys; print(json.load(sys.stdin).get("close"))' 2>/dev/null || true)
             result "$([[ $close == clean ]] && echo 1 || echo 0)" "$name: json reports close '$close' (expected clean)"
         fi
-        if is_legacy "$kind" || is_db "$kind" || [[ $variant == rsapss || $kind == vsftpd || $kind == prosody* || $kind == nnrpd ||
+        if is_legacy "$kind" || is_db "$kind" || [[ $variant == rsapss || $kind == vsftpd* || $kind == prosody* || $kind == nnrpd || $kind == proftpd ||
             $kind == dovecot-mail || $kind == postfix-smtps || $kind == slapd-ldaps ]]; then
             while IFS= read -r line; do
                 case $line in

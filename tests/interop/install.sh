@@ -57,6 +57,32 @@ unpack_inn() {
     }
     log "unpacked inn2 into $INN_ROOT"
 }
+# twins: ProFTPD (proftpd-core + proftpd-mod-crypto for mod_tls), unpacked
+# into $INTEROP_DIR/pkg/proftpd and never installed: proftpd-core and vsftpd
+# both provide ftp-server, so installing one removes the other. These are
+# the libraries it links.
+PKGS+=(libhiredis0.14 libmemcached11 libmemcachedutil2 libpcre2-posix3 libsodium23)
+PROFTPD_ROOT=${PROFTPD_ROOT:-$INTEROP_DIR/pkg/proftpd}
+unpack_proftpd() {
+    [[ -x $PROFTPD_ROOT/usr/sbin/proftpd && -f $PROFTPD_ROOT/usr/lib/proftpd/mod_tls.so ]] && return 0
+    local tmp
+    tmp=$(mktemp -d "$INTEROP_DIR/proftpd-deb.XXXXXX")
+    (
+        cd "$tmp"
+        apt-get download -q proftpd-core proftpd-mod-crypto 2>&1 | grep -v '^W: Download is performed unsandboxed' || true
+    )
+    mkdir -p "$PROFTPD_ROOT"
+    for deb in "$tmp"/*.deb; do
+        dpkg-deb -x "$deb" "$PROFTPD_ROOT"
+    done
+    rm -rf "$tmp"
+    [[ -x $PROFTPD_ROOT/usr/sbin/proftpd && -f $PROFTPD_ROOT/usr/lib/proftpd/mod_tls.so ]] || {
+        log "could not unpack proftpd into $PROFTPD_ROOT" >&2
+        return 1
+    }
+    log "unpacked proftpd into $PROFTPD_ROOT"
+}
+
 # Prometheus (server and promtool) for tests/prometheus/check.sh, and
 # blackbox_exporter for the benchmark's side-by-side exporter race.
 PKGS+=(prometheus prometheus-blackbox-exporter)
@@ -69,6 +95,7 @@ for p in "${PKGS[@]}"; do
 done
 if ((${#missing[@]} == 0)); then
     unpack_inn
+    unpack_proftpd
     log "all packages already installed ($((SECONDS - t0))s)"
     exit 0
 fi
@@ -122,6 +149,7 @@ apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends \
     "${missing[@]}"
 log "apt-get install took $((SECONDS - ts))s"
 unpack_inn
+unpack_proftpd
 
 # We never touch system-wide instances; just report if one is listening.
 if command -v ss >/dev/null && ss -Hltn | grep -Eq ":(25|24|389|21|5222|5269) "; then

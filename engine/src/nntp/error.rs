@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::line_preamble::Failure;
+use crate::lines::LineError;
 use crate::numeric::NumericError;
 use crate::phase::Phase;
 use crate::smtp::Reply;
@@ -27,6 +27,22 @@ pub enum NntpError {
         /// The protocol the greeting looked like, if any.
         hint: Option<&'static str>,
     },
+    /// The `CAPABILITIES` list (RFC 3977 section 5.2) lacks `STARTTLS`
+    /// (RFC 4642 section 2.1: the client checks it before asking).
+    StartTlsNotAdvertised {
+        /// The capability labels the server did list.
+        capabilities: Vec<String>,
+    },
+    /// The capability list went on for more lines than allowed.
+    TooManyCapabilities {
+        /// The limit in lines.
+        limit: usize,
+    },
+    /// A line of the capability list past the limits.
+    CapabilityLine {
+        /// What was wrong.
+        error: LineError,
+    },
     /// Bytes that are not an NNTP reply, or a reply past the limits.
     BadReply {
         /// Where it happened.
@@ -44,21 +60,10 @@ impl NntpError {
         match self {
             NntpError::GreetingRefused { .. } => Phase::Greeting,
             NntpError::StartTlsRefused { .. } => Phase::StartTls,
+            NntpError::StartTlsNotAdvertised { .. }
+            | NntpError::TooManyCapabilities { .. }
+            | NntpError::CapabilityLine { .. } => Phase::Capabilities,
             NntpError::BadReply { phase, .. } => *phase,
-        }
-    }
-}
-
-impl From<Failure> for NntpError {
-    fn from(f: Failure) -> Self {
-        match f {
-            Failure::Refused {
-                phase: Phase::Greeting,
-                reply,
-                hint,
-            } => NntpError::GreetingRefused { reply, hint },
-            Failure::Refused { reply, hint, .. } => NntpError::StartTlsRefused { reply, hint },
-            Failure::Bad { phase, error, hint } => NntpError::BadReply { phase, error, hint },
         }
     }
 }
@@ -76,6 +81,23 @@ impl fmt::Display for NntpError {
             NntpError::StartTlsRefused { reply, hint } => {
                 write!(f, "NNTP server refused STARTTLS: {reply}")?;
                 hint
+            }
+            NntpError::StartTlsNotAdvertised { capabilities } => {
+                write!(f, "NNTP server does not offer STARTTLS")?;
+                return if capabilities.is_empty() {
+                    write!(f, " (its CAPABILITIES list is empty)")
+                } else {
+                    write!(f, " (its CAPABILITIES: {})", capabilities.join(", "))
+                };
+            }
+            NntpError::TooManyCapabilities { limit } => {
+                return write!(
+                    f,
+                    "NNTP server's CAPABILITIES list is longer than {limit} lines"
+                );
+            }
+            NntpError::CapabilityLine { error } => {
+                return write!(f, "NNTP server sent a malformed CAPABILITIES line: {error}");
             }
             NntpError::BadReply { phase, error, hint } => {
                 write!(f, "NNTP server sent a malformed reply {phase}: {error}")?;

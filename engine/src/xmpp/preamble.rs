@@ -89,6 +89,15 @@ impl XmppPreamble {
         (self.header.clone(), self.features.clone())
     }
 
+    /// The end of a stream, the goodbye once a stream is open.
+    pub(crate) const STREAM_END: &'static [u8] = b"</stream:stream>";
+
+    /// The stream header this preamble sent (or, for direct TLS, sends
+    /// inside TLS).
+    pub(crate) fn header(&self) -> &str {
+        &self.header_sent
+    }
+
     /// The goodbye inside TLS: a new stream header (RFC 6120 section
     /// 5.4.3.3: after TLS both sides start a new stream) closed at once.
     /// `</stream:stream>` alone is not well-formed for a server that reset
@@ -96,7 +105,7 @@ impl XmppPreamble {
     /// stream error; with the header first it logs `Received
     /// </stream:stream>` and closes the session.
     pub(crate) fn goodbye(&self) -> Vec<u8> {
-        format!("{}</stream:stream>", self.header_sent).into_bytes()
+        [self.header_sent.as_bytes(), Self::STREAM_END].concat()
     }
 
     /// Feeds server bytes; `<starttls/>` goes to `out` after the features.
