@@ -176,6 +176,8 @@ prometheus --config.file="$DIR/prometheus.yml" --storage.tsdb.path="$DIR/data" \
     --web.listen-address="$PROM" >"$DIR/prometheus.log" 2>&1 &
 pids+=($!)
 
+# $REAL_TARGETS is a list of words on purpose.
+# shellcheck disable=SC2086
 python3 - "$PROM" "$SMTP" "$LDAP" "$CLOSED" "$LEAF_NOT_AFTER" "$EARLIEST" $REAL_TARGETS <<'PY'
 import json, sys, time, urllib.parse, urllib.request
 prom, smtp, ldap, closed, leaf_not_after, earliest = sys.argv[1:7]
