@@ -102,7 +102,7 @@ end_mark() { # kind -> regex marking the end of a client session in the log
     dovecot-mail) echo 'Disconnected' ;;
     slapd*) echo 'closed' ;;
     ds389) echo 'Disconnect' ;;
-    postgres) echo 'exited with exit code|could not accept SSL' ;;
+    postgres | pg17) echo 'exited with exit code|could not accept SSL' ;;
     mariadb) echo 'Aborted connection' ;;
     vsftpd*) echo '"221 Goodbye."|without SSL shutdown' ;;
     prosody*) echo 'Destroying session|session closed|Disconnected' ;;
@@ -203,7 +203,7 @@ log_clean() { # kind segment-file
             return 1
         }
         ;;
-    postgres)
+    postgres | pg17)
         # No goodbye exists before a startup packet (a Terminate is logged
         # as "invalid length of startup packet"): close_notify and close.
         if bad=$(grep -E 'could not accept SSL|SSL error|invalid length of startup packet|incomplete startup packet|unexpected EOF|FATAL|ERROR' "$seg"); then
@@ -320,9 +320,9 @@ check_log() { # label kind logfile offset
 }
 
 is_legacy() { [[ $1 == *-tls10 || $1 == *-rsacbc ]]; } # kind
-is_db() { [[ $1 == postgres || $1 == mariadb ]]; }      # kind
+is_db() { [[ $1 == postgres || $1 == pg17 || $1 == mariadb ]]; } # kind
 # Protocols that start TLS at once: openssl s_client connects without -starttls.
-is_implicit() { [[ $1 == smtps || $1 == imaps || $1 == pop3s || $1 == ldaps || $1 == ftps || $1 == xmpps || $1 == tls ]]; } # proto
+is_implicit() { [[ $1 == smtps || $1 == imaps || $1 == pop3s || $1 == ldaps || $1 == ftps || $1 == xmpps || $1 == postgres-direct || $1 == tls ]]; } # proto
 
 # Databases have no goodbye before authentication, so s_client's
 # close_notify-and-close is the polite end there too: its session must be
@@ -365,6 +365,8 @@ ossl_opts() { # kind -> the s_client options the server needs
 ossl_fp() { # proto port [digest [kind]] -> fingerprint (upper hex, no colons) of the leaf openssl s_client sees
     local proto=$1 port=$2 digest=${3:-sha1} kind=${4:-} starttls=()
     is_implicit "$proto" || starttls=(-starttls "$proto")
+    # ejpg: PostgreSQL 17 refuses direct TLS without ALPN "postgresql".
+    [[ $proto == postgres-direct ]] && starttls=(-alpn postgresql)
     # shellcheck disable=SC2046
     timeout 30 openssl s_client "${starttls[@]}" -connect "127.0.0.1:$port" \
         -servername "$SNI" -showcerts $(ossl_opts "$kind") </dev/null 2>/dev/null |

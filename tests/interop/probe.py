@@ -7,6 +7,8 @@ Usage:
                                                message exists before authentication)
   probe.py drop     postgres|mysql HOST PORT   SSLRequest, half a TLS handshake, TCP close
                                                (the unclean control the server must log)
+  probe.py drop     postgres-direct HOST PORT  the same without the SSLRequest (PostgreSQL
+                                               17 direct TLS)
   probe.py greeting HOST PORT                  SMTP: wait for the complete (multi-line)
                                                greeting without sending anything, then
                                                EHLO/STARTTLS/EHLO/QUIT; report timings
@@ -177,6 +179,8 @@ def recv_exact(sock, n):
 
 def db_preamble(proto, sock):
     """PostgreSQL SSLRequest / MySQL handshake + SSLRequest; None when TLS may start."""
+    if proto == "postgres-direct":
+        return None  # PostgreSQL 17 direct TLS: the ClientHello comes first
     if proto == "postgres":
         sock.sendall(b"\x00\x00\x00\x08\x04\xd2\x16\x2f")
         answer = recv_exact(sock, 1)

@@ -188,7 +188,7 @@ def main(argv):
           got_fp == want_fp, "text=%r" % text)
     check("text names Common Name mail.interop.test",
           "Common Name: mail.interop.test" in text, "text=%r" % text)
-    shown = {"postgres": "PostgreSQL", "mysql": "MySQL",
+    shown = {"postgres": "PostgreSQL", "postgres-direct": "PostgreSQL direct TLS", "mysql": "MySQL",
              "xmpp-server": "XMPP s2s", "sieve": "ManageSieve"}.get(proto, proto.upper())
     check("text says STARTTLS Protocol: %s" % shown,
           re.search(r"STARTTLS Protocol:\s*%s\b" % re.escape(shown), text) is not None,

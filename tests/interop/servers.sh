@@ -23,6 +23,8 @@ ENV_FILE="$INTEROP_DIR/servers.env"
 POSTSCREEN_GREET_WAIT=${POSTSCREEN_GREET_WAIT:-3}
 # The name the interop certificates are issued for (Prosody's virtual host).
 SNI_NAME=mail.interop.test
+# PostgreSQL 17 (direct TLS), unpacked by install.sh.
+PG17_ROOT=${PG17_ROOT:-$INTEROP_DIR/pkg/pg17}
 export PATH="$PATH:/usr/sbin:/sbin"
 # postfix/dovecot drop privileges: keep our directories traversable.
 umask 022
@@ -74,6 +76,10 @@ INSTANCES=(
     "ftps-good        vsftpd-implicit ftps  12990 good"
     "xmpps-good       prosody-direct  xmpps 12223 good"
     "ftp-proftpd      proftpd         ftp   12022 good"
+    # ejpg: one PostgreSQL 17 server (unpacked by install.sh) checked twice
+    # on its one port: direct TLS (ALPN postgresql) and the SSLRequest.
+    "pg17-direct      pg17 postgres-direct 15417 good"
+    "pg17-good        pg17 postgres        15417 good"
 )
 
 # ONLY="name ..." keeps just those instances (as check.sh's ONLY does).
@@ -110,6 +116,7 @@ pidfile_of() { # name kind
     slapd*) echo "$SRV/$1/slapd.pid" ;;
     ds389) echo "$SRV/$1/run/dirsrv/slapd-interop.pid" ;;
     postgres) echo "$SRV/$1/postgres.pid" ;;
+    pg17) echo "$SRV/pg17/postgres.pid" ;; # one server for both instances
     mariadb) echo "$SRV/$1/mariadbd.pid" ;;
     vsftpd*) echo "$SRV/$1/vsftpd.pid" ;;
     prosody*) echo "$SRV/$1/prosody.pid" ;;
@@ -125,6 +132,7 @@ logfile_of() { # name kind
     slapd*) echo "$SRV/$1/slapd.log" ;;
     ds389) echo "$SRV/$1/var/log/dirsrv/slapd-interop/access" ;;
     postgres) echo "$SRV/$1/postgres.log" ;;
+    pg17) echo "$SRV/pg17/postgres.log" ;;
     mariadb) echo "$SRV/$1/error.log" ;;
     vsftpd*) echo "$SRV/$1/vsftpd.log" ;;
     prosody*) echo "$SRV/$1/prosody.log" ;;
@@ -714,10 +722,18 @@ EOF
 # debug2 logging names how each backend ended ("exited with exit code 0",
 # "could not accept SSL connection"). pg_ctl's postmaster.pid holds more
 # than the pid, so the first line is copied to postgres.pid.
+# Kind pg17 is PostgreSQL 17 from $PG17_ROOT (install.sh), one server in
+# $SRV/pg17 that accepts both direct TLS and the SSLRequest on its port.
 start_postgres() { # name kind port variant
-    local name=$1 port=$3 variant=$4 dir="$SRV/$1" bin
-    bin=$(find /usr/lib/postgresql -maxdepth 2 -name bin -type d | sort -V | tail -n 1)
-    [[ -x $bin/initdb ]] || die "no PostgreSQL server binaries under /usr/lib/postgresql"
+    local name=$1 kind=$2 port=$3 variant=$4 dir="$SRV/$1" bin
+    if [[ $kind == pg17 ]]; then
+        dir="$SRV/pg17"
+        bin="$PG17_ROOT/native/bin"
+        [[ -x $bin/initdb ]] || die "no PostgreSQL 17 under $PG17_ROOT -- run install.sh"
+    else
+        bin=$(find /usr/lib/postgresql -maxdepth 2 -name bin -type d | sort -V | tail -n 1)
+        [[ -x $bin/initdb ]] || die "no PostgreSQL server binaries under /usr/lib/postgresql"
+    fi
     rm -rf "$dir"
     mkdir -p "$dir"
     cp "$CA/$variant-chain.pem" "$dir/server.crt"
@@ -825,7 +841,7 @@ cmd_start() {
         dovecot*) start_dovecot "$name" "$kind" "$port" "$variant" "$proto" ;;
         slapd*) start_slapd "$name" "$kind" "$port" "$variant" ;;
         ds389) start_ds389 "$name" "$kind" "$port" "$variant" ;;
-        postgres) start_postgres "$name" "$kind" "$port" "$variant" ;;
+        postgres | pg17) start_postgres "$name" "$kind" "$port" "$variant" ;;
         mariadb) start_mariadb "$name" "$kind" "$port" "$variant" ;;
         vsftpd*) start_vsftpd "$name" "$kind" "$port" "$variant" ;;
         proftpd) start_proftpd "$name" "$kind" "$port" "$variant" ;;
