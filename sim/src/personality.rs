@@ -109,9 +109,11 @@ pub enum Personality {
     Prosody,
     /// Prosody, server-to-server (`jabber:server`, dialback feature).
     ProsodyS2s,
-    /// ejabberd, client-to-server: STARTTLS optional, SASL, registration.
+    /// ejabberd 23.01 (Debian 12 defaults), client-to-server: STARTTLS
+    /// required, a new header and the SASL mechanisms inside TLS.
     Ejabberd,
-    /// ejabberd, server-to-server.
+    /// ejabberd 23.01, server-to-server: STARTTLS required, then SASL
+    /// EXTERNAL and dialback inside TLS.
     EjabberdS2s,
     /// An XMPP server without TLS: features list SASL only.
     XmppNoStartTls,

@@ -231,8 +231,8 @@ pub struct SimServer {
     streaming: bool,
     /// Implicit TLS: the greeting to send once the handshake is done.
     greet_in_tls: Option<Vec<u8>>,
-    /// XMPP direct TLS: the client's stream header arrived inside TLS and
-    /// the server's header and features are due.
+    /// XMPP: the client's stream header arrived inside TLS and the
+    /// server's header and features (if it sends them there) are due.
     xmpp_greeting_in_tls: bool,
 }
 
@@ -742,7 +742,8 @@ impl SimServer {
         }
         let goodbye = self.goodbye_in_app_data();
         let stream_greeting = std::mem::take(&mut self.xmpp_greeting_in_tls)
-            .then(|| crate::xmpp_dialogue::direct_tls_greeting(self.personality));
+            .then(|| crate::xmpp_dialogue::greeting_in_tls(self.personality))
+            .flatten();
         let greet = if conn_done(&self.stage) && !failed {
             self.greet_in_tls.take()
         } else {
@@ -828,16 +829,16 @@ impl SimServer {
             return None;
         }
         if is_xmpp(self.personality.protocol()) {
-            let direct = self.personality.protocol() == Protocol::Xmpps;
             while let Some(request) = take_request(&mut self.app_input) {
                 match request {
                     XmppRequest::Close => {
                         self.goodbye_seen = true;
                         return Some(b"</stream:stream>".to_vec());
                     }
-                    // Direct TLS: the stream starts inside TLS, so the
-                    // header gets the server's header and features.
-                    XmppRequest::Header(_) if direct => {
+                    // A new stream inside TLS (direct TLS, or after
+                    // STARTTLS): the header gets the server's header and
+                    // features where the personality sends them.
+                    XmppRequest::Header(_) => {
                         self.xmpp_greeting_in_tls = true;
                     }
                     _ => {}

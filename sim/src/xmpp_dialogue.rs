@@ -12,11 +12,19 @@
 //!   header `from` that domain, then `host-unknown` with the text `This
 //!   server does not serve <domain>` and `</stream:stream>`. Only the `id`
 //!   (a UUID per stream) is fixed here.
-//! - ejabberd 23: `xmpp_stream_in.erl` headers (`xmlns`, `xmlns:stream`,
-//!   `id`, `from`, `version`, `xml:lang`), features listing `<starttls/>`
-//!   without `required` (`starttls_required` default false), SASL
-//!   mechanisms and in-band registration; s2s features `<starttls/>` and
-//!   dialback. As remembered from published transcripts, not byte-verified.
+//! - ejabberd 23.01, captured from Debian 12 ejabberd 23.01 on 2026-11-29
+//!   (`tests/interop/servers.sh`, Debian's default `ejabberd.yml` with
+//!   loopback c2s and s2s listeners, answering this engine's stream
+//!   header): the header lists `id` (a decimal number per stream),
+//!   `version`, `xml:lang`, (s2s: `xmlns:db`,) `xmlns:stream`, `from`,
+//!   `xmlns`, and comes in one write, the features in the next; Debian's
+//!   `starttls_required: true` and `s2s_use_starttls: required` make the
+//!   features `<starttls …><required/></starttls>` alone; `<proceed
+//!   xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>`. Inside TLS it answers the
+//!   new header with a new header and the SASL mechanisms (c2s: PLAIN,
+//!   SCRAM-SHA-1-PLUS, SCRAM-SHA-1; s2s: EXTERNAL and dialback with
+//!   `<errors/>`), and `</stream:stream>` with `</stream:stream>` before it
+//!   closes.
 //! - Prosody 0.12.3 on `c2s_direct_tls_ports` (XEP-0368), captured from the
 //!   interop instance (`xmpps-good`, 2026-11-29): inside TLS its header
 //!   lists `xmlns:stream`, `id`, `version`, `xmlns`, `xml:lang`, `from`
@@ -85,7 +93,7 @@ fn header(personality: Personality) -> String {
     };
     match personality {
         Personality::Ejabberd | Personality::EjabberdS2s => format!(
-            "<?xml version='1.0'?><stream:stream xmlns='{ns}'{db} xmlns:stream='http://etherx.jabber.org/streams' id='5093721318421577716' from='{SERVER_NAME}' version='1.0' xml:lang='en'>"
+            "<?xml version='1.0'?><stream:stream id='14749945370957548835' version='1.0' xml:lang='en'{db} xmlns:stream='http://etherx.jabber.org/streams' from='{SERVER_NAME}' xmlns='{ns}'>"
         ),
         _ if server => format!(
             "<?xml version='1.0'?><stream:stream xmlns:stream='http://etherx.jabber.org/streams' xmlns='{ns}' id='58f279f0-c5b0-4423-96b4-8821d5430a89' xml:lang='en' version='1.0' to='' from='{SERVER_NAME}'{db}>"
@@ -98,31 +106,35 @@ fn header(personality: Personality) -> String {
 
 fn features(personality: Personality) -> String {
     let body = match personality {
-        Personality::Prosody | Personality::XmppFailure => {
+        Personality::Prosody | Personality::XmppFailure | Personality::Ejabberd | Personality::EjabberdS2s => {
             format!("<starttls xmlns='{TLS_NS}'><required/></starttls>")
         }
         Personality::ProsodyS2s => format!(
             "<starttls xmlns='{TLS_NS}'><required/></starttls><dialback xmlns='urn:xmpp:features:dialback'/>"
-        ),
-        Personality::Ejabberd => format!(
-            "<starttls xmlns='{TLS_NS}'/><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism><mechanism>SCRAM-SHA-1</mechanism></mechanisms><register xmlns='http://jabber.org/features/iq-register'/>"
-        ),
-        Personality::EjabberdS2s => format!(
-            "<starttls xmlns='{TLS_NS}'/><dialback xmlns='urn:xmpp:features:dialback'/>"
         ),
         _ => "<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>SCRAM-SHA-1</mechanism><mechanism>PLAIN</mechanism></mechanisms>".to_owned(),
     };
     format!("<stream:features>{body}</stream:features>")
 }
 
-/// Prosody's header and features inside direct TLS (XEP-0368), after the
-/// client's stream header.
-pub fn direct_tls_greeting(personality: crate::personality::Personality) -> Vec<u8> {
-    let _ = personality;
-    format!(
-        "<?xml version='1.0'?><stream:stream xmlns:stream='http://etherx.jabber.org/streams' id='4abce71d-0aad-4f80-a03c-6e79d24de64f' version='1.0' xmlns='jabber:client' xml:lang='en' from='{SERVER_NAME}'><stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>SCRAM-SHA-1</mechanism><mechanism>PLAIN</mechanism></mechanisms></stream:features>"
-    )
-    .into_bytes()
+/// The header and features a personality sends inside TLS after the
+/// client's stream header there: Prosody's on direct TLS (XEP-0368), and
+/// ejabberd's new stream after STARTTLS. `None` for a personality that
+/// answers the header inside TLS with nothing.
+pub fn greeting_in_tls(personality: Personality) -> Option<Vec<u8>> {
+    let text = match personality {
+        Personality::ProsodyXmpps => format!(
+            "<?xml version='1.0'?><stream:stream xmlns:stream='http://etherx.jabber.org/streams' id='4abce71d-0aad-4f80-a03c-6e79d24de64f' version='1.0' xmlns='jabber:client' xml:lang='en' from='{SERVER_NAME}'><stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>SCRAM-SHA-1</mechanism><mechanism>PLAIN</mechanism></mechanisms></stream:features>"
+        ),
+        Personality::Ejabberd => format!(
+            "<?xml version='1.0'?><stream:stream id='886577691169470376' version='1.0' xml:lang='en' xmlns:stream='http://etherx.jabber.org/streams' from='{SERVER_NAME}' xmlns='jabber:client'><stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism><mechanism>SCRAM-SHA-1-PLUS</mechanism><mechanism>SCRAM-SHA-1</mechanism></mechanisms></stream:features>"
+        ),
+        Personality::EjabberdS2s => format!(
+            "<?xml version='1.0'?><stream:stream id='16763472387848592003' version='1.0' xml:lang='en' xmlns:db='jabber:server:dialback' xmlns:stream='http://etherx.jabber.org/streams' from='{SERVER_NAME}' xmlns='jabber:server'><stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>EXTERNAL</mechanism></mechanisms><dialback xmlns='urn:xmpp:features:dialback'><errors/></dialback></stream:features>"
+        ),
+        _ => return None,
+    };
+    Some(text.into_bytes())
 }
 
 /// Prosody's answer to bytes that are not XML (a ClientHello on its

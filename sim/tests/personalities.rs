@@ -121,3 +121,20 @@ fn xmpp_clients_send_a_stream_header_for_the_domain_then_starttls() {
         );
     }
 }
+
+#[test]
+fn ejabberd_requires_starttls_and_opens_a_new_stream_inside_tls() {
+    // Captured from Debian 12 ejabberd 23.01: the features before TLS are
+    // STARTTLS alone (required), and inside TLS the client's new header is
+    // answered with a header and features before `</stream:stream>` is.
+    for p in [Personality::Ejabberd, Personality::EjabberdS2s] {
+        let outcome = run(&Scenario::new(p));
+        let report = outcome.result.unwrap();
+        assert_eq!(report.capabilities, ["starttls"], "{p}");
+        assert!(
+            outcome.server_saw_goodbye,
+            "{p}: </stream:stream> inside TLS"
+        );
+        assert_eq!(report.close, CloseOutcome::Clean, "{p}");
+    }
+}
