@@ -106,6 +106,7 @@ end_mark() { # kind -> regex marking the end of a client session in the log
     mariadb) echo 'Aborted connection' ;;
     vsftpd*) echo '"221 Goodbye."|without SSL shutdown' ;;
     prosody*) echo 'Destroying session|session closed|Disconnected' ;;
+    ejabberd) echo 'Running hook c2s_terminated: ejabberd_c2s:process_terminated|Closing inbound s2s connection' ;;
     nnrpd) echo ' times user ' ;;
     proftpd) echo '^EXIT ' ;;
     esac
@@ -284,6 +285,26 @@ log_clean() { # kind segment-file
             return 1
         }
         ;;
+    ejabberd)
+        # ejpg: the debug log quotes each stream's XML per session. A polite
+        # client opens a new stream inside TLS and closes it, which
+        # ejabberd answers with its own </stream:stream> over TLS (s2s also
+        # logs "Stream reset by peer"); a client that drops after the
+        # handshake gets no </stream:stream> (s2s: "Connection failed:
+        # connection closed"), a failed handshake a TLS error.
+        if bad=$(grep -E 'Connection failed|Failed to secure|TLS error|not-well-formed|\[error\]' "$seg"); then
+            echo "error: $bad"
+            return 1
+        fi
+        grep -q '(tls|<[0-9.]*>) Received XML on stream = <<"<?xml' "$seg" || {
+            echo "no stream header received inside TLS"
+            return 1
+        }
+        grep -q '(tls|<[0-9.]*>) Send XML on stream = <<"</stream:stream>">>' "$seg" || {
+            echo "no '</stream:stream>' sent back inside TLS (client closed its stream)"
+            return 1
+        }
+        ;;
     nnrpd)
         # The -t trace: "> 382" to STARTTLS, the TLS line, "< QUIT" inside
         # TLS answered "> 205 Bye!"; a dropped client leaves no QUIT.
@@ -358,7 +379,7 @@ ossl_opts() { # kind -> the s_client options the server needs
     case $1 in
     *-tls10) echo "-tls1 -cipher DEFAULT@SECLEVEL=0" ;;
     prosody-direct) ;; # twins: TLS at once, no -starttls xmpp
-    prosody*) echo "-xmpphost $SNI" ;;
+    prosody* | ejabberd) echo "-xmpphost $SNI" ;;
     esac
 }
 
@@ -552,7 +573,7 @@ if [[ -n $BINARY ]]; then
                 python3 -c 'import json,sys; print(json.load(sys.stdin).get("close"))' 2>/dev/null || true)
             result "$([[ $close == clean ]] && echo 1 || echo 0)" "$name: json reports close '$close' (expected clean)"
         fi
-        if is_legacy "$kind" || is_db "$kind" || [[ $variant == rsapss || $kind == vsftpd* || $kind == prosody* || $kind == nnrpd || $kind == proftpd ||
+        if is_legacy "$kind" || is_db "$kind" || [[ $variant == rsapss || $kind == vsftpd* || $kind == prosody* || $kind == ejabberd || $kind == nnrpd || $kind == proftpd ||
             $kind == dovecot-mail || $kind == postfix-smtps || $kind == slapd-ldaps ]]; then
             while IFS= read -r line; do
                 case $line in

@@ -30,6 +30,9 @@ PKGS+=(postgresql mariadb-server)
 PKGS+=(time)
 # FTP (AUTH TLS) and XMPP (c2s and s2s STARTTLS) servers.
 PKGS+=(vsftpd prosody)
+# ejpg: ejabberd 23.01, a second XMPP server (c2s and s2s); servers.sh runs
+# it privately as the ejabberd user the package creates.
+PKGS+=(ejabberd)
 # The libraries INN's nnrpd links (the package itself is unpacked, below).
 PKGS+=(libcanlock3 libperl5.36 libpython3.11 libsasl2-2 libssl3)
 
