@@ -41,6 +41,22 @@ pub enum Endless {
     OneBytePerSecond,
 }
 
+/// How the server answers the probe's goodbye (`QUIT`, `</stream:stream>`,
+/// unbind) inside TLS: a script fault. Every variant ends with the TCP close.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum GoodbyeAnswer {
+    /// What the personality does: its reply (`221` for SMTP), then
+    /// close_notify (none after an LDAP unbind), then the close.
+    #[default]
+    AsScripted,
+    /// The reply, then the close without close_notify: what a client sees
+    /// when the server's socket is gone (a reset) after its `221`.
+    ReplyThenClose,
+    /// No reply and no close_notify: the close alone.
+    Close,
+}
+
 /// The faults of one run. `Faults::default()` is a well-behaved network.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Faults {
@@ -72,6 +88,14 @@ pub struct Faults {
     /// write every 10 ms) forever, never answers the goodbye and never
     /// closes: the closing phase's byte budget must stop the probe.
     pub stream_after_handshake: bool,
+    /// How the server answers the goodbye.
+    pub goodbye: GoodbyeAnswer,
+    /// The server sends its chain with the last certificate repeated until
+    /// the chain is at least this many bytes
+    /// ([`ServerIdentity::padded_to`](crate::certs::ServerIdentity::padded_to));
+    /// rustls personalities on ring crypto only (legacy, odd-key and seeded
+    /// servers send their own chain).
+    pub chain_padded_to: Option<usize>,
 }
 
 impl Faults {

@@ -23,7 +23,7 @@ use crate::db_dialogue::{
     is_mysql_ssl_request, mysql_greeting, postgres_answer, PostgresAfter, MYSQL_SSL_REQUEST_LEN,
     POSTGRES_SSL_REQUEST,
 };
-use crate::faults::{Endless, Faults};
+use crate::faults::{Endless, Faults, GoodbyeAnswer};
 use crate::ldap_dialogue::{parse_request, starttls_answer, After, Request};
 use crate::legacy_tls::{Answer, LegacyTls};
 use crate::personality::{Personality, TlsStyle};
@@ -225,6 +225,10 @@ pub struct SimServer {
     endless_kind: Option<Endless>,
     endless: Option<EndlessStream>,
     goodbye_seen: bool,
+    /// How the goodbye is answered.
+    goodbye_answer: GoodbyeAnswer,
+    /// The client's close_notify came in the same read as its goodbye.
+    close_notify_with_goodbye: bool,
     /// Stream application data once the handshake is done.
     stream_after_handshake: bool,
     /// The handshake is done and the stream runs.
@@ -267,15 +271,19 @@ impl SimServer {
     /// A server that just accepted a connection: the greeting (if the
     /// protocol has one) is ready in [`SimServer::poll_output`].
     pub fn new(personality: Personality, identity: &ServerIdentity, faults: &Faults) -> Self {
-        let config = match personality.tls() {
-            TlsStyle::Rustls | TlsStyle::Legacy(_) => identity.server_config(),
-            TlsStyle::OddKey(key) => key.server_config(),
+        let config = match (personality.tls(), faults.chain_padded_to) {
+            (TlsStyle::Rustls, Some(bytes)) => identity
+                .padded_to(bytes)
+                .expect("a longer chain of the test PKI's own certificates")
+                .server_config(),
+            (TlsStyle::Rustls | TlsStyle::Legacy(_), _) => identity.server_config(),
+            (TlsStyle::OddKey(key), _) => key.server_config(),
         };
         SimServer::with_tls_config(personality, identity, faults, config)
     }
 
     /// Like [`SimServer::new`], but TLS is served by `config` (say, one
-    /// built by [`crate::deterministic::SeededCrypto::server_config`])
+    /// built by `deterministic::SeededCrypto::server_config`)
     /// instead of the identity's or the odd key's; a legacy personality
     /// still sends `identity`'s chain in its hand-built flight.
     pub fn with_tls_config(
@@ -315,6 +323,8 @@ impl SimServer {
             endless_kind: faults.endless,
             endless: None,
             goodbye_seen: false,
+            goodbye_answer: faults.goodbye,
+            close_notify_with_goodbye: false,
             stream_after_handshake: faults.stream_after_handshake,
             streaming: false,
             greet_in_tls: None,
@@ -404,6 +414,12 @@ impl SimServer {
     /// arrived inside TLS.
     pub fn saw_goodbye(&self) -> bool {
         self.goodbye_seen
+    }
+
+    /// True when the client's close_notify arrived in the same read as its
+    /// goodbye: it did not wait for the goodbye's reply.
+    pub fn close_notify_with_goodbye(&self) -> bool {
+        self.close_notify_with_goodbye
     }
 
     /// True once the server decided to close.
@@ -757,8 +773,14 @@ impl SimServer {
         if let Some(greeting) = stream_greeting.as_ref().filter(|_| !failed) {
             let _ = conn.writer().write_all(greeting);
         }
+        let answer = self.goodbye_answer;
         if let Some(reply) = goodbye.as_ref().filter(|_| !failed) {
-            let _ = conn.writer().write_all(reply);
+            if answer != GoodbyeAnswer::Close {
+                let _ = conn.writer().write_all(reply);
+            }
+        }
+        if goodbye.is_some() && peer_closed {
+            self.close_notify_with_goodbye = true;
         }
         let ldap = is_ldap(self.personality.protocol());
         // LDAP servers drop the connection after an unbind without a TLS
@@ -773,7 +795,8 @@ impl SimServer {
         {
             self.goodbye_seen = true;
         }
-        if hang_up && !failed && !(ldap && goodbye.is_some()) {
+        let polite = goodbye.is_none() || answer == GoodbyeAnswer::AsScripted;
+        if hang_up && !failed && !(ldap && goodbye.is_some()) && polite {
             conn.send_close_notify();
         }
         let mut out = Vec::new();
