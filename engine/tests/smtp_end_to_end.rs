@@ -1,18 +1,26 @@
 //! The probe against a real rustls server in memory: SMTP and LMTP preamble,
 //! handshake, chain capture and goodbye, plus the probe-level failures.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
 use starttls_engine::{
     Arrived, CloseOutcome, Config, HandshakeSignature, Input, Output, Phase, Probe, ProbeError,
     Protocol, Timeouts,
 };
-use starttls_sim::faults::{Faults, GoodbyeAnswer, Split};
+use starttls_sim::faults::{Faults, GoodbyeAnswer, Split, Turns};
 use starttls_sim::personality::Personality;
 use starttls_sim::Scenario;
-use support::drive_script;
+
+/// The error the check ends with against a server of `personality`'s
+/// protocol that says only `turns` (the first attempt's, when the probe
+/// also tried a legacy capture).
+fn failure(personality: Personality, turns: Turns) -> ProbeError {
+    let outcome = starttls_sim::run(&Scenario::new(personality).with_turns(turns));
+    match outcome.first_attempt_error() {
+        Some(error) => error.clone(),
+        None => panic!("the scripted server passed: {:?}", outcome.result),
+    }
+}
 
 #[test]
 fn smtp_probe_captures_the_chain_and_says_goodbye() {
@@ -117,15 +125,14 @@ fn a_chain_over_64_kib_is_said_in_words() {
 #[test]
 fn tls_alert_instead_of_a_handshake_is_named() {
     // handshake_failure alert, TLS 1.2 record.
-    let err = drive_script(
-        Protocol::Smtp,
-        &[
+    let err = failure(
+        Personality::Postfix,
+        Turns::then_close(&[
             b"220 mx\r\n",
             b"250-mx\r\n250 STARTTLS\r\n",
             b"220 go\r\n",
             &[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28],
-        ],
-        Input::Closed,
+        ]),
     );
     assert_eq!(
         err,
@@ -138,15 +145,14 @@ fn tls_alert_instead_of_a_handshake_is_named() {
 
 #[test]
 fn plaintext_instead_of_a_handshake_is_refused() {
-    let err = drive_script(
-        Protocol::Smtp,
-        &[
+    let err = failure(
+        Personality::Postfix,
+        Turns::then_close(&[
             b"220 mx\r\n",
             b"250-mx\r\n250 STARTTLS\r\n",
             b"220 go\r\n",
             b"500 huh?\r\n",
-        ],
-        Input::Closed,
+        ]),
     );
     assert!(
         matches!(err, ProbeError::PlaintextAfterStartTls { .. }),
@@ -169,7 +175,7 @@ fn closing_in_each_phase_names_the_phase() {
         ),
     ];
     for (script, phase) in cases {
-        let err = drive_script(Protocol::Smtp, script, Input::Closed);
+        let err = failure(Personality::Postfix, Turns::then_close(script));
         assert_eq!(
             err,
             ProbeError::ConnectionClosed {
@@ -182,7 +188,7 @@ fn closing_in_each_phase_names_the_phase() {
 
 #[test]
 fn timeouts_name_the_phase_the_limit_and_what_arrived() {
-    let err = drive_script(Protocol::Smtp, &[], Input::Timeout);
+    let err = failure(Personality::Postfix, Turns::then_silence(&[]));
     assert_eq!(
         err,
         ProbeError::Timeout {
@@ -198,16 +204,18 @@ fn timeouts_name_the_phase_the_limit_and_what_arrived() {
         "no greeting within the 10 s phase limit; \
          a server that expects TLS at once (SMTPS, port 465) never greets in plaintext"
     );
-    let err = drive_script(Protocol::Smtp, &[b"220-slow greeting\r\n"], Input::Timeout);
+    let err = failure(
+        Personality::Postfix,
+        Turns::then_silence(&[b"220-slow greeting\r\n"]),
+    );
     assert_eq!(
         err.to_string(),
         "greeting incomplete after 10 s (phase limit): 1 line received, the last '220-slow greeting'",
         "no SMTPS hint once something arrived"
     );
-    let err = drive_script(
-        Protocol::Smtp,
-        &[b"220 mx\r\n", b"250-mx\r\n250 STARTTLS\r\n"],
-        Input::Timeout,
+    let err = failure(
+        Personality::Postfix,
+        Turns::then_silence(&[b"220 mx\r\n", b"250-mx\r\n250 STARTTLS\r\n"]),
     );
     assert!(matches!(
         err,

@@ -4,7 +4,8 @@
 //!
 //! Transport faults (splitting, delays, closing at a byte, garbage) are
 //! applied by [`Wire`] to whatever the server sends; script faults (endless
-//! replies, injected plaintext, an alert instead of a handshake) change what
+//! replies, injected plaintext, an alert instead of a handshake, the answer
+//! to the goodbye, a padded chain, fixed [`Turns`]) change what
 //! [`SimServer`](crate::SimServer) sends.
 
 use std::time::Duration;
@@ -57,6 +58,41 @@ pub enum GoodbyeAnswer {
     Close,
 }
 
+/// A server no personality describes, byte for byte (a script fault): its
+/// whole dialogue replaced by fixed turns, with no TLS of its own (a turn
+/// may hold TLS records, such as an alert).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Turns {
+    /// What the server sends, one entry a turn. The first goes out when the
+    /// connection opens, unless the client speaks first (LDAP, XMPP,
+    /// PostgreSQL): then it answers the probe's first write. Each later
+    /// turn answers the probe's next write.
+    pub turns: Vec<Vec<u8>>,
+    /// After the last turn: close the connection (`true`) or keep it open
+    /// and silent, so the probe's deadline ends the check. With no turns,
+    /// a server that speaks first closes (or stays silent) at once, one
+    /// that listens first when the probe first writes.
+    pub then_close: bool,
+}
+
+impl Turns {
+    /// `turns`, then the close.
+    pub fn then_close(turns: &[&[u8]]) -> Self {
+        Turns {
+            turns: turns.iter().map(|t| t.to_vec()).collect(),
+            then_close: true,
+        }
+    }
+
+    /// `turns`, then silence.
+    pub fn then_silence(turns: &[&[u8]]) -> Self {
+        Turns {
+            then_close: false,
+            ..Turns::then_close(turns)
+        }
+    }
+}
+
 /// The faults of one run. `Faults::default()` is a well-behaved network.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Faults {
@@ -96,6 +132,9 @@ pub struct Faults {
     /// rustls personalities on ring crypto only (legacy, odd-key and seeded
     /// servers send their own chain).
     pub chain_padded_to: Option<usize>,
+    /// The server's dialogue replaced by these turns; the personality
+    /// then only names the protocol (who speaks first).
+    pub turns: Option<Turns>,
 }
 
 impl Faults {

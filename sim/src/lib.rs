@@ -44,7 +44,8 @@
 //! - [`personality`]: who the server is, and the failure each broken one must cause.
 //! - [`smtp_dialogue`], [`ldap_dialogue`], [`db_dialogue`], [`ber`]: the exact bytes, with sources.
 //! - [`server`]: the sans-IO scripted server.
-//! - [`faults`]: splitting, delays, closing, garbage, endless replies, injection, alerts.
+//! - [`faults`]: splitting, delays, closing, garbage, endless replies, injection, alerts,
+//!   goodbye answers, oversized chains, and fixed turns for servers no personality describes.
 //! - [`scenario`]: the virtual-time runner; [`clock`], [`rng`]: time and seeds.
 //! - [`loopback`]: the personalities over TCP on 127.0.0.1.
 //! - `deterministic` (feature `deterministic`): seeded, insecure crypto for

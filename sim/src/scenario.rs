@@ -13,7 +13,7 @@ use crate::certs::{CertKind, KeyKind, ServerIdentity, TestPki, SERVER_NAME};
 use crate::clock::VirtualClock;
 #[cfg(feature = "deterministic")]
 use crate::deterministic::{SeededCrypto, SeededPki};
-use crate::faults::{Faults, Piece, Wire};
+use crate::faults::{Faults, Piece, Turns, Wire};
 use crate::personality::Personality;
 #[cfg(feature = "deterministic")]
 use crate::personality::TlsStyle;
@@ -91,6 +91,13 @@ impl Scenario {
         self
     }
 
+    /// The same scenario against a server that says only `turns`
+    /// ([`Faults::turns`]); the personality names the protocol.
+    pub fn with_turns(mut self, turns: Turns) -> Self {
+        self.faults.turns = Some(turns);
+        self
+    }
+
     /// The same scenario with `seed`.
     pub fn with_seed(mut self, seed: u64) -> Self {
         self.seed = seed;
@@ -151,6 +158,19 @@ pub struct SimOutcome {
     pub server_log: Vec<LogEntry>,
     /// TCP connections the probe used: 2 after a legacy capture's reconnect.
     pub connections: usize,
+}
+
+impl SimOutcome {
+    /// The probe's error; when a legacy capture's second connection failed
+    /// too, the first (rustls) attempt's error, which names what the server
+    /// did wrong. `None` when the check passed.
+    pub fn first_attempt_error(&self) -> Option<&ProbeError> {
+        match &self.result {
+            Ok(_) => None,
+            Err(ProbeError::Legacy { first, .. }) => Some(first),
+            Err(error) => Some(error),
+        }
+    }
 }
 
 /// The probe did not finish: an engine bug (a hang).

@@ -119,6 +119,8 @@ fn any_faults() -> impl Strategy<Value = Faults> {
                 goodbye,
                 // Chains over 64 KiB have their own test (engine/tests).
                 chain_padded_to: None,
+                // Scripted turns replace the personality being tested.
+                turns: None,
             },
         )
 }
