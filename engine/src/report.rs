@@ -112,11 +112,23 @@ pub struct PhaseTiming {
 /// The probe records this instead of failing, so servers with keys our
 /// crypto cannot verify (RSA below 2048 bits, P-521) stay monitorable.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum HandshakeSignature {
     /// Verified.
     Verified,
     /// Could not be verified; the text says why.
     NotVerifiable(String),
+}
+
+impl std::fmt::Display for HandshakeSignature {
+    /// `verified`, or `not verifiable: ` and the reason (the JSON output's
+    /// wording).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HandshakeSignature::Verified => f.write_str("verified"),
+            HandshakeSignature::NotVerifiable(why) => write!(f, "not verifiable: {why}"),
+        }
+    }
 }
 
 /// How the session ended after the report was complete. None of these
@@ -155,6 +167,7 @@ pub enum CloseOutcome {
 
 /// How the certificate was obtained.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Handshake {
     /// The rustls handshake completed; the chain is the one it received.
     Completed,

@@ -2,17 +2,14 @@
 //! preamble: request, extended response, handshake, chain capture, unbind
 //! and close_notify, plus the LDAP failures as a caller sees them.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
 use starttls_engine::ldap::{LdapError, NOTICE_OF_DISCONNECTION_OID};
 use starttls_engine::{Config, Input, Output, Phase, Probe, ProbeError, Protocol};
 use starttls_sim::ber::LengthForm;
-use starttls_sim::faults::{Faults, Split};
+use starttls_sim::faults::{Faults, Split, Turns};
 use starttls_sim::personality::Personality;
 use starttls_sim::Scenario;
-use support::drive_script;
 
 /// A BER element, shortest length form (the simulator's encoder).
 fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
@@ -30,6 +27,17 @@ fn ext_resp(message_id: u8, code: u8, diagnostic: &str, name: Option<&str>) -> V
     let mut msg = tlv(0x02, &[message_id]);
     msg.extend(tlv(0x78, &body));
     tlv(0x30, &msg)
+}
+
+/// The error the check ends with against a server of `personality`'s
+/// protocol that says only `turns` (the first attempt's, when the probe
+/// also tried a legacy capture).
+fn failure(personality: Personality, turns: Turns) -> ProbeError {
+    let outcome = starttls_sim::run(&Scenario::new(personality).with_turns(turns));
+    match outcome.first_attempt_error() {
+        Some(error) => error.clone(),
+        None => panic!("the scripted server passed: {:?}", outcome.result),
+    }
 }
 
 #[test]
@@ -132,7 +140,7 @@ fn refusals_reach_the_caller_with_code_name_and_diagnostic() {
         ),
     ];
     for (reply, text) in cases {
-        let err = drive_script(Protocol::Ldap, &[&reply], Input::Closed);
+        let err = failure(Personality::OpenLdap, Turns::then_close(&[&reply]));
         assert!(matches!(err, ProbeError::Ldap(_)), "{err:?}");
         assert_eq!(err.phase(), Phase::StartTls);
         assert_eq!(err.to_string(), text);
@@ -141,10 +149,9 @@ fn refusals_reach_the_caller_with_code_name_and_diagnostic() {
 
 #[test]
 fn an_smtp_server_on_the_ldap_port_is_named() {
-    let err = drive_script(
-        Protocol::Ldap,
-        &[b"220 mail.example.com ESMTP Postfix\r\n"],
-        Input::Closed,
+    let err = failure(
+        Personality::OpenLdap,
+        Turns::then_close(&[b"220 mail.example.com ESMTP Postfix\r\n"]),
     );
     assert_eq!(
         err,
@@ -178,7 +185,7 @@ fn a_gigabyte_length_fails_after_six_bytes() {
 #[test]
 fn closing_or_silence_before_the_reply_names_the_starttls_phase() {
     let half = ext_resp(1, 0, "", None);
-    let err = drive_script(Protocol::Ldap, &[&half[..4]], Input::Closed);
+    let err = failure(Personality::OpenLdap, Turns::then_close(&[&half[..4]]));
     assert_eq!(
         err,
         ProbeError::ConnectionClosed {
@@ -186,7 +193,7 @@ fn closing_or_silence_before_the_reply_names_the_starttls_phase() {
             phase: Phase::StartTls
         }
     );
-    let err = drive_script(Protocol::Ldap, &[], Input::Timeout);
+    let err = failure(Personality::OpenLdap, Turns::then_silence(&[]));
     assert!(matches!(
         err,
         ProbeError::Timeout {
@@ -199,10 +206,9 @@ fn closing_or_silence_before_the_reply_names_the_starttls_phase() {
 #[test]
 fn a_tls_alert_instead_of_a_reply_suggests_ldaps() {
     // An LDAPS port (636) answers the plaintext request with a TLS alert.
-    let err = drive_script(
-        Protocol::Ldap,
-        &[&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x46]],
-        Input::Closed,
+    let err = failure(
+        Personality::OpenLdap,
+        Turns::then_close(&[&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x46]]),
     );
     assert!(
         err.to_string().contains("use ldaps, as on port 636"),

@@ -1,114 +1,24 @@
 //! The probe against a real rustls server in memory: SMTP and LMTP preamble,
 //! handshake, chain capture and goodbye, plus the probe-level failures.
 
-mod support;
-
-use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
-use rustls::ServerConnection;
 use starttls_engine::{
-    Arrived, CertificateDer, CloseOutcome, Config, HandshakeSignature, Input, Output, Phase, Probe,
-    ProbeError, Protocol, Timeouts,
+    Arrived, CloseOutcome, Config, HandshakeSignature, Input, Output, Phase, Probe, ProbeError,
+    Protocol, Timeouts,
 };
-use starttls_sim::faults::{Faults, Split};
+use starttls_sim::faults::{Faults, GoodbyeAnswer, Split, Turns};
 use starttls_sim::personality::Personality;
 use starttls_sim::Scenario;
-use support::{chain, converse, drive_script, tls_server, TestServer};
 
-/// A scripted SMTP server: plaintext replies keyed by the command, then TLS.
-/// Kept for what the simulator's personalities cannot do yet: each way of
-/// answering `QUIT`, a chain over 64 KiB, the caller's time source.
-struct Server {
-    tls: ServerConnection,
-    in_tls: bool,
-    line: Vec<u8>,
-    to_client: Vec<u8>,
-    got_quit: bool,
-    quit_answer: QuitAnswer,
-    /// close_notify arrived together with QUIT (Postfix drops its 221 then).
-    close_notify_with_quit: bool,
-}
-
-/// What the scripted server does when `QUIT` arrives inside TLS.
-#[derive(Clone, Copy, PartialEq)]
-enum QuitAnswer {
-    /// `221`, then close_notify (the polite end).
-    ReplyAndCloseNotify,
-    /// `221` only; the driver then sees a reset (Postfix's end as a client sees it).
-    ReplyThenReset,
-    /// Nothing; the driver then sees the connection close.
-    Close,
-}
-
-impl Server {
-    fn new(chain: &[CertificateDer<'static>], key: &[u8]) -> Self {
-        Server {
-            tls: tls_server(chain, key),
-            in_tls: false,
-            line: Vec::new(),
-            to_client: b"220-mail.example.com ESMTP\r\n220 welcome\r\n".to_vec(),
-            got_quit: false,
-            quit_answer: QuitAnswer::ReplyAndCloseNotify,
-            close_notify_with_quit: false,
-        }
-    }
-
-    fn receive(&mut self, mut data: &[u8]) {
-        while !data.is_empty() {
-            if self.in_tls {
-                self.tls.read_tls(&mut data).unwrap();
-                self.tls.process_new_packets().unwrap();
-                let mut plain = Vec::new();
-                let eof = self.tls.reader().read_to_end(&mut plain).is_ok();
-                if plain.windows(6).any(|w| w == b"QUIT\r\n") {
-                    self.got_quit = true;
-                    self.close_notify_with_quit = eof;
-                    if self.quit_answer != QuitAnswer::Close {
-                        self.tls.writer().write_all(b"221 2.0.0 Bye\r\n").unwrap();
-                    }
-                    if self.quit_answer == QuitAnswer::ReplyAndCloseNotify {
-                        self.tls.send_close_notify();
-                    }
-                }
-                while self.tls.wants_write() {
-                    self.tls.write_tls(&mut self.to_client).unwrap();
-                }
-                continue;
-            }
-            let b = data[0];
-            data = &data[1..];
-            self.line.push(b);
-            if b != b'\n' {
-                continue;
-            }
-            let line = std::mem::take(&mut self.line);
-            if line.starts_with(b"EHLO ") {
-                self.to_client.extend_from_slice(
-                    b"250-mail.example.com\r\n250-PIPELINING\r\n250 STARTTLS\r\n",
-                );
-            } else if line == b"STARTTLS\r\n" {
-                self.to_client
-                    .extend_from_slice(b"220 2.0.0 Ready to start TLS\r\n");
-                self.in_tls = true;
-            } else {
-                self.to_client.extend_from_slice(b"500 what?\r\n");
-            }
-        }
-    }
-}
-
-impl TestServer for Server {
-    fn receive(&mut self, data: &[u8]) {
-        Server::receive(self, data)
-    }
-
-    fn to_client(&mut self) -> &mut Vec<u8> {
-        &mut self.to_client
-    }
-
-    fn finished(&self) -> bool {
-        self.got_quit && !self.tls.wants_write()
+/// The error the check ends with against a server of `personality`'s
+/// protocol that says only `turns` (the first attempt's, when the probe
+/// also tried a legacy capture).
+fn failure(personality: Personality, turns: Turns) -> ProbeError {
+    let outcome = starttls_sim::run(&Scenario::new(personality).with_turns(turns));
+    match outcome.first_attempt_error() {
+        Some(error) => error.clone(),
+        None => panic!("the scripted server passed: {:?}", outcome.result),
     }
 }
 
@@ -191,15 +101,13 @@ fn plaintext_after_starttls_agreement_is_refused_in_any_split() {
 
 #[test]
 fn a_chain_over_64_kib_is_said_in_words() {
-    let (mut chain, key) = chain("mail.example.com");
-    let intermediate = chain[1].clone();
-    while chain.iter().map(|c| c.len()).sum::<usize>() < 70_000 {
-        chain.push(intermediate.clone());
-    }
-    let mut server = Server::new(&chain, &key);
-    let start = Instant::now();
-    let mut probe = Probe::new(Config::new(Protocol::Smtp), start);
-    let Output::Done(Err(err)) = converse(&mut probe, &mut server, 100_000, start) else {
+    // Postfix sending its intermediate again and again: 70,000 bytes of
+    // chain cannot fit one TLS handshake message.
+    let scenario = Scenario::new(Personality::Postfix).with_faults(Faults {
+        chain_padded_to: Some(70_000),
+        ..Faults::none()
+    });
+    let Err(err) = starttls_sim::run(&scenario).result else {
         panic!("an oversized chain was accepted")
     };
     assert_eq!(err, ProbeError::HandshakeMessageTooLarge { limit: 0xffff });
@@ -208,20 +116,23 @@ fn a_chain_over_64_kib_is_said_in_words() {
         "the server's certificate chain is larger than 64 KiB, the largest TLS handshake \
          message this check accepts"
     );
+    // The same server with its chain sent once passes.
+    assert!(starttls_sim::run(&Scenario::new(Personality::Postfix))
+        .result
+        .is_ok());
 }
 
 #[test]
 fn tls_alert_instead_of_a_handshake_is_named() {
     // handshake_failure alert, TLS 1.2 record.
-    let err = drive_script(
-        Protocol::Smtp,
-        &[
+    let err = failure(
+        Personality::Postfix,
+        Turns::then_close(&[
             b"220 mx\r\n",
             b"250-mx\r\n250 STARTTLS\r\n",
             b"220 go\r\n",
             &[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28],
-        ],
-        Input::Closed,
+        ]),
     );
     assert_eq!(
         err,
@@ -234,15 +145,14 @@ fn tls_alert_instead_of_a_handshake_is_named() {
 
 #[test]
 fn plaintext_instead_of_a_handshake_is_refused() {
-    let err = drive_script(
-        Protocol::Smtp,
-        &[
+    let err = failure(
+        Personality::Postfix,
+        Turns::then_close(&[
             b"220 mx\r\n",
             b"250-mx\r\n250 STARTTLS\r\n",
             b"220 go\r\n",
             b"500 huh?\r\n",
-        ],
-        Input::Closed,
+        ]),
     );
     assert!(
         matches!(err, ProbeError::PlaintextAfterStartTls { .. }),
@@ -265,7 +175,7 @@ fn closing_in_each_phase_names_the_phase() {
         ),
     ];
     for (script, phase) in cases {
-        let err = drive_script(Protocol::Smtp, script, Input::Closed);
+        let err = failure(Personality::Postfix, Turns::then_close(script));
         assert_eq!(
             err,
             ProbeError::ConnectionClosed {
@@ -278,7 +188,7 @@ fn closing_in_each_phase_names_the_phase() {
 
 #[test]
 fn timeouts_name_the_phase_the_limit_and_what_arrived() {
-    let err = drive_script(Protocol::Smtp, &[], Input::Timeout);
+    let err = failure(Personality::Postfix, Turns::then_silence(&[]));
     assert_eq!(
         err,
         ProbeError::Timeout {
@@ -294,16 +204,18 @@ fn timeouts_name_the_phase_the_limit_and_what_arrived() {
         "no greeting within the 10 s phase limit; \
          a server that expects TLS at once (SMTPS, port 465) never greets in plaintext"
     );
-    let err = drive_script(Protocol::Smtp, &[b"220-slow greeting\r\n"], Input::Timeout);
+    let err = failure(
+        Personality::Postfix,
+        Turns::then_silence(&[b"220-slow greeting\r\n"]),
+    );
     assert_eq!(
         err.to_string(),
         "greeting incomplete after 10 s (phase limit): 1 line received, the last '220-slow greeting'",
         "no SMTPS hint once something arrived"
     );
-    let err = drive_script(
-        Protocol::Smtp,
-        &[b"220 mx\r\n", b"250-mx\r\n250 STARTTLS\r\n"],
-        Input::Timeout,
+    let err = failure(
+        Personality::Postfix,
+        Turns::then_silence(&[b"220 mx\r\n", b"250-mx\r\n250 STARTTLS\r\n"]),
     );
     assert!(matches!(
         err,
@@ -382,31 +294,32 @@ fn early_timeout_input_is_ignored_and_done_is_repeatable() {
 
 #[test]
 fn the_reply_to_quit_is_a_clean_end_whatever_the_transport_does_next() {
-    let (chain, key) = chain("mail.example.com");
     let cases = [
-        (QuitAnswer::ReplyAndCloseNotify, CloseOutcome::Clean),
-        (QuitAnswer::ReplyThenReset, CloseOutcome::Clean),
-        (QuitAnswer::Close, CloseOutcome::ServerClosed),
+        (GoodbyeAnswer::AsScripted, CloseOutcome::Clean),
+        (GoodbyeAnswer::ReplyThenClose, CloseOutcome::Clean),
+        (GoodbyeAnswer::Close, CloseOutcome::ServerClosed),
     ];
-    for (answer, expected) in cases {
+    for (goodbye, expected) in cases {
         for piece in [1, 5, 100_000] {
-            let mut server = Server::new(&chain, &key);
-            server.quit_answer = answer;
-            let start = Instant::now();
-            let mut probe = Probe::new(Config::new(Protocol::Smtp), start);
-            let Output::Done(Ok(report)) = converse(&mut probe, &mut server, piece, start) else {
-                panic!("check failed with pieces of {piece}")
+            let scenario = Scenario::new(Personality::Postfix).with_faults(Faults {
+                split: Split::Fixed(piece),
+                goodbye,
+                ..Faults::none()
+            });
+            let outcome = starttls_sim::run(&scenario);
+            let Ok(report) = outcome.result else {
+                panic!("{goodbye:?}, pieces of {piece}: {:?}", outcome.result)
             };
-            assert_eq!(report.close, expected, "pieces of {piece}");
-            assert!(server.got_quit);
+            assert_eq!(report.close, expected, "{goodbye:?}, pieces of {piece}");
+            assert!(outcome.server_saw_goodbye, "QUIT sent inside TLS");
             assert!(
-                !server.close_notify_with_quit,
+                !outcome.close_notify_with_goodbye,
                 "close_notify follows the reply, not QUIT"
             );
+            // Virtual time: waiting out the closing limit would show here.
             let closing = report.timing(Phase::Closing).expect("closing timed");
-            // The virtual clock steps 1 ms per piece delivered.
             assert!(
-                closing < Config::new(Protocol::Smtp).timeouts().closing,
+                closing < scenario.config.timeouts().closing,
                 "the probe waits for the reply, not the closing limit: {closing:?}"
             );
         }
@@ -425,27 +338,19 @@ impl rustls::time_provider::TimeProvider for NoClock {
 
 #[test]
 fn the_callers_time_source_is_the_one_rustls_asks() {
-    let (chain, key) = chain("mail.example.com");
     let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
     let crypto = starttls_engine::Crypto::new(provider, std::sync::Arc::new(NoClock));
-    let config = Config::new(Protocol::Smtp).with_crypto(crypto);
-    let mut server = Server::new(&chain, &key);
-    let start = Instant::now();
-    let mut probe = Probe::new(config, start);
-    let Output::Done(Err(error)) = converse(&mut probe, &mut server, 100_000, start) else {
-        panic!("a probe whose clock has no time must fail")
-    };
+    let mut scenario = Scenario::new(Personality::Postfix);
+    scenario.config = scenario.config.clone().with_crypto(crypto);
     assert_eq!(
-        error,
-        ProbeError::Tls {
+        starttls_sim::run(&scenario).result,
+        Err(ProbeError::Tls {
             error: rustls::Error::FailedToGetCurrentTime
-        }
+        }),
+        "a probe whose clock has no time must fail"
     );
     // With the default crypto the same server passes.
-    let mut server = Server::new(&chain, &key);
-    let mut probe = Probe::new(Config::new(Protocol::Smtp), start);
-    assert!(matches!(
-        converse(&mut probe, &mut server, 100_000, start),
-        Output::Done(Ok(_))
-    ));
+    assert!(starttls_sim::run(&Scenario::new(Personality::Postfix))
+        .result
+        .is_ok());
 }

@@ -12,7 +12,7 @@
 //! certificates. Tests should therefore compare chains with the chain the
 //! PKI hands out, never with bytes written down elsewhere; runs that need
 //! the same bytes in every process use
-//! [`SeededPki`](crate::deterministic::SeededPki) (Ed25519) instead.
+//! `deterministic::SeededPki` (Ed25519, feature `deterministic`) instead.
 
 use std::fmt;
 use std::sync::{Arc, OnceLock};
@@ -207,6 +207,20 @@ impl ServerIdentity {
     /// A rustls server configuration (TLS 1.2 and 1.3, ring) serving the chain.
     pub fn server_config(&self) -> Arc<ServerConfig> {
         self.config.clone()
+    }
+
+    /// This identity with the last certificate of its chain sent again and
+    /// again until the chain is at least `bytes` long: over 65,535 bytes it
+    /// no longer fits one TLS handshake message
+    /// ([`Faults::chain_padded_to`](crate::faults::Faults::chain_padded_to)).
+    pub fn padded_to(&self, bytes: usize) -> Result<ServerIdentity, PkiError> {
+        let mut chain = self.chain.clone();
+        if let Some(last) = self.chain.last().filter(|c| !c.is_empty()) {
+            while chain.iter().map(|c| c.len()).sum::<usize>() < bytes {
+                chain.push(last.clone());
+            }
+        }
+        ServerIdentity::new(chain, self.key.clone_key())
     }
 }
 

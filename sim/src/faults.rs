@@ -4,7 +4,8 @@
 //!
 //! Transport faults (splitting, delays, closing at a byte, garbage) are
 //! applied by [`Wire`] to whatever the server sends; script faults (endless
-//! replies, injected plaintext, an alert instead of a handshake) change what
+//! replies, injected plaintext, an alert instead of a handshake, the answer
+//! to the goodbye, a padded chain, fixed [`Turns`]) change what
 //! [`SimServer`](crate::SimServer) sends.
 
 use std::time::Duration;
@@ -41,6 +42,57 @@ pub enum Endless {
     OneBytePerSecond,
 }
 
+/// How the server answers the probe's goodbye (`QUIT`, `</stream:stream>`,
+/// unbind) inside TLS: a script fault. Every variant ends with the TCP close.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum GoodbyeAnswer {
+    /// What the personality does: its reply (`221` for SMTP), then
+    /// close_notify (none after an LDAP unbind), then the close.
+    #[default]
+    AsScripted,
+    /// The reply, then the close without close_notify: what a client sees
+    /// when the server's socket is gone (a reset) after its `221`.
+    ReplyThenClose,
+    /// No reply and no close_notify: the close alone.
+    Close,
+}
+
+/// A server no personality describes, byte for byte (a script fault): its
+/// whole dialogue replaced by fixed turns, with no TLS of its own (a turn
+/// may hold TLS records, such as an alert).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Turns {
+    /// What the server sends, one entry a turn. The first goes out when the
+    /// connection opens, unless the client speaks first (LDAP, XMPP,
+    /// PostgreSQL): then it answers the probe's first write. Each later
+    /// turn answers the probe's next write.
+    pub turns: Vec<Vec<u8>>,
+    /// After the last turn: close the connection (`true`) or keep it open
+    /// and silent, so the probe's deadline ends the check. With no turns,
+    /// a server that speaks first closes (or stays silent) at once, one
+    /// that listens first when the probe first writes.
+    pub then_close: bool,
+}
+
+impl Turns {
+    /// `turns`, then the close.
+    pub fn then_close(turns: &[&[u8]]) -> Self {
+        Turns {
+            turns: turns.iter().map(|t| t.to_vec()).collect(),
+            then_close: true,
+        }
+    }
+
+    /// `turns`, then silence.
+    pub fn then_silence(turns: &[&[u8]]) -> Self {
+        Turns {
+            then_close: false,
+            ..Turns::then_close(turns)
+        }
+    }
+}
+
 /// The faults of one run. `Faults::default()` is a well-behaved network.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Faults {
@@ -72,6 +124,17 @@ pub struct Faults {
     /// write every 10 ms) forever, never answers the goodbye and never
     /// closes: the closing phase's byte budget must stop the probe.
     pub stream_after_handshake: bool,
+    /// How the server answers the goodbye.
+    pub goodbye: GoodbyeAnswer,
+    /// The server sends its chain with the last certificate repeated until
+    /// the chain is at least this many bytes
+    /// ([`ServerIdentity::padded_to`](crate::certs::ServerIdentity::padded_to));
+    /// rustls personalities on ring crypto only (legacy, odd-key and seeded
+    /// servers send their own chain).
+    pub chain_padded_to: Option<usize>,
+    /// The server's dialogue replaced by these turns; the personality
+    /// then only names the protocol (who speaks first).
+    pub turns: Option<Turns>,
 }
 
 impl Faults {

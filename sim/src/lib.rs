@@ -14,11 +14,12 @@
 //! 6 s postscreen delay costs no real time and the same seed gives the same
 //! run. [`loopback`] serves the same scripts over real TCP.
 //!
-//! The TLS bytes themselves repeat only with
-//! [`Scenario::with_seeded_crypto`]: both sides then run on
-//! [`deterministic`]'s seeded, insecure provider and the Ed25519
-//! [`SeededPki`](deterministic::SeededPki), so every byte both ways and the
-//! report follow from the seed, in any process (`tests/determinism.rs`).
+//! The TLS bytes themselves repeat only with `Scenario::with_seeded_crypto`
+//! (cargo feature `deterministic`, off by default): both sides then run on
+//! the `deterministic` module's seeded, insecure provider and its Ed25519
+//! PKI, so every byte both ways and the report follow from the seed, in any
+//! process (`tests/determinism.rs`). The feature is for tests and fuzzing
+//! only; the command never enables it.
 //!
 //! ```
 //! use std::time::Duration;
@@ -43,15 +44,18 @@
 //! - [`personality`]: who the server is, and the failure each broken one must cause.
 //! - [`smtp_dialogue`], [`ldap_dialogue`], [`db_dialogue`], [`ber`]: the exact bytes, with sources.
 //! - [`server`]: the sans-IO scripted server.
-//! - [`faults`]: splitting, delays, closing, garbage, endless replies, injection, alerts.
+//! - [`faults`]: splitting, delays, closing, garbage, endless replies, injection, alerts,
+//!   goodbye answers, oversized chains, and fixed turns for servers no personality describes.
 //! - [`scenario`]: the virtual-time runner; [`clock`], [`rng`]: time and seeds.
 //! - [`loopback`]: the personalities over TCP on 127.0.0.1.
-//! - [`deterministic`]: seeded, insecure crypto for byte-identical runs (tests only).
+//! - `deterministic` (feature `deterministic`): seeded, insecure crypto for
+//!   byte-identical runs (tests only).
 
 pub mod ber;
 pub mod certs;
 pub mod clock;
 pub mod db_dialogue;
+#[cfg(feature = "deterministic")]
 pub mod deterministic;
 pub mod faults;
 pub mod ldap_dialogue;

@@ -11,9 +11,12 @@ use starttls_engine::{Config, Input, Output, Probe, ProbeError, Report};
 
 use crate::certs::{CertKind, KeyKind, ServerIdentity, TestPki, SERVER_NAME};
 use crate::clock::VirtualClock;
+#[cfg(feature = "deterministic")]
 use crate::deterministic::{SeededCrypto, SeededPki};
-use crate::faults::{Faults, Piece, Wire};
-use crate::personality::{Personality, TlsStyle};
+use crate::faults::{Faults, Piece, Turns, Wire};
+use crate::personality::Personality;
+#[cfg(feature = "deterministic")]
+use crate::personality::TlsStyle;
 use crate::server::{ServerOutput, SimServer};
 
 /// The EHLO/LHLO name scenarios send.
@@ -46,11 +49,12 @@ pub enum SimCrypto {
     /// scenario's `cert` and `key`: the TLS bytes differ from run to run.
     #[default]
     Ring,
-    /// [`SeededCrypto`] from the scenario's seed on both sides (the probe's
+    /// (Feature `deterministic`.) [`SeededCrypto`] from the scenario's seed on both sides (the probe's
     /// [`Config::with_crypto`] and the server) and the Ed25519
     /// [`SeededPki`] chain instead of the scenario's `cert` and `key`
     /// (odd-key personalities keep their own key and ring): the same
     /// scenario gives the same bytes, in any process.
+    #[cfg(feature = "deterministic")]
     Seeded,
 }
 
@@ -87,6 +91,13 @@ impl Scenario {
         self
     }
 
+    /// The same scenario against a server that says only `turns`
+    /// ([`Faults::turns`]); the personality names the protocol.
+    pub fn with_turns(mut self, turns: Turns) -> Self {
+        self.faults.turns = Some(turns);
+        self
+    }
+
     /// The same scenario with `seed`.
     pub fn with_seed(mut self, seed: u64) -> Self {
         self.seed = seed;
@@ -94,7 +105,9 @@ impl Scenario {
     }
 
     /// The same scenario on seeded, insecure crypto ([`SimCrypto::Seeded`]):
-    /// every byte of the run follows from the seed.
+    /// every byte of the run follows from the seed. Insecure: feature
+    /// `deterministic`, for tests and fuzzing only.
+    #[cfg(feature = "deterministic")]
     pub fn with_seeded_crypto(mut self) -> Self {
         self.crypto = SimCrypto::Seeded;
         self
@@ -138,10 +151,26 @@ pub struct SimOutcome {
     pub client_sent: Vec<u8>,
     /// Whether the server got the probe's goodbye (`QUIT`/unbind) in TLS.
     pub server_saw_goodbye: bool,
+    /// Whether the probe's close_notify reached the server in the same read
+    /// as its goodbye, instead of after the goodbye's reply.
+    pub close_notify_with_goodbye: bool,
     /// Every transmission, delivery, close and deadline, in order.
     pub server_log: Vec<LogEntry>,
     /// TCP connections the probe used: 2 after a legacy capture's reconnect.
     pub connections: usize,
+}
+
+impl SimOutcome {
+    /// The probe's error; when a legacy capture's second connection failed
+    /// too, the first (rustls) attempt's error, which names what the server
+    /// did wrong. `None` when the check passed.
+    pub fn first_attempt_error(&self) -> Option<&ProbeError> {
+        match &self.result {
+            Ok(_) => None,
+            Err(ProbeError::Legacy { first, .. }) => Some(first),
+            Err(error) => Some(error),
+        }
+    }
 }
 
 /// The probe did not finish: an engine bug (a hang).
@@ -192,6 +221,7 @@ pub fn try_run(scenario: &Scenario) -> Result<SimOutcome, Hang> {
         queue: VecDeque::new(),
         last_piece_at: epoch,
         log: Vec::new(),
+        #[cfg(feature = "deterministic")]
         seeded: servers.seeded.clone(),
     };
     let timeouts = scenario.config.timeouts();
@@ -202,10 +232,7 @@ pub fn try_run(scenario: &Scenario) -> Result<SimOutcome, Hang> {
         .saturating_mul(2)
         .saturating_add(timeouts.closing)
         .saturating_add(Duration::from_secs(1));
-    let config = match &servers.seeded {
-        Some(seeded) => scenario.config.clone().with_crypto(seeded.client()),
-        None => scenario.config.clone(),
-    };
+    let config = servers.client_config();
     let mut probe = Probe::new(config, sim.clock.now());
     let mut max_buffered = probe.buffered();
     let mut connections = 1;
@@ -240,6 +267,7 @@ pub fn try_run(scenario: &Scenario) -> Result<SimOutcome, Hang> {
                     max_buffered,
                     client_sent: sim.server.client_plaintext().to_vec(),
                     server_saw_goodbye: sim.server.saw_goodbye(),
+                    close_notify_with_goodbye: sim.server.close_notify_with_goodbye(),
                     server_log: sim.log,
                     connections,
                 });
@@ -298,10 +326,12 @@ pub fn try_run(scenario: &Scenario) -> Result<SimOutcome, Hang> {
 struct Servers<'a> {
     scenario: &'a Scenario,
     identity: &'static ServerIdentity,
-    /// With [`SimCrypto::Seeded`]: the providers and the server's TLS
-    /// configuration (odd-key personalities keep theirs).
+    /// With `SimCrypto::Seeded`: the providers.
+    #[cfg(feature = "deterministic")]
     seeded: Option<SeededCrypto>,
-    seeded_config: Option<Arc<ServerConfig>>,
+    /// A TLS configuration other than the identity's (the seeded one;
+    /// odd-key personalities keep theirs).
+    tls_config: Option<Arc<ServerConfig>>,
 }
 
 impl<'a> Servers<'a> {
@@ -310,9 +340,11 @@ impl<'a> Servers<'a> {
             SimCrypto::Ring => Servers {
                 scenario,
                 identity: TestPki::shared().identity(scenario.cert, scenario.key),
+                #[cfg(feature = "deterministic")]
                 seeded: None,
-                seeded_config: None,
+                tls_config: None,
             },
+            #[cfg(feature = "deterministic")]
             SimCrypto::Seeded => {
                 let seeded = SeededCrypto::new(scenario.seed);
                 let identity = SeededPki::shared().identity();
@@ -328,15 +360,25 @@ impl<'a> Servers<'a> {
                     scenario,
                     identity,
                     seeded: Some(seeded),
-                    seeded_config: config,
+                    tls_config: config,
                 }
             }
         }
     }
 
+    /// The probe's configuration: the scenario's, on the seeded client
+    /// crypto when the run is seeded.
+    fn client_config(&self) -> Config {
+        #[cfg(feature = "deterministic")]
+        if let Some(seeded) = &self.seeded {
+            return self.scenario.config.clone().with_crypto(seeded.client());
+        }
+        self.scenario.config.clone()
+    }
+
     fn accept(&self) -> SimServer {
         let (personality, faults) = (self.scenario.personality, &self.scenario.faults);
-        match &self.seeded_config {
+        match &self.tls_config {
             Some(config) => {
                 SimServer::with_tls_config(personality, self.identity, faults, config.clone())
             }
@@ -358,12 +400,14 @@ struct Sim {
     last_piece_at: Instant,
     log: Vec<LogEntry>,
     /// The seeded providers, whose wall clock follows `clock`.
+    #[cfg(feature = "deterministic")]
     seeded: Option<SeededCrypto>,
 }
 
 impl Sim {
     fn advance_to(&mut self, at: Instant) {
         self.clock.advance_to(at);
+        #[cfg(feature = "deterministic")]
         if let Some(seeded) = &self.seeded {
             seeded.set_elapsed(self.clock.elapsed());
         }

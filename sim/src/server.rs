@@ -23,7 +23,7 @@ use crate::db_dialogue::{
     is_mysql_ssl_request, mysql_greeting, postgres_answer, PostgresAfter, MYSQL_SSL_REQUEST_LEN,
     POSTGRES_SSL_REQUEST,
 };
-use crate::faults::{Endless, Faults};
+use crate::faults::{Endless, Faults, GoodbyeAnswer, Turns};
 use crate::ldap_dialogue::{parse_request, starttls_answer, After, Request};
 use crate::legacy_tls::{Answer, LegacyTls};
 use crate::personality::{Personality, TlsStyle};
@@ -79,6 +79,8 @@ enum Stage {
     Legacy(LegacyTls, Vec<u8>, bool),
     /// Sending an endless reply; input is ignored.
     Endless,
+    /// Answering each client write with the next of [`Turns`].
+    Turns,
     Closed,
 }
 
@@ -225,6 +227,12 @@ pub struct SimServer {
     endless_kind: Option<Endless>,
     endless: Option<EndlessStream>,
     goodbye_seen: bool,
+    /// How the goodbye is answered.
+    goodbye_answer: GoodbyeAnswer,
+    /// With [`Stage::Turns`]: the turns left and what follows them.
+    turns: Turns,
+    /// The client's close_notify came in the same read as its goodbye.
+    close_notify_with_goodbye: bool,
     /// Stream application data once the handshake is done.
     stream_after_handshake: bool,
     /// The handshake is done and the stream runs.
@@ -267,15 +275,19 @@ impl SimServer {
     /// A server that just accepted a connection: the greeting (if the
     /// protocol has one) is ready in [`SimServer::poll_output`].
     pub fn new(personality: Personality, identity: &ServerIdentity, faults: &Faults) -> Self {
-        let config = match personality.tls() {
-            TlsStyle::Rustls | TlsStyle::Legacy(_) => identity.server_config(),
-            TlsStyle::OddKey(key) => key.server_config(),
+        let config = match (personality.tls(), faults.chain_padded_to) {
+            (TlsStyle::Rustls, Some(bytes)) => identity
+                .padded_to(bytes)
+                .expect("a longer chain of the test PKI's own certificates")
+                .server_config(),
+            (TlsStyle::Rustls | TlsStyle::Legacy(_), _) => identity.server_config(),
+            (TlsStyle::OddKey(key), _) => key.server_config(),
         };
         SimServer::with_tls_config(personality, identity, faults, config)
     }
 
     /// Like [`SimServer::new`], but TLS is served by `config` (say, one
-    /// built by [`crate::deterministic::SeededCrypto::server_config`])
+    /// built by `deterministic::SeededCrypto::server_config`)
     /// instead of the identity's or the odd key's; a legacy personality
     /// still sends `identity`'s chain in its hand-built flight.
     pub fn with_tls_config(
@@ -315,12 +327,22 @@ impl SimServer {
             endless_kind: faults.endless,
             endless: None,
             goodbye_seen: false,
+            goodbye_answer: faults.goodbye,
+            turns: Turns::default(),
+            close_notify_with_goodbye: false,
             stream_after_handshake: faults.stream_after_handshake,
             streaming: false,
             greet_in_tls: None,
             xmpp_greeting_in_tls: false,
         };
-        if personality.plaintext_on_implicit_port() && faults.endless.is_none() {
+        if let Some(turns) = &faults.turns {
+            server.stage = Stage::Turns;
+            server.turns = turns.clone();
+            server.turns.turns.reverse(); // popped from the back
+            if !client_speaks_first(protocol) {
+                server.next_turn();
+            }
+        } else if personality.plaintext_on_implicit_port() && faults.endless.is_none() {
             if protocol == Protocol::Xmpps {
                 server.stage = Stage::RejectPending(crate::xmpp_dialogue::not_well_formed());
             } else {
@@ -406,6 +428,12 @@ impl SimServer {
         self.goodbye_seen
     }
 
+    /// True when the client's close_notify arrived in the same read as its
+    /// goodbye: it did not wait for the goodbye's reply.
+    pub fn close_notify_with_goodbye(&self) -> bool {
+        self.close_notify_with_goodbye
+    }
+
     /// True once the server decided to close.
     pub fn is_closed(&self) -> bool {
         matches!(self.stage, Stage::Closed)
@@ -468,7 +496,24 @@ impl SimServer {
             }
             Stage::Tls(_) => self.tls_receive(data),
             Stage::Legacy(..) => self.legacy_receive(data),
+            Stage::Turns => {
+                if !data.is_empty() {
+                    self.client_plaintext.extend_from_slice(data);
+                    self.next_turn();
+                }
+            }
             Stage::Endless | Stage::Closed => {}
+        }
+    }
+
+    /// Sends the next of the scripted [`Turns`]; after the last one, closes
+    /// or stays silent as the script says.
+    fn next_turn(&mut self) {
+        if let Some(bytes) = self.turns.turns.pop() {
+            self.send(bytes);
+        }
+        if self.turns.turns.is_empty() && self.turns.then_close {
+            self.close();
         }
     }
 
@@ -758,8 +803,14 @@ impl SimServer {
         if let Some(greeting) = stream_greeting.as_ref().filter(|_| !failed) {
             let _ = conn.writer().write_all(greeting);
         }
+        let answer = self.goodbye_answer;
         if let Some(reply) = goodbye.as_ref().filter(|_| !failed) {
-            let _ = conn.writer().write_all(reply);
+            if answer != GoodbyeAnswer::Close {
+                let _ = conn.writer().write_all(reply);
+            }
+        }
+        if goodbye.is_some() && peer_closed {
+            self.close_notify_with_goodbye = true;
         }
         let ldap = is_ldap(self.personality.protocol());
         // LDAP servers drop the connection after an unbind without a TLS
@@ -774,7 +825,8 @@ impl SimServer {
         {
             self.goodbye_seen = true;
         }
-        if hang_up && !failed && !(ldap && goodbye.is_some()) {
+        let polite = goodbye.is_none() || answer == GoodbyeAnswer::AsScripted;
+        if hang_up && !failed && !(ldap && goodbye.is_some()) && polite {
             conn.send_close_notify();
         }
         let mut out = Vec::new();
@@ -895,6 +947,33 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn turns_replace_the_dialogue_then_close_or_fall_silent() {
+        let turns = [&b"220 a\r\n"[..], b"250 b\r\n"];
+        let faults = Faults {
+            turns: Some(Turns::then_close(&turns)),
+            ..Faults::none()
+        };
+        let mut s = server(Personality::Postfix, &faults);
+        assert_eq!(drain(&mut s), b"220 a\r\n", "SMTP: the server speaks first");
+        assert!(!s.is_closed());
+        s.receive(b"EHLO x\r\n");
+        assert_eq!(drain(&mut s), b"250 b\r\n");
+        assert!(s.is_closed(), "the close follows the last turn");
+        let faults = Faults {
+            turns: Some(Turns::then_silence(&turns)),
+            ..Faults::none()
+        };
+        let mut s = server(Personality::OpenLdap, &faults);
+        assert!(drain(&mut s).is_empty(), "LDAP: the client speaks first");
+        s.receive(b"request");
+        assert_eq!(drain(&mut s), b"220 a\r\n");
+        s.receive(b"more");
+        s.receive(b"and more");
+        assert_eq!(drain(&mut s), b"250 b\r\n");
+        assert!(!s.is_closed(), "silent, not closed");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::time::Duration;
 use proptest::prelude::*;
 use starttls_engine::{Handshake, ProbeError, Protocol, Report, Timeouts};
 use starttls_sim::certs::{CertKind, KeyKind};
-use starttls_sim::faults::{Endless, Faults, Split};
+use starttls_sim::faults::{Endless, Faults, GoodbyeAnswer, Split};
 use starttls_sim::personality::{Personality, TlsStyle};
 use starttls_sim::scenario::{LogEntry, Traffic};
 use starttls_sim::{run, try_run, Scenario};
@@ -88,9 +88,25 @@ fn any_faults() -> impl Strategy<Value = Faults> {
         prop::option::of(prop::collection::vec(any::<u8>(), 1..100)),
         any::<bool>(),
         any::<bool>(),
+        prop_oneof![
+            Just(GoodbyeAnswer::AsScripted),
+            Just(GoodbyeAnswer::ReplyThenClose),
+            Just(GoodbyeAnswer::Close),
+        ],
     )
         .prop_map(
-            |(split, delay, close_at, stall_at, garbage, endless, inject, alert, stream)| Faults {
+            |(
+                split,
+                delay,
+                close_at,
+                stall_at,
+                garbage,
+                endless,
+                inject,
+                alert,
+                stream,
+                goodbye,
+            )| Faults {
                 split,
                 delay_between_pieces: delay,
                 close_at_byte: close_at,
@@ -100,6 +116,11 @@ fn any_faults() -> impl Strategy<Value = Faults> {
                 inject_after_starttls: inject,
                 alert_instead_of_handshake: alert,
                 stream_after_handshake: stream,
+                goodbye,
+                // Chains over 64 KiB have their own test (engine/tests).
+                chain_padded_to: None,
+                // Scripted turns replace the personality being tested.
+                turns: None,
             },
         )
 }

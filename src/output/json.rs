@@ -3,7 +3,6 @@
 
 use serde_json::{json, Value};
 use starttls_engine::analysis::{format_rfc3339_utc, CertificateReport, ExpiryScope, TrustVerdict};
-use starttls_engine::HandshakeSignature;
 
 use super::prtg_lookups;
 use super::sanitize::escape_json;
@@ -159,10 +158,7 @@ pub(crate) fn document(request: &Request, result: &Result<Success, Failure>) -> 
                 "tls": {
                     "version": report.tls_version_name(),
                     "cipher_suite": report.cipher_suite_name(),
-                    "handshake_signature": match &report.handshake_signature {
-                        HandshakeSignature::Verified => "verified".to_owned(),
-                        HandshakeSignature::NotVerifiable(why) => format!("not verifiable: {why}"),
-                    },
+                    "handshake_signature": report.handshake_signature.to_string(),
                     "handshake": report.handshake_text(),
                     "first_attempt": first_attempt(report),
                 },

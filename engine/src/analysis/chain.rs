@@ -28,6 +28,7 @@ pub(crate) fn position(index: usize) -> String {
 
 /// One problem of the chain as sent. Indices are positions as sent, 0-based.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ChainProblem {
     /// The same certificate was sent twice.
     Duplicate {

@@ -12,6 +12,7 @@ use x509_parser::x509::SubjectPublicKeyInfo;
 
 /// The public key algorithm of a certificate.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum KeyAlgorithm {
     /// RSA (rsaEncryption or RSASSA-PSS keys).
     Rsa,
@@ -29,6 +30,7 @@ pub enum KeyAlgorithm {
 
 /// A named elliptic curve.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum EcCurve {
     /// NIST P-256 (secp256r1, prime256v1).
     P256,

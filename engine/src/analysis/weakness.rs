@@ -14,6 +14,7 @@ pub const MIN_RSA_BITS: u32 = 2048;
 
 /// One weakness of one certificate.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Weakness {
     /// Signed with a broken hash.
     WeakSignature {
