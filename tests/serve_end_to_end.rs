@@ -460,3 +460,58 @@ fn a_bad_target_list_stops_the_exporter_at_start() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "--interval needs --targets");
 }
+
+#[test]
+fn probes_pipelined_on_one_connection_are_all_answered_in_order() {
+    // A pool worker must never wait for an answer queued behind it: a
+    // client pipelines a slow probe, more quick probes than there are
+    // workers, and /metrics; every answer comes back, in order, and other
+    // clients are served meanwhile.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let slow_port = silent.local_addr().unwrap().port();
+    let smtp =
+        LoopbackServer::start(Personality::Postfix, CertKind::Good, KeyKind::EcdsaP256).unwrap();
+    let e = start("pipelined", MODULES, &[]);
+    let mut s = TcpStream::connect(&e.addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut paths = vec![format!("/probe?target=127.0.0.1:{slow_port}&module=sim")];
+    for _ in 0..20 {
+        paths.push(format!(
+            "/probe?target=127.0.0.1:{}&module=sim",
+            smtp.addr().port()
+        ));
+    }
+    paths.push("/metrics".into());
+    let mut requests = String::new();
+    for (i, path) in paths.iter().enumerate() {
+        let connection = if i + 1 == paths.len() {
+            "close"
+        } else {
+            "keep-alive"
+        };
+        requests.push_str(&format!(
+            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: {connection}\r\n\
+             X-Prometheus-Scrape-Timeout-Seconds: 1.5\r\n\r\n"
+        ));
+    }
+    s.write_all(requests.as_bytes()).unwrap();
+    // Another client is answered while the slow probe holds the first
+    // answer of the pipelined connection back.
+    let (status, _) = get(&e, "/metrics", &[]);
+    assert_eq!(status, 200);
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let answers: Vec<&str> = out.split("HTTP/1.1 ").skip(1).collect();
+    assert_eq!(answers.len(), paths.len(), "{out}");
+    assert!(answers.iter().all(|a| a.starts_with("200 ")), "{out}");
+    assert!(answers[0].contains("\nprobe_success 0"), "{}", answers[0]);
+    for answer in &answers[1..paths.len() - 1] {
+        assert!(answer.contains("\nprobe_success 1"), "{answer}");
+    }
+    assert!(
+        answers[paths.len() - 1].contains("starttls_cert_exporter_probes_total"),
+        "{}",
+        answers[paths.len() - 1]
+    );
+    drop(silent);
+}

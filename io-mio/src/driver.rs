@@ -21,7 +21,9 @@ use crate::deadlines::Deadlines;
 use crate::error::{CheckError, ConnectFailure};
 use crate::resolve::{without_dns, Resolver};
 use crate::resolve_pool::Pool;
-use crate::slot::{is_armed, Connecting, Dialing, Limits, Meta, Next, Resolving, Slot, State};
+use crate::slot::{
+    is_armed, Connecting, Dialing, Limits, Meta, Next, Ready, Resolving, Slot, State,
+};
 use crate::target::{Checked, DriverOptions, Finished, Target};
 
 /// Size of the one read buffer all connections share: a full TLS record.
@@ -590,13 +592,8 @@ impl Driver {
         };
         let next = match slot.state {
             State::Resolving(_) => Next::Keep(slot),
-            State::Connecting(_) => self.on_connect_event(slot, now),
-            State::Probing(_) => {
-                let trouble = event.is_error() || event.is_read_closed() || event.is_write_closed();
-                let readable = event.is_readable() || trouble;
-                let writable = event.is_writable() || trouble;
-                self.on_ready(slot, readable, writable, now)
-            }
+            State::Connecting(_) => self.on_connect_event(slot, Ready::of(event), now),
+            State::Probing(_) => self.on_ready(slot, Ready::of(event), now),
         };
         self.settle(token, next);
     }
@@ -696,7 +693,7 @@ impl Driver {
     }
 
     /// The connecting socket reported an event: connected, failed, or not yet.
-    fn on_connect_event(&mut self, slot: Slot, now: Instant) -> Next {
+    fn on_connect_event(&mut self, slot: Slot, ready: Ready, now: Instant) -> Next {
         let Slot { meta, state } = slot;
         let State::Connecting(mut c) = state else {
             return Next::Keep(Slot { meta, state });
@@ -711,12 +708,20 @@ impl Driver {
                 c.dial.attempts.push((c.addr, failure));
                 self.dial(meta, c.dial, now)
             }
-            Progress::Connected => self.begin_probe(meta, *c, now),
+            Progress::Connected => self.begin_probe(meta, *c, ready, now),
         }
     }
 
     /// Stops watching a socket that is about to be dropped (closed).
+    ///
+    /// With epoll, closing the socket removes it from the poll set (we
+    /// never duplicate the descriptor), so the `epoll_ctl` call is saved;
+    /// mio keeps no state of its own per socket there. Elsewhere mio asks
+    /// for an explicit deregistration.
     pub(crate) fn forget(&self, stream: &mut TcpStream) {
+        if cfg!(any(target_os = "linux", target_os = "android")) {
+            return;
+        }
         // Failing to deregister a socket we are closing changes nothing.
         let _ = self.poll.registry().deregister(stream);
     }
@@ -927,6 +932,64 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A server that writes each of `pieces` to every connection, pausing
+    /// between them, and then closes it.
+    fn piecewise_server(pieces: &'static [&'static [u8]], pause: Duration) -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        thread::spawn(move || {
+            for mut conn in listener.incoming().flatten() {
+                thread::spawn(move || {
+                    for piece in pieces {
+                        let _ = conn.write_all(piece);
+                        thread::sleep(pause);
+                    }
+                });
+            }
+        });
+        addr
+    }
+
+    #[test]
+    fn bytes_arriving_after_a_short_read_raise_their_own_event() {
+        // Reading stops after a read that leaves room in the buffer: the
+        // rest of the reply, sent later, must still wake the probe, well
+        // before its limit (a lost wake-up would end as a timeout).
+        let addr = piecewise_server(
+            &[b"421 4.3", b".2 bu", b"sy\r\n"],
+            Duration::from_millis(30),
+        );
+        let results = run(vec![job(vec![addr])], &options(5_000, 5_000));
+        let [Err(CheckError::Probe { error, .. })] = &results[..] else {
+            panic!("{results:?}")
+        };
+        let ProbeError::Smtp(SmtpError::Rejected { reply, .. }) = error else {
+            panic!("{error}")
+        };
+        assert_eq!(reply.code, 421);
+    }
+
+    #[test]
+    fn a_close_that_comes_with_the_last_bytes_is_seen() {
+        // Half a greeting and the close together: the short read of the
+        // bytes must not end the reading before the close is read.
+        let addr = piecewise_server(&[b"220-mx.test ESMTP"], Duration::ZERO);
+        let results = run(vec![job(vec![addr])], &options(5_000, 5_000));
+        let [Err(CheckError::Probe { error, .. })] = &results[..] else {
+            panic!("{results:?}")
+        };
+        assert!(
+            matches!(
+                error,
+                ProbeError::ConnectionClosed {
+                    phase: Phase::Greeting,
+                    ..
+                }
+            ),
+            "{error}"
+        );
     }
 
     #[test]

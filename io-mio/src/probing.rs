@@ -10,15 +10,30 @@ use starttls_engine::{Input, Output, Probe};
 use crate::connect::{self, Progress};
 use crate::driver::Driver;
 use crate::error::CheckError;
-use crate::slot::{Connecting, Meta, Next, Probing, Slot, State};
+use crate::slot::{Connecting, Meta, Next, Probing, Ready, Slot, State};
 use crate::target::Checked;
 use crate::transport::{read_once, write_some, ReadOutcome, Wrote};
 
+/// Whether a read that leaves room in the buffer may end the reading for
+/// this event. On Linux and the BSDs a short read from a stream socket
+/// means its receive queue was empty, and bytes arriving later raise a new
+/// edge, so the read that would only return `EAGAIN` is saved (tokio does
+/// the same). mio on Windows raises the next event only after an
+/// operation would have blocked, so there every event is read dry.
+const SHORT_READ_ENDS_READING: bool = !cfg!(windows);
+
 impl Driver {
-    /// The connection is up: start the probe and read whatever is there.
-    pub(crate) fn begin_probe(&mut self, meta: Meta, c: Connecting, now: Instant) -> Next {
+    /// The connection is up: start the probe, and read if the event that
+    /// said so also said bytes are there (a greeting that came with it).
+    pub(crate) fn begin_probe(
+        &mut self,
+        meta: Meta,
+        c: Connecting,
+        ready: Ready,
+        now: Instant,
+    ) -> Next {
         let Connecting {
-            mut stream,
+            stream,
             addr,
             since,
             dial,
@@ -27,18 +42,6 @@ impl Driver {
         // Small writes (one command line) must leave at once; failure to set
         // the option only costs latency.
         let _ = stream.set_nodelay(true);
-        if let Err(e) =
-            self.poll
-                .registry()
-                .reregister(&mut stream, Token(meta.token), Interest::READABLE)
-        {
-            self.forget(&mut stream);
-            let error = CheckError::Io {
-                peer: addr,
-                detail: e.to_string(),
-            };
-            return Next::Done(meta.index, Err(error), meta.started);
-        }
         // Our overall limit started before DNS and connect: hand the probe
         // its end as an absolute deadline, named by the limit it stands for.
         let config = (*dial.config).with_deadline(meta.overall_end, meta.limits.overall);
@@ -47,40 +50,30 @@ impl Driver {
             peer: addr,
             probe: Box::new(Probe::new(config, now)),
             unsent: Vec::new(),
-            writable: false,
             wait_until: now,
             connect_time: now.saturating_duration_since(since),
             reconnecting: false,
         };
-        // Data may have arrived with the connection (a greeting): the edge
-        // is past, so read now rather than wait for one.
         self.on_ready(
             Slot {
                 meta,
                 state: State::Probing(probing),
             },
-            true,
-            false,
+            after_connect(ready),
             now,
         )
     }
 
     /// A connected socket is readable and/or writable.
-    pub(crate) fn on_ready(
-        &mut self,
-        slot: Slot,
-        readable: bool,
-        writable: bool,
-        now: Instant,
-    ) -> Next {
+    pub(crate) fn on_ready(&mut self, slot: Slot, ready: Ready, now: Instant) -> Next {
         let Slot { meta, state } = slot;
         let State::Probing(mut p) = state else {
             return Next::Keep(Slot { meta, state });
         };
         if p.reconnecting {
-            return self.on_reconnect_progress(meta, p, now);
+            return self.on_reconnect_progress(meta, p, ready, now);
         }
-        if writable && !p.unsent.is_empty() {
+        if ready.writable && !p.unsent.is_empty() {
             match write_some(&mut p.stream, &p.unsent) {
                 Wrote::Bytes(n) => {
                     p.unsent.drain(..n);
@@ -92,11 +85,15 @@ impl Driver {
                 Wrote::Failed(e) => return self.io_failure(meta, p, &e),
             }
         }
-        while readable && !p.probe.is_done() && !p.probe.wants_reconnect() {
+        let until_dry = ready.closing || !SHORT_READ_ENDS_READING;
+        while ready.readable && !p.probe.is_done() && !p.probe.wants_reconnect() {
             match read_once(&mut p.stream, &mut self.scratch) {
                 ReadOutcome::Data(n) => {
                     let data = self.scratch.get(..n).unwrap_or_default();
                     p.probe.handle_input(Input::Received(data), now);
+                    if n < self.scratch.len() && !until_dry {
+                        break;
+                    }
                 }
                 ReadOutcome::Closed => {
                     p.probe.handle_input(Input::Closed, now);
@@ -163,23 +160,6 @@ impl Driver {
                         Output::Wait(until) => until,
                         _ => p.probe.deadline(),
                     };
-                    let want_writable = !p.unsent.is_empty();
-                    if want_writable != p.writable {
-                        let interest = if want_writable {
-                            Interest::READABLE | Interest::WRITABLE
-                        } else {
-                            Interest::READABLE
-                        };
-                        let token = Token(meta.token);
-                        if let Err(e) =
-                            self.poll
-                                .registry()
-                                .reregister(&mut p.stream, token, interest)
-                        {
-                            return self.io_failure(meta, p, &e);
-                        }
-                        p.writable = want_writable;
-                    }
                     return Next::Keep(Slot {
                         meta,
                         state: State::Probing(p),
@@ -211,7 +191,6 @@ impl Driver {
         }
         // Dropping the old stream closes the first connection.
         p.stream = stream;
-        p.writable = true;
         p.reconnecting = true;
         p.wait_until = p.probe.deadline();
         Next::Keep(Slot {
@@ -221,7 +200,13 @@ impl Driver {
     }
 
     /// The second connection reported an event: connected, failed, or not yet.
-    fn on_reconnect_progress(&mut self, meta: Meta, mut p: Probing, now: Instant) -> Next {
+    fn on_reconnect_progress(
+        &mut self,
+        meta: Meta,
+        mut p: Probing,
+        ready: Ready,
+        now: Instant,
+    ) -> Next {
         match connect::progress(&p.stream) {
             Progress::Pending => Next::Keep(Slot {
                 meta,
@@ -235,21 +220,13 @@ impl Driver {
             Progress::Connected => {
                 p.reconnecting = false;
                 let _ = p.stream.set_nodelay(true);
-                if let Err(e) = self.poll.registry().reregister(
-                    &mut p.stream,
-                    Token(meta.token),
-                    Interest::READABLE,
-                ) {
-                    return self.io_failure(meta, p, &e);
-                }
-                p.writable = false;
                 p.probe.handle_input(Input::Reconnected, now);
                 // As after the first connect: a greeting may be there already.
                 let slot = Slot {
                     meta,
                     state: State::Probing(p),
                 };
-                self.on_ready(slot, true, false, now)
+                self.on_ready(slot, after_connect(ready), now)
             }
         }
     }
@@ -262,5 +239,18 @@ impl Driver {
             detail: e.to_string(),
         };
         Next::Done(meta.index, Err(error), meta.started)
+    }
+}
+
+/// What to do right after a connect completed with the event `ready`:
+/// nothing to write yet, and read only if the event also said bytes are
+/// there (ones arriving later raise their own event). Where every event
+/// must be read dry (Windows), read anyway: the read that would block is
+/// what arms the next readable event there.
+fn after_connect(ready: Ready) -> Ready {
+    Ready {
+        readable: ready.readable || !SHORT_READ_ENDS_READING,
+        writable: false,
+        closing: ready.closing,
     }
 }

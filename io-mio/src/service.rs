@@ -36,9 +36,37 @@ enum Command {
 /// A target handed to the loop, with where its result goes.
 struct Submitted {
     job: Job,
-    reply: Sender<Result<Checked, CheckError>>,
+    reply: Reply,
     /// When its clock started.
     at: Instant,
+}
+
+/// A submitter's function that takes a result.
+type Callback = Box<dyn FnOnce(Result<Checked, CheckError>) + Send>;
+
+/// What to do with one target's result, called exactly once: with the
+/// result, or, if the loop drops it without one (a loop thread that
+/// panicked), with the "stopped" error.
+struct Reply {
+    call: Option<Callback>,
+    /// For the error when the loop is gone.
+    peer: SocketAddr,
+}
+
+impl Reply {
+    fn send(mut self, result: Result<Checked, CheckError>) {
+        if let Some(call) = self.call.take() {
+            call(result);
+        }
+    }
+}
+
+impl Drop for Reply {
+    fn drop(&mut self) {
+        if let Some(call) = self.call.take() {
+            call(Err(stopped(self.peer)));
+        }
+    }
 }
 
 /// A running event loop that checks targets as they are submitted.
@@ -124,22 +152,48 @@ impl Service {
     pub fn submit(&self, target: Target) -> Pending {
         let (reply, result) = mpsc::channel();
         let peer = SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), target.port);
+        self.submit_with(target, move |checked| {
+            // The submitter may have stopped waiting.
+            let _ = reply.send(checked);
+        });
+        Pending { result, peer }
+    }
+
+    /// Hands `target` to the loop like [`Service::submit`], and calls
+    /// `on_result` with its result instead of keeping it for a waiting
+    /// thread: a program need not hold a thread per target in flight.
+    ///
+    /// `on_result` is called exactly once, on the loop thread, so it
+    /// should only hand the result on (a channel to worker threads); when
+    /// the loop has already stopped, at once on the caller's thread with
+    /// [`CheckError::Io`].
+    pub fn submit_with(
+        &self,
+        target: Target,
+        on_result: impl FnOnce(Result<Checked, CheckError>) + Send + 'static,
+    ) {
+        let peer = SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), target.port);
         let submitted = Submitted {
             job: Job::from_target(target),
-            reply,
+            reply: Reply {
+                call: Some(Box::new(on_result)),
+                peer,
+            },
             at: Instant::now(),
         };
-        let sent = self
-            .inner
-            .commands
-            .lock()
-            .map(|c| c.send(Command::Check(Box::new(submitted))).is_ok())
-            .unwrap_or(false);
-        if sent {
-            // A failed wake-up leaves the target for the next one.
-            let _ = self.inner.waker.wake();
+        let command = Command::Check(Box::new(submitted));
+        let sent = match self.inner.commands.lock() {
+            Ok(commands) => commands.send(command).map_err(|e| e.0),
+            Err(_) => Err(command),
+        };
+        match sent {
+            Ok(()) => {
+                // A failed wake-up leaves the target for the next one.
+                let _ = self.inner.waker.wake();
+            }
+            // Dropping the reply calls it with the "stopped" error.
+            Err(command) => drop(command),
         }
-        Pending { result, peer }
     }
 
     /// Stops the loop: every check still running or queued ends with
@@ -220,7 +274,7 @@ impl Queue {
 /// results back, wait for sockets, answers and deadlines.
 fn run(mut driver: Driver, commands: &Receiver<Command>) {
     let mut events = Events::with_capacity(EVENTS);
-    let mut replies: HashMap<usize, Sender<Result<Checked, CheckError>>> = HashMap::new();
+    let mut replies: HashMap<usize, Reply> = HashMap::new();
     let mut queue = Queue::default();
     let mut next_index = 0usize;
     let options = driver.options;
@@ -280,7 +334,7 @@ fn run(mut driver: Driver, commands: &Receiver<Command>) {
         driver.expire(now);
         for (index, after) in queue.expired(now, &options) {
             if let Some(reply) = replies.remove(&index) {
-                let _ = reply.send(Err(CheckError::Timeout {
+                reply.send(Err(CheckError::Timeout {
                     phase: "queue",
                     after,
                 }));
@@ -290,26 +344,21 @@ fn run(mut driver: Driver, commands: &Receiver<Command>) {
 }
 
 /// Hands every finished result to its submitter (who may have gone).
-fn deliver(driver: &mut Driver, replies: &mut HashMap<usize, Sender<Result<Checked, CheckError>>>) {
+fn deliver(driver: &mut Driver, replies: &mut HashMap<usize, Reply>) {
     for finished in driver.done.drain(..) {
         if let Some(reply) = replies.remove(&finished.index) {
-            let _ = reply.send(finished.result);
+            reply.send(finished.result);
         }
     }
 }
 
 /// Fails everything running or queued with `detail`.
-fn end(
-    mut driver: Driver,
-    queue: Queue,
-    replies: &mut HashMap<usize, Sender<Result<Checked, CheckError>>>,
-    detail: &str,
-) {
+fn end(mut driver: Driver, queue: Queue, replies: &mut HashMap<usize, Reply>, detail: &str) {
     driver.fail_all(detail);
     deliver(&mut driver, replies);
     for (index, job, _) in queue.waiting {
         if let Some(reply) = replies.remove(&index) {
-            let _ = reply.send(Err(CheckError::Io {
+            reply.send(Err(CheckError::Io {
                 peer: unspecified(&job),
                 detail: detail.to_owned(),
             }));
@@ -477,6 +526,29 @@ mod tests {
         assert!(
             matches!(&result, Err(CheckError::Io { detail, .. }) if detail.contains("stopped")),
             "{result:?}"
+        );
+    }
+
+    #[test]
+    fn a_result_handed_to_a_callback_arrives_once_even_after_shutdown() {
+        let busy = busy_server();
+        let service = Service::start(options(4), Resolver::system()).unwrap();
+        let (tx, rx) = mpsc::channel();
+        let first = tx.clone();
+        service.submit_with(target(busy), move |result| first.send(result).unwrap());
+        let result = rx.recv().unwrap();
+        assert!(is_busy_reply(&result), "{result:?}");
+        let other = service.clone();
+        service.shutdown();
+        other.submit_with(target(busy), move |result| tx.send(result).unwrap());
+        let result = rx.recv().unwrap();
+        assert!(
+            matches!(&result, Err(CheckError::Io { detail, .. }) if detail.contains("stopped")),
+            "{result:?}"
+        );
+        assert!(
+            rx.recv().is_err(),
+            "each callback called once, then dropped"
         );
     }
 

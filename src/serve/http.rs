@@ -4,10 +4,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use starttls_io_mio::{CheckError, Checked, Target};
+
 use super::stats::Refusal;
 use super::target::parse_target;
 use super::Exporter;
 use crate::output::prometheus::{render_one, Probed};
+use crate::run::Failure;
 
 /// The longest request URL accepted, in bytes.
 pub const MAX_URL_BYTES: usize = 2048;
@@ -191,17 +194,51 @@ fn probe_job(
     Ok(ProbeJob { request, module })
 }
 
-/// Runs a probe whose slot is taken and gives the exposition.
+/// What the driver made of a probe.
+#[derive(Debug)]
+pub enum Driven {
+    /// The driver's result.
+    Checked(Result<Checked, CheckError>),
+    /// The probe never reached the driver, and why.
+    NotRun(Failure),
+}
+
+/// Runs a probe whose slot is taken and gives the exposition, on the
+/// calling thread (which waits for the driver).
 pub fn run_probe(exporter: &Arc<Exporter>, job: ProbeJob) -> Answer {
     let started = Instant::now();
+    let driven = match job.target() {
+        Ok(target) => Driven::Checked(exporter.driver.submit(target).wait()),
+        Err(failure) => Driven::NotRun(failure),
+    };
+    answer_probe(exporter, &job, started, driven)
+}
+
+impl ProbeJob {
+    /// The target to hand the driver, with the request's time limits.
+    pub fn target(&self) -> Result<Target, Failure> {
+        let request = &self.request;
+        let target = crate::run::target(request)?;
+        let limits = crate::run::driver_options(request, 1);
+        Ok(target.with_timeouts(limits.connect_timeout, limits.overall_timeout))
+    }
+}
+
+/// The second half of a probe started at `started`: analyses what the
+/// driver returned, counts the probe as finished (freeing its slot) and
+/// gives the exposition.
+pub fn answer_probe(
+    exporter: &Exporter,
+    job: &ProbeJob,
+    started: Instant,
+    driven: Driven,
+) -> Answer {
     let module = &exporter.modules[job.module];
     let request = &job.request;
-    let result = crate::run::target(request).and_then(|target| {
-        let limits = crate::run::driver_options(request, 1);
-        let target = target.with_timeouts(limits.connect_timeout, limits.overall_timeout);
-        let checked = exporter.driver.submit(target).wait();
-        crate::run::conclude(request, &module.trust, checked)
-    });
+    let result = match driven {
+        Driven::Checked(checked) => crate::run::conclude(request, &module.trust, checked),
+        Driven::NotRun(failure) => Err(failure),
+    };
     let duration = started.elapsed();
     exporter.stats.finish(result.is_ok(), duration);
     Answer {

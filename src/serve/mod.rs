@@ -5,9 +5,11 @@
 //! counters.
 //!
 //! Every probe runs on one shared io-mio event loop ([`Service`]) that
-//! takes targets while it runs: a request's thread submits its target and
-//! waits for the result, then analyses the certificate with the module's
-//! trust store, built once at start and shared. At most `--max-concurrent`
+//! takes targets while it runs: the accept loop submits a probe's target,
+//! and when the result is in, one of a fixed pool of worker threads
+//! ([`workers`]) analyses the certificate with the module's trust store,
+//! built once at start and shared, and answers. Each module's options are
+//! parsed once at start too. At most `--max-concurrent`
 //! probes run at once; more are answered 503 at once. A probe's time
 //! limit is the module's, shortened to Prometheus' scrape timeout less
 //! half a second. `--allow-targets FILE` restricts what may be probed, so
@@ -20,8 +22,10 @@
 pub mod http;
 pub mod interval;
 pub mod modules;
+pub mod pipelined;
 pub mod stats;
 pub mod target;
+pub mod workers;
 
 /// Writes one line to stderr, ignoring a closed or full stderr: an exporter
 /// started with stderr closed (`2>&-`, a supervisor that went away) keeps
@@ -45,6 +49,7 @@ pub use interval::{parse_interval, ListRuns};
 pub use modules::{Module, ModuleError};
 pub use stats::Stats;
 pub use target::{parse_target, AllowList, TargetAddr};
+pub use workers::Workers;
 
 /// The exporter's port by default: ssl_exporter's, which Prometheus'
 /// port allocation list gives it.
@@ -185,6 +190,13 @@ pub fn main(program: &str, args: &[std::ffi::OsString]) -> i32 {
             return 2;
         }
     };
+    let workers = match Workers::start(workers::default_count(), &exporter) {
+        Ok(w) => w,
+        Err(e) => {
+            say!("starttls-cert serve: cannot start the request workers: {e}");
+            return 2;
+        }
+    };
     let names: Vec<&str> = exporter.modules.iter().map(|m| m.name.as_str()).collect();
     let listening = server
         .server_addr()
@@ -215,13 +227,15 @@ pub fn main(program: &str, args: &[std::ffi::OsString]) -> i32 {
             return 2;
         }
     }
-    serve(&server, &exporter);
+    serve(&server, &exporter, &workers);
     0
 }
 
-/// The accept loop: answers at once what needs no probe, and starts a
-/// thread per probe that submits it to the shared loop and waits.
-pub fn serve(server: &tiny_http::Server, exporter: &Arc<Exporter>) {
+/// The accept loop: answers at once what needs no probe, and hands each
+/// probe to the shared loop, whose result a worker answers. A request
+/// pipelined behind an unanswered one of its connection is answered on a
+/// thread of its own ([`pipelined`]).
+pub fn serve(server: &tiny_http::Server, exporter: &Arc<Exporter>, workers: &Workers) {
     for request in server.incoming_requests() {
         let scrape_timeout = request
             .headers()
@@ -239,20 +253,48 @@ pub fn serve(server: &tiny_http::Server, exporter: &Arc<Exporter>) {
         } else {
             route(exporter, request.url(), scrape_timeout.as_deref())
         };
+        let peer = request.remote_addr().copied();
+        let behind = workers.outstanding.open(peer);
         match routed {
-            Route::Now(answer) => respond(request, answer),
-            Route::Probe(job) => {
-                let shared = Arc::clone(exporter);
-                let spawned = std::thread::Builder::new()
-                    .name("probe".into())
-                    .spawn(move || respond(request, run_probe(&shared, job)));
-                if let Err(e) = spawned {
-                    // The slot was taken for a probe that never ran; the
-                    // dropped request is answered 500 by tiny_http.
-                    exporter.stats.finish(false, std::time::Duration::ZERO);
-                    say!("starttls-cert serve: cannot start a probe thread: {e}");
-                }
+            Route::Now(answer) if !behind => {
+                respond(request, answer);
+                workers.outstanding.close(peer);
             }
+            Route::Probe(job) if !behind => workers.probe(exporter, request, job),
+            routed => answer_behind(exporter, workers, request, routed),
         }
+    }
+}
+
+/// Answers a request pipelined behind an unanswered one on a thread of its
+/// own, which may wait for the one before.
+fn answer_behind(
+    exporter: &Arc<Exporter>,
+    workers: &Workers,
+    request: tiny_http::Request,
+    routed: Route,
+) {
+    let peer = request.remote_addr().copied();
+    let shared = Arc::clone(exporter);
+    let outstanding = Arc::clone(&workers.outstanding);
+    let is_probe = matches!(routed, Route::Probe(_));
+    let spawned = std::thread::Builder::new()
+        .name("pipelined".into())
+        .spawn(move || {
+            let answer = match routed {
+                Route::Now(answer) => answer,
+                Route::Probe(job) => run_probe(&shared, job),
+            };
+            respond(request, answer);
+            outstanding.close(peer);
+        });
+    if let Err(e) = spawned {
+        if is_probe {
+            // The slot was taken for a probe that never ran; the dropped
+            // request is answered 500 by tiny_http.
+            exporter.stats.finish(false, std::time::Duration::ZERO);
+        }
+        workers.outstanding.close(peer);
+        say!("starttls-cert serve: cannot start a thread for a pipelined request: {e}");
     }
 }

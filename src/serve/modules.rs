@@ -41,6 +41,10 @@ pub struct Module {
     pub timeout: std::time::Duration,
     /// The trust store, loaded once.
     pub trust: TrustStore,
+    /// The words as clap parsed them once, at start (with a stand-in host
+    /// and port, which are positional and cannot change how the words
+    /// parse): each probe only sets its host and port.
+    options: Cli,
 }
 
 /// A module file that cannot be used, with where and why.
@@ -80,7 +84,8 @@ impl Module {
         }) {
             return Err(format!("{bad} cannot be set in a module"));
         }
-        let template = request_for(&words, "localhost", None)?;
+        let options = parse_words(&words)?;
+        let template = request_for(&options, "localhost", None)?;
         let trust = crate::trust::load(&template.trust).map_err(|e| e.to_string())?;
         Ok(Module {
             name: name.to_owned(),
@@ -88,6 +93,7 @@ impl Module {
             protocol: template.protocol,
             timeout: template.timeout,
             trust,
+            options,
         })
     }
 
@@ -100,20 +106,31 @@ impl Module {
                 self.protocol.keyword()
             )
         })?;
-        request_for(&self.words, host, Some(port))
+        request_for(&self.options, host, Some(port))
     }
 }
 
-fn request_for(words: &[String], host: &str, port: Option<u16>) -> Result<Request, String> {
-    // A host that looked like an option would be read as one.
+/// The stand-in host and port a module's words are parsed with.
+const STAND_IN: [&str; 2] = ["localhost", "1"];
+
+/// A module's words as clap parses them after a host and a port.
+fn parse_words(words: &[String]) -> Result<Cli, String> {
+    let mut args: Vec<&str> = vec!["starttls-cert"];
+    args.extend(STAND_IN);
+    args.extend(words.iter().map(String::as_str));
+    Cli::try_parse_from(args).map_err(|e| crate::cli::one_line(&e.render().to_string()))
+}
+
+/// The request for `host` and `port` (1 when `None`) with the module
+/// `options`: what clap makes of `host port words`, without clap.
+fn request_for(options: &Cli, host: &str, port: Option<u16>) -> Result<Request, String> {
+    // A host that looked like an option would have been read as one.
     if host.starts_with('-') {
         return Err(format!("\"{host}\" is not a host name or IP address"));
     }
-    let port = port.unwrap_or(1).to_string();
-    let mut args: Vec<&str> = vec!["starttls-cert", host, &port];
-    args.extend(words.iter().map(String::as_str));
-    let cli =
-        Cli::try_parse_from(args).map_err(|e| crate::cli::one_line(&e.render().to_string()))?;
+    let mut cli = options.clone();
+    cli.host = Some(host.to_owned());
+    cli.port = Some(port.unwrap_or(1));
     Request::from_cli(cli, local_name).map_err(|e| e.to_string())
 }
 
@@ -227,6 +244,55 @@ mod tests {
         assert!(e.message.contains("module name"), "{e}");
         let e = parse("m.conf", "# nothing\n").unwrap_err();
         assert_eq!(e.place, "m.conf");
+    }
+
+    #[test]
+    fn a_probe_request_is_what_clap_makes_of_host_port_and_words() {
+        let lines = [
+            "smtp --name-validation cn-san --timeout 7",
+            "ldap --sni-domain dc1.corp.example --timeout 3",
+            "xmpp --xmpp-domain example.com --warning-days 40 --error-days 10",
+            "lmtp --hello-name probe.example --name-validation none",
+            "ldap --name-validation cn-san",
+            "smtp --sni-domain mx.example.com --name-validation cn-san",
+        ];
+        let hosts = [
+            "mx.example.com",
+            "192.0.2.7",
+            "2001:db8::1",
+            "bücher.example",
+            "-x",
+            "a b",
+        ];
+        for line in lines {
+            let words = crate::shell_words::split(line).unwrap();
+            let module = Module::new("m", words.clone()).unwrap();
+            for host in hosts {
+                for port in [None, Some(2525)] {
+                    let port = port.or(module.protocol.default_port());
+                    let ours = module.request(host, port);
+                    let theirs = if host.starts_with('-') {
+                        Err(String::new())
+                    } else {
+                        let port = port.unwrap_or(1).to_string();
+                        let mut args = vec!["starttls-cert", host, &port];
+                        args.extend(words.iter().map(String::as_str));
+                        Cli::try_parse_from(args)
+                            .map_err(|e| e.to_string())
+                            .and_then(|cli| {
+                                Request::from_cli(cli, local_name).map_err(|e| e.to_string())
+                            })
+                    };
+                    match (&ours, &theirs) {
+                        (Ok(a), Ok(b)) => assert_eq!(a, b, "{line} / {host}"),
+                        (Err(a), Err(b)) => {
+                            assert!(b.is_empty() || a == b, "{line} / {host}: {a} vs {b}")
+                        }
+                        _ => panic!("{line} / {host}: {ours:?} vs {theirs:?}"),
+                    }
+                }
+            }
+        }
     }
 
     #[test]
