@@ -18,6 +18,13 @@
 //!   sent): the probe sends unbind and close_notify together and ends as
 //!   soon as they are handed to the driver, without waiting for the server
 //!   (389-ds closes about 250 ms later on its own schedule).
+//! - **close_notify as the goodbye** (`tls`: TLS at once on any port, nothing
+//!   said after the handshake): the probe sends close_notify at once and waits
+//!   for the server's close_notify or close, at most [`Timeouts::closing`],
+//!   reading past what arrives meanwhile (TLS 1.3 session tickets, a
+//!   service's banner). Ending before that would leave those bytes unread,
+//!   and a socket closed with unread bytes ends in a reset: stunnel logs
+//!   that as `TLS socket closed (write hangup)`.
 //! - **A byte budget** ([`CLOSING_BYTE_BUDGET`]): a server that streams data
 //!   after the handshake does not make the probe download and decrypt it for
 //!   the whole closing limit; past the budget the probe stops reading
@@ -56,6 +63,9 @@ pub(crate) enum GoodbyeAnswer {
     /// The protocol defines no reply (LDAP unbind): the session is over once
     /// the goodbye is sent.
     None,
+    /// Nothing is said after the handshake (`tls`): the goodbye is
+    /// close_notify, answered by the server's close_notify or close.
+    CloseNotify,
     /// The server answers with text lines (IMAP, POP3, ManageSieve).
     Lines(LineAnswer),
     /// Implicit TLS with a server that speaks first: the goodbye waits
@@ -134,6 +144,8 @@ enum Answer {
     Lines(LineAnswer),
     /// Nothing to read: the wait ends at once.
     Nothing,
+    /// Plaintext does not end the wait (only close_notify or a close does).
+    Ignored,
 }
 
 impl From<GoodbyeAnswer> for Answer {
@@ -144,6 +156,7 @@ impl From<GoodbyeAnswer> for Answer {
             GoodbyeAnswer::StreamEnd(scanner) => Answer::StreamEnd(scanner),
             GoodbyeAnswer::Features(scanner) => Answer::Features(scanner),
             GoodbyeAnswer::Lines(lines) => Answer::Lines(lines),
+            GoodbyeAnswer::CloseNotify => Answer::Ignored,
             // Not produced: a greeting is never followed by a greeting,
             // and every protocol that greets answers its goodbye.
             GoodbyeAnswer::None | GoodbyeAnswer::AfterGreeting { .. } => Answer::Nothing,
@@ -172,6 +185,7 @@ impl Answer {
             },
             Answer::Lines(lines) => lines.feed(plain),
             Answer::Nothing => Some(CloseOutcome::Clean),
+            Answer::Ignored => None,
         }
     }
 
@@ -181,7 +195,7 @@ impl Answer {
             Answer::Numbered(reader) => reader.buffered(),
             Answer::StreamEnd(scanner) | Answer::Features(scanner) => scanner.buffered(),
             Answer::Lines(lines) => lines.reader.buffered(),
-            Answer::Nothing => 0,
+            Answer::Nothing | Answer::Ignored => 0,
         }
     }
 }
@@ -225,6 +239,10 @@ impl Closing {
                 tls.send_close_notify();
                 tls.write_to(out);
                 return Step::Ended(report, CloseOutcome::Clean);
+            }
+            GoodbyeAnswer::CloseNotify => {
+                tls.send_close_notify();
+                (Answer::Ignored, None)
             }
             GoodbyeAnswer::AfterGreeting {
                 opening,

@@ -165,7 +165,7 @@ impl Protocol {
             Protocol::Ldaps => "LDAP over implicit TLS (ldaps://)",
             Protocol::Ftps => "FTP over implicit TLS",
             Protocol::Xmpps => "XMPP client over direct TLS (XEP-0368)",
-            Protocol::Tls => "TLS at once on any port, close_notify only (port required)",
+            Protocol::Tls => "TLS at once on any port, nothing said after it (port required)",
         }
     }
 

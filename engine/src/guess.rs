@@ -143,6 +143,16 @@ pub(crate) fn looks_like(first: &[u8]) -> Option<&'static str> {
     row_for(first).map(|row| row.name)
 }
 
+/// What a numbered-reply server that sent something unreadable looks like:
+/// judged by its greeting's first line when one was read, else by the
+/// unreadable bytes themselves.
+pub(crate) fn looks_like_after(
+    greeting: Option<&crate::smtp::Reply>,
+    data: &[u8],
+) -> Option<&'static str> {
+    looks_like(greeting.map_or(data, |g| g.first_line().as_bytes()))
+}
+
 fn row_for(first: &[u8]) -> Option<&'static Row> {
     let bytes = Bytes {
         raw: first,

@@ -93,17 +93,14 @@ impl LinePreamble {
     pub(crate) fn receive(&mut self, data: &[u8], out: &mut BytesMut) -> Result<Step, Failure> {
         let mut pos = 0;
         while pos < data.len() {
-            let fed = self.reader.feed(&data[pos..]).map_err(|error| {
-                let first = self
-                    .greeting
-                    .as_ref()
-                    .map_or(&data[pos..], |g| g.first_line().as_bytes());
-                Failure::Bad {
+            let fed = self
+                .reader
+                .feed(&data[pos..])
+                .map_err(|error| Failure::Bad {
                     phase: self.phase,
                     error,
-                    hint: crate::guess::looks_like(first),
-                }
-            })?;
+                    hint: crate::guess::looks_like_after(self.greeting.as_ref(), &data[pos..]),
+                })?;
             let Some((reply, used)) = fed else {
                 return Ok(Step::NeedMore);
             };

@@ -40,7 +40,8 @@
 //!    In the simulator, a personality whose `plaintext()` is the twin's
 //!    and whose `protocol()` is the new variant: the server then greets
 //!    inside TLS and hangs up on a client that talks first. `tls` (no
-//!    twin) is TLS with close_notify only and has no default port.
+//!    twin) says nothing after the handshake: close_notify is its goodbye
+//!    (`GoodbyeAnswer::CloseNotify`), and it has no default port.
 //! 7. **Check**: `cargo test --test protocol_coverage` fails while the new
 //!    protocol lacks a command-line name, a working personality, a fuzz
 //!    harness value or a corpus seed that reaches the handshake. Then the
@@ -237,7 +238,8 @@ impl Preamble {
     /// How the server acknowledges the goodbye: SMTP/LMTP, FTP and NNTP
     /// reply to `QUIT`; an XMPP server closes its stream in turn; an LDAP
     /// unbind has no response (RFC 4511 section 4.3); PostgreSQL and MySQL
-    /// send close_notify alone; IMAP's tagged `LOGOUT` completion; any POP3
+    /// send close_notify alone; `tls` sends close_notify and waits for the
+    /// server's (or its close); IMAP's tagged `LOGOUT` completion; any POP3
     /// status line; ManageSieve's second final response (the first ends the
     /// capabilities it re-sends after TLS).
     pub(crate) fn goodbye_answer(&self, config: &Config) -> GoodbyeAnswer {
@@ -257,7 +259,7 @@ impl Preamble {
             Preamble::Sieve(_) => {
                 GoodbyeAnswer::Lines(LineAnswer::new(limits, true, sieve::is_final, 2))
             }
-            Preamble::Implicit(None) => GoodbyeAnswer::None,
+            Preamble::Implicit(None) => GoodbyeAnswer::CloseNotify,
             Preamble::Implicit(Some(twin)) => match twin.greeting_reader(config) {
                 Some(greeting) => GoodbyeAnswer::AfterGreeting {
                     opening: twin.opening(),

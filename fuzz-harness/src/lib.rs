@@ -64,29 +64,42 @@ fn piece_size(style: u8, rng: &mut SimRng, remaining: usize) -> usize {
     size.min(remaining)
 }
 
-/// Everything one reader makes of `data`: the replies, then the error that
-/// stopped it, if any.
-fn read_replies(data: &[u8], style: u8, seed: u8) -> (Vec<Reply>, Option<ReplyError>) {
-    let mut reader = ReplyReader::new(Limits::default());
+/// Feeds `data` to a reader's `feed` in pieces chosen by `style` and
+/// `seed`, the way every reader of the engine takes bytes (`Ok(None)`: all
+/// used, nothing complete; `Ok(Some((item, used)))`: one item ended after
+/// `used` bytes). Returns the items, then the error that stopped it, if any.
+fn feed_in_pieces<T, E>(
+    data: &[u8],
+    style: u8,
+    seed: u8,
+    mut feed: impl FnMut(&[u8]) -> Result<Option<(T, usize)>, E>,
+) -> (Vec<T>, Option<E>) {
     let mut rng = seeded(seed);
-    let mut replies = Vec::new();
+    let mut items = Vec::new();
     let mut rest = data;
     while !rest.is_empty() {
         let mut piece = &rest[..piece_size(style, &mut rng, rest.len())];
         rest = &rest[piece.len()..];
         while !piece.is_empty() {
-            match reader.feed(piece) {
-                Ok(Some((reply, used))) => {
+            match feed(piece) {
+                Ok(Some((item, used))) => {
                     assert!(used > 0 && used <= piece.len(), "used {used} of {piece:?}");
                     piece = &piece[used..];
-                    replies.push(reply);
+                    items.push(item);
                 }
                 Ok(None) => piece = &[],
-                Err(e) => return (replies, Some(e)),
+                Err(e) => return (items, Some(e)),
             }
         }
     }
-    (replies, None)
+    (items, None)
+}
+
+/// Everything one reader makes of `data`: the replies, then the error that
+/// stopped it, if any.
+fn read_replies(data: &[u8], style: u8, seed: u8) -> (Vec<Reply>, Option<ReplyError>) {
+    let mut reader = ReplyReader::new(Limits::default());
+    feed_in_pieces(data, style, seed, |piece| reader.feed(piece))
 }
 
 /// SMTP/LMTP replies. Layout: `[split byte] [server bytes...]`.
@@ -122,25 +135,7 @@ fn read_numbered(
     seed: u8,
 ) -> (Vec<Reply>, Option<NumericError>) {
     let mut reader = NumericReader::new(style, Limits::default());
-    let mut rng = seeded(seed);
-    let mut replies = Vec::new();
-    let mut rest = data;
-    while !rest.is_empty() {
-        let mut piece = &rest[..piece_size(split, &mut rng, rest.len())];
-        rest = &rest[piece.len()..];
-        while !piece.is_empty() {
-            match reader.feed(piece) {
-                Ok(Some((reply, used))) => {
-                    assert!(used > 0 && used <= piece.len(), "used {used} of {piece:?}");
-                    piece = &piece[used..];
-                    replies.push(reply);
-                }
-                Ok(None) => piece = &[],
-                Err(e) => return (replies, Some(e)),
-            }
-        }
-    }
-    (replies, None)
+    feed_in_pieces(data, split, seed, |piece| reader.feed(piece))
 }
 
 /// FTP and NNTP replies. Layout: `[steer byte] [server bytes...]`; the
@@ -293,25 +288,15 @@ fn read_lines(
     } else {
         LineReader::new(limits)
     };
-    let mut rng = seeded(seed);
-    let (mut lines, mut held) = (Vec::new(), 0);
-    let mut rest = data;
-    while !rest.is_empty() {
-        let mut piece = &rest[..piece_size(style, &mut rng, rest.len())];
-        rest = &rest[piece.len()..];
-        while !piece.is_empty() {
-            match reader.feed(piece) {
-                Ok(None) => piece = &[],
-                Ok(Some((line, used))) => {
-                    lines.push(line);
-                    piece = &piece[used..];
-                }
-                Err(e) => return (lines, Some(e), held),
-            }
+    let mut held = 0;
+    let (lines, error) = feed_in_pieces(data, style, seed, |piece| {
+        let fed = reader.feed(piece);
+        if fed.is_ok() {
             held = held.max(reader.buffered());
         }
-    }
-    (lines, None, held)
+        fed
+    });
+    (lines, error, held)
 }
 
 /// IMAP response framing (literals followed, bounded) and line parsing.

@@ -763,6 +763,7 @@ mod tests {
     use starttls_engine::{Phase, Protocol};
 
     use super::*;
+    use crate::test_servers::busy_server;
 
     impl Driver {
         fn new_system(options: DriverOptions) -> std::io::Result<Self> {
@@ -774,21 +775,6 @@ mod tests {
     fn dead_port() -> SocketAddr {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap()
-    }
-
-    /// A server that answers every connection with `421 busy` and closes.
-    fn busy_server() -> SocketAddr {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        thread::spawn(move || {
-            for mut conn in listener.incoming().flatten() {
-                thread::spawn(move || {
-                    let _ = conn.write_all(b"421 4.3.2 busy\r\n");
-                    thread::sleep(Duration::from_millis(200));
-                });
-            }
-        });
-        addr
     }
 
     fn job(addrs: Vec<SocketAddr>) -> Job {

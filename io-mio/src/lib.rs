@@ -84,6 +84,8 @@ mod resolve_pool;
 mod service;
 mod slot;
 mod target;
+#[cfg(test)]
+mod test_servers;
 mod transport;
 
 pub use driver::{check, check_each, check_each_timed, check_many};

@@ -368,7 +368,6 @@ fn end(mut driver: Driver, queue: Queue, replies: &mut HashMap<usize, Reply>, de
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
     use std::net::TcpListener;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::thread;
@@ -376,21 +375,7 @@ mod tests {
     use starttls_engine::{Config, Protocol};
 
     use super::*;
-
-    /// A server that answers every connection with `421 busy` and closes.
-    fn busy_server() -> SocketAddr {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        thread::spawn(move || {
-            for mut conn in listener.incoming().flatten() {
-                thread::spawn(move || {
-                    let _ = conn.write_all(b"421 4.3.2 busy\r\n");
-                    thread::sleep(Duration::from_millis(200));
-                });
-            }
-        });
-        addr
-    }
+    use crate::test_servers::busy_server;
 
     /// A server that accepts, counts and holds connections without a word.
     fn silent_server() -> (SocketAddr, Arc<AtomicUsize>) {

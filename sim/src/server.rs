@@ -820,9 +820,10 @@ impl SimServer {
             && !failed
             && matches!(
                 self.personality.protocol(),
-                Protocol::Postgres | Protocol::Mysql | Protocol::PostgresDirect
+                Protocol::Postgres | Protocol::Mysql | Protocol::PostgresDirect | Protocol::Tls
             )
         {
+            // No goodbye message: close_notify is the goodbye.
             self.goodbye_seen = true;
         }
         let polite = goodbye.is_none() || answer == GoodbyeAnswer::AsScripted;

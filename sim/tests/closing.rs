@@ -16,12 +16,9 @@ fn completes_tls(p: Personality) -> bool {
 }
 
 /// Protocols whose goodbye has no answer (LDAP unbind, with or without
-/// STARTTLS) or that have no goodbye at all (bare TLS).
+/// STARTTLS).
 fn unanswered(p: Personality) -> bool {
-    matches!(
-        p.protocol(),
-        Protocol::Ldap | Protocol::Ldaps | Protocol::Tls
-    )
+    matches!(p.protocol(), Protocol::Ldap | Protocol::Ldaps)
 }
 
 #[test]
@@ -30,9 +27,7 @@ fn ldap_ends_right_after_unbind_and_close_notify() {
         let outcome = run(&Scenario::new(p));
         let report = outcome.result.expect("check succeeds");
         assert_eq!(report.close, CloseOutcome::Clean, "{p}");
-        if p.protocol() != Protocol::Tls {
-            assert!(outcome.server_saw_goodbye, "{p}: unbind sent inside TLS");
-        }
+        assert!(outcome.server_saw_goodbye, "{p}: unbind sent inside TLS");
         assert_eq!(report.timing(Phase::Closing), Some(Duration::ZERO), "{p}");
         let closed = outcome
             .server_log
@@ -41,6 +36,41 @@ fn ldap_ends_right_after_unbind_and_close_notify() {
         assert!(
             !closed,
             "{p}: the probe did not wait for the server's close"
+        );
+    }
+}
+
+/// `tls` says nothing after the handshake: close_notify is its goodbye, and
+/// the probe reads until the server's close_notify before it ends. Closing
+/// the socket with the server's session tickets unread would end the
+/// connection in a reset (stunnel logs `TLS socket closed (write hangup)`).
+#[test]
+fn tls_sends_close_notify_and_reads_until_the_servers() {
+    let tls: Vec<Personality> = Personality::working()
+        .filter(|p| p.protocol() == Protocol::Tls && completes_tls(*p))
+        .collect();
+    assert!(!tls.is_empty(), "a tls personality exists");
+    for p in tls {
+        let outcome = run(&Scenario::new(p));
+        let report = outcome.result.expect("check succeeds");
+        assert_eq!(report.close, CloseOutcome::Clean, "{p}");
+        assert!(
+            outcome.server_saw_goodbye,
+            "{p}: close_notify reached the server"
+        );
+        // The server's answer to close_notify (its own close_notify) came
+        // after the probe's last write, and the probe took it in.
+        let last_write = outcome
+            .server_log
+            .iter()
+            .rposition(|e| matches!(e.traffic, Traffic::ToServer(_)))
+            .expect("the probe wrote");
+        let answered = outcome.server_log[last_write..]
+            .iter()
+            .any(|e| matches!(&e.traffic, Traffic::ToClient(bytes) if !bytes.is_empty()));
+        assert!(
+            answered,
+            "{p}: the probe ended before the server answered close_notify"
         );
     }
 }

@@ -109,6 +109,7 @@ end_mark() { # kind -> regex marking the end of a client session in the log
     ejabberd) echo 'Running hook c2s_terminated: ejabberd_c2s:process_terminated|Closing inbound s2s connection' ;;
     nnrpd) echo ' times user ' ;;
     proftpd) echo '^EXIT ' ;;
+    stunnel) echo 'Connection (closed|reset)' ;;
     esac
 }
 
@@ -321,6 +322,23 @@ log_clean() { # kind segment-file
             return 1
         fi
         ;;
+    stunnel)
+        # TLS at once, nothing to say after it: a close_notify is the polite
+        # end ("TLS closed (SSL_read)"); a TCP close without one is "TLS
+        # socket closed" or a reset, a broken handshake an SSL_accept error.
+        if bad=$(grep -E 'LOG[0-3]\[|SSL_accept|TLS socket closed|[Rr]eset' "$seg"); then
+            echo "error: $bad"
+            return 1
+        fi
+        grep -q 'TLS accepted' "$seg" || {
+            echo "no 'TLS accepted'"
+            return 1
+        }
+        grep -q 'TLS closed (SSL_read)' "$seg" || {
+            echo "no 'TLS closed (SSL_read)' (client close_notify)"
+            return 1
+        }
+        ;;
     esac
     return 0
 }
@@ -342,11 +360,14 @@ check_log() { # label kind logfile offset
 
 is_legacy() { [[ $1 == *-tls10 || $1 == *-rsacbc ]]; } # kind
 is_db() { [[ $1 == postgres || $1 == pg17 || $1 == mariadb ]]; } # kind
+# Servers with no goodbye but close_notify: the databases before
+# authentication, and TLS on any port with nothing said after it.
+ends_with_close_notify() { is_db "$1" || [[ $1 == stunnel ]]; } # kind
 # Protocols that start TLS at once: openssl s_client connects without -starttls.
 is_implicit() { [[ $1 == smtps || $1 == imaps || $1 == pop3s || $1 == ldaps || $1 == ftps || $1 == xmpps || $1 == postgres-direct || $1 == tls ]]; } # proto
 
-# Databases have no goodbye before authentication, so s_client's
-# close_notify-and-close is the polite end there too: its session must be
+# Databases have no goodbye before authentication (and `tls` none at all), so
+# s_client's close_notify-and-close is the polite end there too: its session must be
 # logged clean, and a client that drops TCP halfway through the handshake
 # (probe.py drop) must be flagged, or the log check would prove nothing.
 db_control() { # name kind proto port logfile offset
@@ -461,7 +482,7 @@ for name in $servers; do
     SEEN_FP256[$name]=$(ossl_fp "$proto" "$port" sha256 "$kind" || true)
     result "$([[ -n $got && $got == "$want" ]] && echo 1 || echo 0)" \
         "$name: openssl s_client $(is_implicit "$proto" && echo "(implicit TLS)" || echo "-starttls $proto") 127.0.0.1:$port leaf SHA-1 $got (expected $want) ($((SECONDS - t))s)"
-    if is_db "$kind"; then
+    if ends_with_close_notify "$kind"; then
         db_control "$name" "$kind" "$proto" "$port" "$logf" "$off"
         continue
     fi
@@ -573,7 +594,7 @@ if [[ -n $BINARY ]]; then
                 python3 -c 'import json,sys; print(json.load(sys.stdin).get("close"))' 2>/dev/null || true)
             result "$([[ $close == clean ]] && echo 1 || echo 0)" "$name: json reports close '$close' (expected clean)"
         fi
-        if is_legacy "$kind" || is_db "$kind" || [[ $variant == rsapss || $kind == vsftpd* || $kind == prosody* || $kind == ejabberd || $kind == nnrpd || $kind == proftpd ||
+        if is_legacy "$kind" || is_db "$kind" || [[ $variant == rsapss || $kind == vsftpd* || $kind == prosody* || $kind == ejabberd || $kind == nnrpd || $kind == proftpd || $kind == stunnel ||
             $kind == dovecot-mail || $kind == postfix-smtps || $kind == slapd-ldaps ]]; then
             while IFS= read -r line; do
                 case $line in

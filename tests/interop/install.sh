@@ -33,6 +33,8 @@ PKGS+=(vsftpd prosody)
 # ejpg: ejabberd 23.01, a second XMPP server (c2s and s2s); servers.sh runs
 # it privately as the ejabberd user the package creates.
 PKGS+=(ejabberd)
+# stunnel 5: TLS at once on a port no protocol owns (the `tls` check).
+PKGS+=(stunnel4)
 # The libraries INN's nnrpd links (the package itself is unpacked, below).
 PKGS+=(libcanlock3 libperl5.36 libpython3.11 libsasl2-2 libssl3)
 

@@ -179,8 +179,8 @@ def recv_exact(sock, n):
 
 def db_preamble(proto, sock):
     """PostgreSQL SSLRequest / MySQL handshake + SSLRequest; None when TLS may start."""
-    if proto == "postgres-direct":
-        return None  # PostgreSQL 17 direct TLS: the ClientHello comes first
+    if proto in ("postgres-direct", "tls"):
+        return None  # direct TLS (PostgreSQL 17, any port): the ClientHello comes first
     if proto == "postgres":
         sock.sendall(b"\x00\x00\x00\x08\x04\xd2\x16\x2f")
         answer = recv_exact(sock, 1)

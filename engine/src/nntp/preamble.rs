@@ -98,17 +98,14 @@ impl NntpPreamble {
                 self.on_capability(&line, out)?;
                 continue;
             }
-            let fed = self.reader.feed(&data[pos..]).map_err(|error| {
-                let first = self
-                    .greeting
-                    .as_ref()
-                    .map_or(&data[pos..], |g| g.first_line().as_bytes());
-                NntpError::BadReply {
+            let fed = self
+                .reader
+                .feed(&data[pos..])
+                .map_err(|error| NntpError::BadReply {
                     phase: self.phase,
                     error,
-                    hint: crate::guess::looks_like(first),
-                }
-            })?;
+                    hint: crate::guess::looks_like_after(self.greeting.as_ref(), &data[pos..]),
+                })?;
             let Some((reply, used)) = fed else {
                 return Ok(Step::NeedMore);
             };

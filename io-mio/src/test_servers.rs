@@ -1,0 +1,21 @@
+//! Loopback servers shared by the unit tests of the driver and the service.
+
+use std::io::Write;
+use std::net::{SocketAddr, TcpListener};
+use std::thread;
+use std::time::Duration;
+
+/// A server that answers every connection with `421 busy` and closes.
+pub(crate) fn busy_server() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    thread::spawn(move || {
+        for mut conn in listener.incoming().flatten() {
+            thread::spawn(move || {
+                let _ = conn.write_all(b"421 4.3.2 busy\r\n");
+                thread::sleep(Duration::from_millis(200));
+            });
+        }
+    });
+    addr
+}
