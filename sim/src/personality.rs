@@ -152,7 +152,10 @@ pub enum Personality {
     DovecotPop3s,
     /// OpenLDAP slapd on `ldaps://` (636).
     OpenLdaps,
-    /// A TLS service that says nothing inside TLS (the `tls` protocol).
+    /// A TLS service that says nothing inside TLS (the `tls` protocol), as
+    /// stunnel 5.68 in front of `/bin/cat` does (the interop `tls-stunnel`
+    /// instance): TLS at once, session tickets after the handshake, and its
+    /// own close_notify, then the close, in answer to the client's.
     BareTls,
     /// vsftpd 3.0.3 with `implicit_ssl=YES` (FTPS on 990): TLS at once,
     /// then `220 (vsFTPd 3.0.3)` and `221 Goodbye.` inside TLS.
