@@ -20,7 +20,7 @@ use crate::trust::TrustSources;
 const SIM_NAME: &str = "mail.sim.test";
 
 /// What the demo runs: each a personality with a certificate and key.
-const LINEUP: [(Personality, CertKind, KeyKind); 33] = [
+const LINEUP: [(Personality, CertKind, KeyKind); 35] = [
     (Personality::Postfix, CertKind::Good, KeyKind::EcdsaP256),
     (Personality::Exim, CertKind::Good, KeyKind::Rsa2048),
     (Personality::Exchange, CertKind::Wildcard, KeyKind::Rsa2048),
@@ -52,6 +52,12 @@ const LINEUP: [(Personality, CertKind, KeyKind); 33] = [
         CertKind::Good,
         KeyKind::EcdsaP256,
     ),
+    (
+        Personality::DovecotPop3s,
+        CertKind::Good,
+        KeyKind::EcdsaP384,
+    ),
+    (Personality::BareTls, CertKind::Good, KeyKind::Rsa2048),
     (
         Personality::ImapStartTlsRefused,
         CertKind::Good,

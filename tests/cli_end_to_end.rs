@@ -557,7 +557,17 @@ fn demo_checks_every_simulated_server() {
             r.stdout
         );
     }
-    assert_eq!(r.stdout.matches(" OK ").count(), 25, "{}", r.stdout);
+    assert_eq!(r.stdout.matches(" OK ").count(), 27, "{}", r.stdout);
+    // One server of each kind: every protocol has a row.
+    for protocol in starttls_engine::Protocol::ALL {
+        let shown = format!(" {:<22} ", protocol.name());
+        assert!(
+            r.stdout.contains(&shown),
+            "demo has no {} server:\n{}",
+            protocol.name(),
+            r.stdout
+        );
+    }
 }
 
 /// Servers only a legacy capture reads: every format reports the
