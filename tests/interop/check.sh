@@ -113,6 +113,25 @@ end_mark() { # kind -> regex marking the end of a client session in the log
     esac
 }
 
+# In a log segment: fail, printing the offending lines, when any line
+# matches the extended regex (grep -E; `-i` as a third word ignores case).
+must_not() { # segment-file regex [-i]
+    local bad flags=(-E)
+    [[ ${3:-} == -i ]] && flags+=(-i)
+    if bad=$(grep "${flags[@]}" -- "$2" "$1"); then
+        echo "error: $bad"
+        return 1
+    fi
+}
+
+# In a log segment: fail with `why` unless a line matches the basic regex.
+must_have() { # segment-file regex why
+    grep -q -- "$2" "$1" || {
+        echo "$3"
+        return 1
+    }
+}
+
 # Judge the log segment written for one client session. Prints nothing and
 # succeeds when clean; prints the reason (and fails) otherwise.
 log_clean() { # kind segment-file
@@ -124,19 +143,10 @@ log_clean() { # kind segment-file
                 echo "postscreen complained: $bad"
                 return 1
             fi
-            grep -q 'PASS NEW' "$seg" || {
-                echo "no postscreen 'PASS NEW'"
-                return 1
-            }
+            must_have "$seg" 'PASS NEW' "no postscreen 'PASS NEW'" || return 1
         fi
-        grep -q 'TLS connection established' "$seg" || {
-            echo "no 'TLS connection established'"
-            return 1
-        }
-        if bad=$(grep -E 'lost connection|SSL_accept error|TLS library problem|timeout after|too many errors|fatal:|panic:' "$seg"); then
-            echo "error: $bad"
-            return 1
-        fi
+        must_have "$seg" 'TLS connection established' "no 'TLS connection established'" || return 1
+        must_not "$seg" 'lost connection|SSL_accept error|TLS library problem|timeout after|too many errors|fatal:|panic:' || return 1
         bad=$(grep 'disconnect from' "$seg" | head -n1)
         [[ $bad == *quit=1* ]] || {
             echo "no 'quit=1' in: ${bad:-<no disconnect line>}"
@@ -144,147 +154,71 @@ log_clean() { # kind segment-file
         }
         ;;
     dovecot)
-        if bad=$(grep -E 'Connection closed|SSL_accept|TLS handshak|[Ee]rror:|Warning:|Fatal:|Panic:|Disconnected' "$seg"); then
-            echo "error: $bad"
-            return 1
-        fi
-        grep -Eq 'Disconnect from .*: Logged out' "$seg" || {
-            echo "no 'Disconnect from ...: Logged out' (client QUIT)"
-            return 1
-        }
+        must_not "$seg" 'Connection closed|SSL_accept|TLS handshak|[Ee]rror:|Warning:|Fatal:|Panic:|Disconnected' || return 1
+        must_have "$seg" 'Disconnect from .*: Logged out' "no 'Disconnect from ...: Logged out' (client QUIT)"
         ;;
     dovecot-mail)
         # IMAP, POP3 and ManageSieve before login: a client that says its
         # goodbye (LOGOUT/QUIT) is "Aborted login by logging out"; one that
         # drops the connection is "Connection closed" or "disconnected in
         # the middle", a failed handshake an SSL/TLS error.
-        if bad=$(grep -E 'Connection closed|in the middle|SSL_accept|TLS handshak|SSL_read|[Ee]rror:|Warning:|Fatal:|Panic:' "$seg"); then
-            echo "error: $bad"
-            return 1
-        fi
-        grep -Eq 'Disconnected: Aborted login by logging out.*, TLS' "$seg" || {
-            echo "no 'Aborted login by logging out ..., TLS' (client LOGOUT/QUIT inside TLS)"
-            return 1
-        }
+        must_not "$seg" 'Connection closed|in the middle|SSL_accept|TLS handshak|SSL_read|[Ee]rror:|Warning:|Fatal:|Panic:' || return 1
+        must_have "$seg" 'Disconnected: Aborted login by logging out.*, TLS' \
+            "no 'Aborted login by logging out ..., TLS' (client LOGOUT/QUIT inside TLS)"
         ;;
     slapd*)
-        if bad=$(grep -E 'connection lost|TLS negotiation failure|err=[1-9]' "$seg"); then
-            echo "error: $bad"
-            return 1
-        fi
-        grep -q 'TLS established' "$seg" || {
-            echo "no 'TLS established'"
-            return 1
-        }
-        grep -q ' UNBIND' "$seg" || {
-            echo "no UNBIND"
-            return 1
-        }
-        grep -Eq 'fd=[0-9]+ closed$' "$seg" || {
-            echo "no clean 'closed'"
-            return 1
-        }
+        must_not "$seg" 'connection lost|TLS negotiation failure|err=[1-9]' || return 1
+        must_have "$seg" 'TLS established' "no 'TLS established'" || return 1
+        must_have "$seg" ' UNBIND' "no UNBIND" || return 1
+        must_have "$seg" 'fd=[0-9][0-9]* closed$' "no clean 'closed'"
         ;;
     ds389)
         # 389-ds names how each connection ended: U1 is a clean unbind; B1
         # (bad BER or unclean close), A1 (aborted), T1/T2 (timeouts) are not.
-        if bad=$(grep -E 'Disconnect - .* - (B[0-9]|A1|T[0-9]|P[0-9])|err=[1-9]' "$seg"); then
-            echo "error: $bad"
-            return 1
-        fi
-        grep -Eq 'TLS1\.[23]' "$seg" || {
-            echo "no TLS line"
-            return 1
-        }
-        grep -q ' UNBIND' "$seg" || {
-            echo "no UNBIND"
-            return 1
-        }
-        grep -q 'Disconnect - Cleanly Closed Connection - U1' "$seg" || {
-            echo "no 'Cleanly Closed Connection - U1'"
-            return 1
-        }
+        must_not "$seg" 'Disconnect - .* - (B[0-9]|A1|T[0-9]|P[0-9])|err=[1-9]' || return 1
+        must_have "$seg" 'TLS1\.[23]' "no TLS line" || return 1
+        must_have "$seg" ' UNBIND' "no UNBIND" || return 1
+        must_have "$seg" 'Disconnect - Cleanly Closed Connection - U1' "no 'Cleanly Closed Connection - U1'"
         ;;
     postgres | pg17)
         # No goodbye exists before a startup packet (a Terminate is logged
         # as "invalid length of startup packet"): close_notify and close.
-        if bad=$(grep -E 'could not accept SSL|SSL error|invalid length of startup packet|incomplete startup packet|unexpected EOF|FATAL|ERROR' "$seg"); then
-            echo "error: $bad"
-            return 1
-        fi
-        grep -q 'SSL connection from' "$seg" || {
-            echo "no 'SSL connection from'"
-            return 1
-        }
-        grep -q 'exited with exit code 0' "$seg" || {
-            echo "no 'exited with exit code 0'"
-            return 1
-        }
+        must_not "$seg" 'could not accept SSL|SSL error|invalid length of startup packet|incomplete startup packet|unexpected EOF|FATAL|ERROR' || return 1
+        must_have "$seg" 'SSL connection from' "no 'SSL connection from'" || return 1
+        must_have "$seg" 'exited with exit code 0' "no 'exited with exit code 0'"
         ;;
     mariadb)
-        if bad=$(grep -E '\[ERROR\]|error (reading|writing) communication packets|SSL' "$seg"); then
-            echo "error: $bad"
-            return 1
-        fi
-        grep -q 'This connection closed normally without authentication' "$seg" || {
-            echo "no 'closed normally without authentication'"
-            return 1
-        }
+        must_not "$seg" '\[ERROR\]|error (reading|writing) communication packets|SSL' || return 1
+        must_have "$seg" 'This connection closed normally without authentication' \
+            "no 'closed normally without authentication'"
         ;;
     vsftpd-implicit)
         # twins: implicit TLS, so no AUTH TLS; QUIT inside TLS answered 221.
-        if bad=$(grep -E 'without SSL shutdown|SSL_accept|OOPS' "$seg"); then
-            echo "error: $bad"
-            return 1
-        fi
-        grep -q '"221 Goodbye."' "$seg" || {
-            echo "no '221 Goodbye.' (client QUIT)"
-            return 1
-        }
+        must_not "$seg" 'without SSL shutdown|SSL_accept|OOPS' || return 1
+        must_have "$seg" '"221 Goodbye."' "no '221 Goodbye.' (client QUIT)"
         ;;
     proftpd)
         # twins: the ExtendedLog lines ("AUTH AUTH TLS -> 234", "QUIT QUIT
         # -> 221", "EXIT" at the session's end) and mod_tls's TLSLog lines
         # in one file; a client that drops after the handshake sends no QUIT.
-        if bad=$(grep -Ei 'unable to accept|negotiation failed|unexpected eof|shutdown' "$seg"); then
-            echo "error: $bad"
-            return 1
-        fi
-        grep -q 'AUTH TLS -> 234' "$seg" || {
-            echo "no '234' to AUTH TLS"
-            return 1
-        }
-        grep -q 'QUIT QUIT -> 221' "$seg" || {
-            echo "no 'QUIT' answered '221' (client QUIT)"
-            return 1
-        }
+        must_not "$seg" 'unable to accept|negotiation failed|unexpected eof|shutdown' -i || return 1
+        must_have "$seg" 'AUTH TLS -> 234' "no '234' to AUTH TLS" || return 1
+        must_have "$seg" 'QUIT QUIT -> 221' "no 'QUIT' answered '221' (client QUIT)"
         ;;
     vsftpd)
         # The protocol log: AUTH TLS agreed, QUIT inside TLS answered 221;
         # a client that drops the connection leaves "Control connection
         # terminated without SSL shutdown."
-        if bad=$(grep -E 'without SSL shutdown|SSL_accept|OOPS' "$seg"); then
-            echo "error: $bad"
-            return 1
-        fi
-        grep -q '"234 ' "$seg" || {
-            echo "no '234' to AUTH TLS"
-            return 1
-        }
-        grep -q '"221 Goodbye."' "$seg" || {
-            echo "no '221 Goodbye.' (client QUIT)"
-            return 1
-        }
+        must_not "$seg" 'without SSL shutdown|SSL_accept|OOPS' || return 1
+        must_have "$seg" '"234 ' "no '234' to AUTH TLS" || return 1
+        must_have "$seg" '"221 Goodbye."' "no '221 Goodbye.' (client QUIT)"
         ;;
     prosody*)
         if bad=$(grep -E 'TLS handshake failed|not-well-formed|stream error|Traceback|error' "$seg" | grep -v 'debug.*stream error.*nil'); then
             echo "error: $bad"
             return 1
         fi
-        grep -q 'Received </stream:stream>' "$seg" || {
-            echo "no 'Received </stream:stream>' (client closed its stream)"
-            return 1
-        }
+        must_have "$seg" 'Received </stream:stream>' "no 'Received </stream:stream>' (client closed its stream)"
         ;;
     ejabberd)
         # ejpg: the debug log quotes each stream's XML per session. A polite
@@ -292,31 +226,19 @@ log_clean() { # kind segment-file
         # ejabberd answers with its own </stream:stream> over TLS (s2s also
         # logs "Stream reset by peer"); a client that drops after the
         # handshake gets no </stream:stream> (s2s: "Connection failed:
-        # connection closed"), a failed handshake a TLS error.
-        if bad=$(grep -E 'Connection failed|Failed to secure|TLS error|not-well-formed|\[error\]' "$seg"); then
-            echo "error: $bad"
-            return 1
-        fi
-        grep -q '(tls|<[0-9.]*>) Received XML on stream = <<"<?xml' "$seg" || {
-            echo "no stream header received inside TLS"
-            return 1
-        }
-        grep -q '(tls|<[0-9.]*>) Send XML on stream = <<"</stream:stream>">>' "$seg" || {
-            echo "no '</stream:stream>' sent back inside TLS (client closed its stream)"
-            return 1
-        }
+        # connection closed"), a failed handshake a TLS error. (The
+        # patterns are basic regexes: "(tls|" is literal.)
+        must_not "$seg" 'Connection failed|Failed to secure|TLS error|not-well-formed|\[error\]' || return 1
+        must_have "$seg" '(tls|<[0-9.]*>) Received XML on stream = <<"<?xml' \
+            "no stream header received inside TLS" || return 1
+        must_have "$seg" '(tls|<[0-9.]*>) Send XML on stream = <<"</stream:stream>">>' \
+            "no '</stream:stream>' sent back inside TLS (client closed its stream)"
         ;;
     nnrpd)
         # The -t trace: "> 382" to STARTTLS, the TLS line, "< QUIT" inside
         # TLS answered "> 205 Bye!"; a dropped client leaves no QUIT.
-        if bad=$(grep -Ei 'SSL_accept|tls.*(fail|error)|cant |can.t ' "$seg"); then
-            echo "error: $bad"
-            return 1
-        fi
-        grep -q '> 382 ' "$seg" || {
-            echo "no '382' to STARTTLS"
-            return 1
-        }
+        must_not "$seg" 'SSL_accept|tls.*(fail|error)|cant |can.t ' -i || return 1
+        must_have "$seg" '> 382 ' "no '382' to STARTTLS" || return 1
         if ! grep -q '< QUIT' "$seg" || ! grep -q '> 205 ' "$seg"; then
             echo "no 'QUIT' answered '205' (client QUIT)"
             return 1
@@ -326,21 +248,11 @@ log_clean() { # kind segment-file
         # TLS at once, nothing to say after it: a close_notify is the polite
         # end ("TLS closed (SSL_read)"); a TCP close without one is "TLS
         # socket closed" or a reset, a broken handshake an SSL_accept error.
-        if bad=$(grep -E 'LOG[0-3]\[|SSL_accept|TLS socket closed|[Rr]eset' "$seg"); then
-            echo "error: $bad"
-            return 1
-        fi
-        grep -q 'TLS accepted' "$seg" || {
-            echo "no 'TLS accepted'"
-            return 1
-        }
-        grep -q 'TLS closed (SSL_read)' "$seg" || {
-            echo "no 'TLS closed (SSL_read)' (client close_notify)"
-            return 1
-        }
+        must_not "$seg" 'LOG[0-3]\[|SSL_accept|TLS socket closed|[Rr]eset' || return 1
+        must_have "$seg" 'TLS accepted' "no 'TLS accepted'" || return 1
+        must_have "$seg" 'TLS closed (SSL_read)' "no 'TLS closed (SSL_read)' (client close_notify)"
         ;;
     esac
-    return 0
 }
 
 check_log() { # label kind logfile offset
