@@ -449,20 +449,42 @@ pub fn ldap_response(data: &[u8]) {
             let _ = e.to_string();
         }
     }
-    for cut in [1, 2, data.len() / 2, data.len().saturating_sub(1)] {
-        if cut < data.len() {
-            let prefix = decode_start_tls_response(&data[..cut], limit);
-            let agrees = match (&prefix, &whole) {
-                (Ok(None), _) => true,
-                // The excerpt shows what had arrived; the verdict is the same.
-                (Err(LdapError::NotLdap { .. }), Err(LdapError::NotLdap { .. })) => true,
-                (prefix, whole) => prefix == whole,
-            };
-            assert!(
-                agrees,
-                "prefix of {cut} bytes answered {prefix:?}, the whole {whole:?}"
-            );
-        }
+    // The excerpt shows what had arrived; the verdict is the same.
+    prefixes_agree(
+        data,
+        &[1, 2, data.len() / 2, data.len().saturating_sub(1)],
+        &whole,
+        |prefix| decode_start_tls_response(prefix, limit),
+        |a, b| {
+            matches!(
+                (a, b),
+                (LdapError::NotLdap { .. }, LdapError::NotLdap { .. })
+            )
+        },
+    );
+}
+
+/// Each prefix of `data` cut at `cuts` (those shorter than `data`) must
+/// answer "need more" or what the whole answered; `same_verdict` accepts
+/// two errors that differ only in what they quote of the bytes.
+fn prefixes_agree<T: PartialEq + std::fmt::Debug, E: PartialEq + std::fmt::Debug>(
+    data: &[u8],
+    cuts: &[usize],
+    whole: &Result<Option<T>, E>,
+    decode: impl Fn(&[u8]) -> Result<Option<T>, E>,
+    same_verdict: impl Fn(&E, &E) -> bool,
+) {
+    for &cut in cuts.iter().filter(|&&cut| cut < data.len()) {
+        let prefix = decode(&data[..cut]);
+        let agrees = match (&prefix, whole) {
+            (Ok(None), _) => true,
+            (Err(a), Err(b)) if same_verdict(a, b) => true,
+            (prefix, whole) => prefix == whole,
+        };
+        assert!(
+            agrees,
+            "prefix of {cut} bytes answered {prefix:?}, the whole {whole:?}"
+        );
     }
 }
 
@@ -489,20 +511,18 @@ pub fn mysql_handshake(data: &[u8]) {
             assert!(!text.chars().any(char::is_control), "{text:?}");
         }
     }
-    for cut in [1, 4, data.len() / 2, data.len().saturating_sub(1)] {
-        if cut < data.len() {
-            let prefix = decode_server_packet(&data[..cut], limit);
-            let agrees = match (&prefix, &whole) {
-                (Ok(None), _) => true,
-                (Err(MysqlError::NotMysql { .. }), Err(MysqlError::NotMysql { .. })) => true,
-                (prefix, whole) => prefix == whole,
-            };
-            assert!(
-                agrees,
-                "prefix of {cut} bytes answered {prefix:?}, the whole {whole:?}"
-            );
-        }
-    }
+    prefixes_agree(
+        data,
+        &[1, 4, data.len() / 2, data.len().saturating_sub(1)],
+        &whole,
+        |prefix| decode_server_packet(prefix, limit),
+        |a, b| {
+            matches!(
+                (a, b),
+                (MysqlError::NotMysql { .. }, MysqlError::NotMysql { .. })
+            )
+        },
+    );
 }
 
 /// The PostgreSQL ErrorResponse reader (protocol 2 and 3 forms). Layout:
@@ -529,15 +549,13 @@ pub fn postgres_error(data: &[u8]) {
             let _ = e.to_string();
         }
     }
-    for cut in [1, 2, 5, msg.len() / 2, msg.len().saturating_sub(1)] {
-        if cut < msg.len() {
-            let prefix = decode_error_response(&msg[..cut], limit);
-            assert!(
-                prefix == Ok(None) || prefix == whole,
-                "prefix of {cut} bytes answered {prefix:?}, the whole {whole:?}"
-            );
-        }
-    }
+    prefixes_agree(
+        &msg,
+        &[1, 2, 5, msg.len() / 2, msg.len().saturating_sub(1)],
+        &whole,
+        |prefix| decode_error_response(prefix, limit),
+        |_, _| false,
+    );
 }
 
 /// The whole probe against a server that sends arbitrary bytes.

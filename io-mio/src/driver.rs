@@ -245,15 +245,7 @@ fn run_each(
             fail_unstarted(queue.by_ref(), &detail, on_result);
             break;
         }
-        let now = Instant::now();
-        for event in events.iter() {
-            if event.token() == WAKER {
-                driver.on_answers(now);
-            } else {
-                driver.on_event(event, now);
-            }
-        }
-        driver.expire(now);
+        driver.handle(&events);
     }
     driver.peak
 }
@@ -596,6 +588,22 @@ impl Driver {
             State::Probing(_) => self.on_ready(slot, Ready::of(event), now),
         };
         self.settle(token, next);
+    }
+
+    /// Handles one poll's events (resolver answers on the waker, socket
+    /// readiness), then every deadline that has passed; returns the time
+    /// they were handled at.
+    pub(crate) fn handle(&mut self, events: &Events) -> Instant {
+        let now = Instant::now();
+        for event in events.iter() {
+            if event.token() == WAKER {
+                self.on_answers(now);
+            } else {
+                self.on_event(event, now);
+            }
+        }
+        self.expire(now);
+        now
     }
 
     /// Handles every slot whose deadline has passed.

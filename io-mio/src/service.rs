@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use mio::{Events, Waker};
 
-use crate::driver::{later, unspecified, Driver, Job, EVENTS, WAKER};
+use crate::driver::{later, unspecified, Driver, Job, EVENTS};
 use crate::error::CheckError;
 use crate::resolve::Resolver;
 use crate::target::{Checked, DriverOptions, Target};
@@ -323,15 +323,7 @@ fn run(mut driver: Driver, commands: &Receiver<Command>) {
                 &format!("event loop failed: {e}"),
             );
         }
-        let now = Instant::now();
-        for event in events.iter() {
-            if event.token() == WAKER {
-                driver.on_answers(now);
-            } else {
-                driver.on_event(event, now);
-            }
-        }
-        driver.expire(now);
+        let now = driver.handle(&events);
         for (index, after) in queue.expired(now, &options) {
             if let Some(reply) = replies.remove(&index) {
                 reply.send(Err(CheckError::Timeout {

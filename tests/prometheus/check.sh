@@ -142,7 +142,8 @@ scrape_configs:
         labels: {module: smtp}
       - targets: ["127.0.0.1:$LDAP"]
         labels: {module: ldap}
-    relabel_configs:
+    # blackbox-style: the address becomes ?target=, the module label ?module=
+    relabel_configs: &probe_relabelling
       - source_labels: [__address__]
         target_label: __param_target
       - source_labels: [module]
@@ -157,15 +158,7 @@ scrape_configs:
     scrape_timeout: 2s
     static_configs:
 $(for t in $REAL_TARGETS; do printf '      - targets: ["%s"]\n        labels: {module: %s}\n' "${t#*=}" "${t%%=*}"; done)
-    relabel_configs:
-      - source_labels: [__address__]
-        target_label: __param_target
-      - source_labels: [module]
-        target_label: __param_module
-      - source_labels: [__param_target]
-        target_label: instance
-      - target_label: __address__
-        replacement: $EXPORTER
+    relabel_configs: *probe_relabelling
   - job_name: starttls-cert-exporter
     static_configs:
       - targets: ["$EXPORTER"]

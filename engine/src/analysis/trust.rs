@@ -507,7 +507,7 @@ mod tests {
     use super::*;
     use crate::analysis::test_support::*;
 
-    fn verdict(chain: &[CertificateDer<'_>], store: &TrustStore, now: i64) -> TrustVerdict {
+    fn verify(chain: &[CertificateDer<'_>], store: &TrustStore, now: i64) -> Verification {
         let parsed: Vec<ParsedCert<'_>> = chain
             .iter()
             .enumerate()
@@ -520,23 +520,14 @@ mod tests {
             store,
             at(now),
         )
-        .verdict
+    }
+
+    fn verdict(chain: &[CertificateDer<'_>], store: &TrustStore, now: i64) -> TrustVerdict {
+        verify(chain, store, now).verdict
     }
 
     fn path(chain: &[CertificateDer<'_>], store: &TrustStore, now: i64) -> Vec<PathCert> {
-        let parsed: Vec<ParsedCert<'_>> = chain
-            .iter()
-            .enumerate()
-            .map(|(i, c)| ParsedCert::parse(i, c.as_ref()).expect("parse"))
-            .collect();
-        verify_chain(
-            chain,
-            &parsed,
-            &Signatures::new(&parsed, store),
-            store,
-            at(now),
-        )
-        .path
+        verify(chain, store, now).path
     }
 
     #[test]
