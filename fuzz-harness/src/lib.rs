@@ -299,19 +299,14 @@ fn read_lines(
     (lines, error, held)
 }
 
-/// IMAP response framing (literals followed, bounded) and line parsing.
-/// Layout: `[split byte] [server bytes...]`.
-///
-/// The bytes are read once whole and once in pieces; both readings must
-/// give the same lines and error. No line is longer than the line limit,
-/// the reader never holds more than about one line, and every line either
-/// parses or is refused with a printable excerpt.
-pub fn imap_response(data: &[u8]) {
-    let Some((&split, stream)) = data.split_first() else {
-        return;
-    };
-    let whole = read_lines(stream, true, 0, 0);
-    let pieces = read_lines(stream, true, split, split >> 2);
+/// The lines of `[split byte] [server bytes...]` (IMAP literals followed
+/// when `literals`), checked the same for every line protocol: read whole
+/// and in pieces they are the same lines and error, and the reader never
+/// held more than about two lines. `None` for empty input.
+fn framed_lines(data: &[u8], literals: bool) -> Option<Vec<Vec<u8>>> {
+    let (&split, stream) = data.split_first()?;
+    let whole = read_lines(stream, literals, 0, 0);
+    let pieces = read_lines(stream, literals, split, split >> 2);
     assert_eq!(
         (&whole.0, &whole.1),
         (&pieces.0, &pieces.1),
@@ -323,7 +318,22 @@ pub fn imap_response(data: &[u8]) {
         "held {}",
         pieces.2
     );
-    for line in &whole.0 {
+    Some(whole.0)
+}
+
+/// IMAP response framing (literals followed, bounded) and line parsing.
+/// Layout: `[split byte] [server bytes...]`.
+///
+/// The bytes are read once whole and once in pieces; both readings must
+/// give the same lines and error. No line is longer than the line limit,
+/// the reader never holds more than about one line, and every line either
+/// parses or is refused with a printable excerpt.
+pub fn imap_response(data: &[u8]) {
+    let Some(lines) = framed_lines(data, true) else {
+        return;
+    };
+    let limits = Limits::default();
+    for line in &lines {
         assert!(line.len() <= limits.reply_line);
         match ImapResponse::parse(line) {
             Ok(r) => {
@@ -338,23 +348,10 @@ pub fn imap_response(data: &[u8]) {
 /// Layout: `[split byte] [server bytes...]`; the same properties as
 /// [`imap_response`].
 pub fn pop3_reply(data: &[u8]) {
-    let Some((&split, stream)) = data.split_first() else {
+    let Some(lines) = framed_lines(data, false) else {
         return;
     };
-    let whole = read_lines(stream, false, 0, 0);
-    let pieces = read_lines(stream, false, split, split >> 2);
-    assert_eq!(
-        (&whole.0, &whole.1),
-        (&pieces.0, &pieces.1),
-        "fragmentation changed the lines"
-    );
-    let limits = Limits::default();
-    assert!(
-        whole.2.max(pieces.2) <= 2 * limits.reply_line + 64,
-        "held {}",
-        pieces.2
-    );
-    for line in &whole.0 {
+    for line in &lines {
         match Pop3Reply::parse(line) {
             Ok(r) => assert!(!r.to_string().chars().any(char::is_control)),
             Err(e) => assert!(!e.to_string().chars().any(char::is_control)),
