@@ -69,6 +69,7 @@ if [[ ${FORCE_CERTS:-0} == 1 ]]; then
 else
     stage certs "$HERE/certs.sh"
 fi
+stage harness "$HERE/servers.sh" self-test
 STARTED=1
 stage start "$HERE/servers.sh" restart
 run_check() { "$HERE/check.sh" "$TARGET" | tee "$CHECK_OUT"; }

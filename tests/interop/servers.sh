@@ -152,13 +152,31 @@ logfile_of() { # name kind
     esac
 }
 
+# Seconds since the epoch at which process PID started (from /proc).
+process_started_at() { # pid
+    local stat fields btime
+    read -r stat <"/proc/$1/stat" 2>/dev/null || return 1
+    # Field 22 (start time in clock ticks since boot); the fields after the
+    # parenthesised command name start at field 3.
+    read -r -a fields <<<"${stat##*) }"
+    btime=$(awk '/^btime /{print $2}' /proc/stat)
+    echo $((btime + fields[19] / $(getconf CLK_TCK)))
+}
+
 # Prints the PID if the pid file names a live process, else fails.
+# A pid file outlives its daemon, and on a busy machine the kernel hands the
+# pid to some unrelated later process: a process that started after the pid
+# file was written is not the daemon that wrote it (a stale file whose pid was
+# reused once made `start` skip a dead Postfix and `stop` signal a stranger).
 running_pid() { # pidfile
-    local pid
+    local pid started written
     [[ -s $1 ]] || return 1
     pid=$(tr -d ' \n' <"$1")
     [[ $pid =~ ^[0-9]+$ ]] || return 1
     kill -0 "$pid" 2>/dev/null || return 1
+    started=$(process_started_at "$pid") || return 1
+    written=$(stat -c %Y "$1")
+    ((started <= written + 2)) || return 1
     echo "$pid"
 }
 
@@ -961,6 +979,7 @@ cmd_start() {
         t=$SECONDS
         pidfile=$(pidfile_of "$name" "$kind")
         if pid=$(running_pid "$pidfile"); then
+            listening "$port" || die "$name runs (pid $pid) but does not listen on 127.0.0.1:$port -- run: $0 restart"
             log "$name already running (pid $pid, port $port)"
             continue
         fi
@@ -1037,6 +1056,35 @@ cmd_status() {
     return "$rc"
 }
 
+# The pid-file check against its two cases: the daemon that wrote the file is
+# running, and the file's pid now belongs to a process started after it.
+cmd_self_test() {
+    local dir pidfile pid stranger rc=0
+    dir=$(mktemp -d)
+    pidfile=$dir/daemon.pid
+    echo "$$" >"$pidfile"
+    if pid=$(running_pid "$pidfile") && [[ $pid == "$$" ]]; then
+        log "self-test: a live daemon's own pid file is accepted"
+    else
+        log "self-test FAILED: a live daemon's own pid file was rejected" >&2
+        rc=1
+    fi
+    sleep 30 &
+    stranger=$!
+    echo "$stranger" >"$pidfile"
+    touch -d '-1 hour' "$pidfile"
+    if pid=$(running_pid "$pidfile"); then
+        log "self-test FAILED: a stale pid file naming a newer process ($pid) was accepted" >&2
+        rc=1
+    else
+        log "self-test: a stale pid file whose pid was reused is rejected"
+    fi
+    kill "$stranger" 2>/dev/null || true
+    wait "$stranger" 2>/dev/null || true
+    rm -rf "$dir"
+    return "$rc"
+}
+
 t0=$SECONDS
 # One servers.sh at a time per INTEROP_DIR (other scripts may share the servers).
 # The daemons are started with fd 9 closed so they do not inherit the lock.
@@ -1053,8 +1101,9 @@ restart)
     cmd_start
     ;;
 status) cmd_status ;;
+self-test) cmd_self_test ;;
 *)
-    echo "usage: $0 start|stop|restart|status" >&2
+    echo "usage: $0 start|stop|restart|status|self-test" >&2
     exit 2
     ;;
 esac
