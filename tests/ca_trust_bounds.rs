@@ -16,7 +16,8 @@ use serde_json::Value;
 const HANG_GUARD: Duration = Duration::from_secs(60);
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ca-trust-bounds-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("ca-trust-bounds-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
 }

@@ -20,7 +20,8 @@ const AT: &str = "2030-01-01T00:00:00Z";
 fn scratch() -> &'static PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("starttls-cert-msg-{}", std::process::id()));
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("starttls-cert-msg-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         dir
     })

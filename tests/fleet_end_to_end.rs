@@ -301,7 +301,8 @@ fn a_thousand_mixed_targets_each_get_exactly_one_result() {
 #[test]
 fn prometheus_format_writes_the_textfile_with_a_target_label_on_every_series() {
     let (list, ports, _servers) = lineup();
-    let dir = std::env::temp_dir().join(format!("starttls-fleet-prom-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("starttls-fleet-prom-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("starttls.prom");
     let file_arg = file.display().to_string();

@@ -19,7 +19,8 @@ const AT: &str = "2030-01-01T00:00:00Z";
 fn work_dir() -> &'static PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("starttls-cert-prom-{}", std::process::id()));
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("starttls-cert-prom-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("sim-root.pem"), TestPki::shared().root_pem()).unwrap();
         dir

@@ -25,7 +25,8 @@ impl Drop for Exporter {
 }
 
 fn dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("starttls-serve-{}-{name}", std::process::id()));
+    let d = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("starttls-serve-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&d).unwrap();
     d
 }

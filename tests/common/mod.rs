@@ -25,9 +25,12 @@ pub fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_starttls-cert"))
 }
 
-/// A directory of this test process's own, named for `what`.
+/// A directory of this test process's own, named for `what`, under Cargo's
+/// `CARGO_TARGET_TMPDIR` (inside the build's target directory, not the
+/// machine's shared `/tmp`, where every run used to leave one behind).
 pub fn scratch(what: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("starttls-cert-{what}-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("starttls-cert-{what}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
