@@ -11,7 +11,7 @@ use starttls_engine::Protocol;
 pub struct Params {
     /// `port`.
     pub port: Option<u16>,
-    /// `protocol`: one of `Protocol::ALL`'s keywords (smtp, lmtp, ldap, imap, pop3, sieve).
+    /// `protocol`: one of `Protocol::ALL`'s keywords (or `submissions`).
     pub protocol: Option<Protocol>,
     /// `cert_domainname`: the name to check (and send as SNI).
     pub cert_domainname: Option<String>,
@@ -30,6 +30,13 @@ pub enum ParamsError {
     UnknownKey(String),
     /// A key given twice.
     DuplicateKey(String),
+    /// A protocol keyword no check has.
+    UnknownProtocol {
+        /// The value as given.
+        value: String,
+        /// The known keyword it is closest to, if one is near.
+        near: Option<&'static str>,
+    },
     /// A value that does not fit its key.
     BadValue {
         /// The key.
@@ -52,6 +59,17 @@ impl fmt::Display for ParamsError {
                 write!(f, "unknown parameter \"{k}\" (known: {keys})")
             }
             ParamsError::DuplicateKey(k) => write!(f, "parameter \"{k}\" is given twice"),
+            ParamsError::UnknownProtocol { value, near } => {
+                write!(
+                    f,
+                    "parameter protocol has value \"{value}\", expected {}",
+                    crate::args::protocol_list()
+                )?;
+                match near {
+                    Some(keyword) => write!(f, " (did you mean {keyword}?)"),
+                    None => Ok(()),
+                }
+            }
             ParamsError::BadValue {
                 key,
                 value,
@@ -85,6 +103,36 @@ fn unescape(s: &str) -> String {
     out
 }
 
+/// The protocol keyword `value` is a typo of: the one at the smallest edit
+/// distance (ignoring case), if that is at most 2 and less than the value's
+/// length, so `imapx` finds `imap` and `xyz` finds nothing.
+fn nearest_keyword(value: &str) -> Option<&'static str> {
+    let value = value.to_ascii_lowercase();
+    let value: Vec<char> = value.chars().take(64).collect();
+    Protocol::ALL
+        .iter()
+        .map(|p| p.keyword())
+        .map(|k| (edit_distance(&value, &k.chars().collect::<Vec<_>>()), k))
+        .filter(|&(d, _)| d <= 2 && d < value.len())
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, k)| k)
+}
+
+/// Levenshtein distance between two short strings.
+fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitute.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
+}
+
 /// Parses a parameter string. Keys are case-insensitive; pieces are
 /// separated by commas; empty pieces (a trailing comma) are ignored.
 pub fn parse(text: &str) -> Result<Params, ParamsError> {
@@ -111,8 +159,11 @@ pub fn parse(text: &str) -> Result<Params, ParamsError> {
                 params.port.replace(port).is_some()
             }
             "protocol" => {
-                let protocol = Protocol::from_keyword(value)
-                    .ok_or_else(|| bad("protocol", crate::args::protocol_list()))?;
+                let protocol =
+                    Protocol::from_keyword(value).ok_or_else(|| ParamsError::UnknownProtocol {
+                        value: value.to_owned(),
+                        near: nearest_keyword(value),
+                    })?;
                 params.protocol.replace(protocol).is_some()
             }
             "cert_domainname" => {
@@ -218,6 +269,16 @@ mod tests {
                 crate::args::protocol_list()
             )
         );
+        assert_eq!(
+            msg("protocol: imapx"),
+            format!(
+                "parameter protocol has value \"imapx\", expected {} (did you mean imap?)",
+                crate::args::protocol_list()
+            )
+        );
+        assert!(msg("protocol: LDAPSS").ends_with("(did you mean ldaps?)"));
+        assert!(msg("protocol: postgress").ends_with("(did you mean postgres?)"));
+        assert!(msg("protocol: xy").ends_with("or tls"), "nothing near");
         let p = parse("protocol: xmpp, xmpp_domain: example.com").unwrap();
         assert_eq!(p.xmpp_domain.as_deref(), Some("example.com"));
         assert!(msg("xmpp_domain: a b").contains("a domain without spaces"));
