@@ -152,31 +152,44 @@ logfile_of() { # name kind
     esac
 }
 
-# Seconds since the epoch at which process PID started (from /proc).
-process_started_at() { # pid
-    local stat fields btime
+# When process PID started, in clock ticks since boot (field 22 of
+# /proc/PID/stat; the fields after the parenthesised command name start at
+# field 3). With the pid, it names one process for as long as the machine runs.
+start_ticks() { # pid
+    local stat fields
     read -r stat <"/proc/$1/stat" 2>/dev/null || return 1
-    # Field 22 (start time in clock ticks since boot); the fields after the
-    # parenthesised command name start at field 3.
     read -r -a fields <<<"${stat##*) }"
-    btime=$(awk '/^btime /{print $2}' /proc/stat)
-    echo $((btime + fields[19] / $(getconf CLK_TCK)))
+    echo "${fields[19]}"
 }
 
-# Prints the PID if the pid file names a live process, else fails.
-# A pid file outlives its daemon, and on a busy machine the kernel hands the
-# pid to some unrelated later process: a process that started after the pid
-# file was written is not the daemon that wrote it (a stale file whose pid was
-# reused once made `start` skip a dead Postfix and `stop` signal a stranger).
-running_pid() { # pidfile
-    local pid started written
+# Prints the pid in a pid file if a process with that pid is alive, whoever
+# it is.
+live_pid() { # pidfile
+    local pid
     [[ -s $1 ]] || return 1
     pid=$(tr -d ' \n' <"$1")
     [[ $pid =~ ^[0-9]+$ ]] || return 1
     kill -0 "$pid" 2>/dev/null || return 1
-    started=$(process_started_at "$pid") || return 1
-    written=$(stat -c %Y "$1")
-    ((started <= written + 2)) || return 1
+    echo "$pid"
+}
+
+# Records which process wrote the pid file (pid and start time), once the
+# daemon we started listens: PIDFILE.started.
+remember_daemon() { # pidfile
+    local pid
+    pid=$(live_pid "$1") || return 1
+    echo "$pid $(start_ticks "$pid")" >"$1.started"
+}
+
+# Prints the PID if the pid file names the live daemon we started, else fails.
+# A pid file outlives its daemon, and on a busy machine the kernel hands the
+# pid to some unrelated later process (a stale file whose pid was reused once
+# made `start` skip a dead Postfix and `stop` signal a stranger). The process
+# must be the one remember_daemon saw: same pid, same start time.
+running_pid() { # pidfile
+    local pid
+    pid=$(live_pid "$1") || return 1
+    [[ -s $1.started && $(<"$1.started") == "$pid $(start_ticks "$pid")" ]] || return 1
     echo "$pid"
 }
 
@@ -187,7 +200,10 @@ listening() { # port
 wait_listening() { # name port pidfile logfile
     local i
     for ((i = 0; i < 100; i++)); do
-        if listening "$2" && running_pid "$3" >/dev/null; then
+        # Remembered as soon as its pid file names a live process (the
+        # instance directory is new), so `stop` finds a daemon that never
+        # comes to listen; again on each round, should it rewrite the file.
+        if remember_daemon "$3" && listening "$2"; then
             return 0
         fi
         sleep 0.1
@@ -621,7 +637,7 @@ YML
     )
     local i pid=""
     for ((i = 0; i < 300; i++)); do
-        pid=$(running_pid "$dir/run/ejabberd.pid") && break
+        pid=$(live_pid "$dir/run/ejabberd.pid") && break
         sleep 0.1
     done
     [[ -n $pid ]] || die "ejabberd wrote no pid file: $(tail -n 5 "$dir/foreground.log")"
@@ -1056,31 +1072,29 @@ cmd_status() {
     return "$rc"
 }
 
-# The pid-file check against its two cases: the daemon that wrote the file is
-# running, and the file's pid now belongs to a process started after it.
+# The pid-file check against its cases: the daemon we saw start is running;
+# the file's pid now belongs to another process (same pid, another start
+# time); a pid file we never saw a daemon write.
 cmd_self_test() {
-    local dir pidfile pid stranger rc=0
+    local dir pidfile pid rc=0
     dir=$(mktemp -d)
     pidfile=$dir/daemon.pid
+    self_test_case() { # accepted|rejected what
+        local got=rejected
+        pid=$(running_pid "$pidfile") && [[ $pid == "$$" ]] && got=accepted
+        if [[ $got == "$1" ]]; then
+            log "self-test: $2 is $1"
+        else
+            log "self-test FAILED: $2 is $got, not $1" >&2
+            rc=1
+        fi
+    }
     echo "$$" >"$pidfile"
-    if pid=$(running_pid "$pidfile") && [[ $pid == "$$" ]]; then
-        log "self-test: a live daemon's own pid file is accepted"
-    else
-        log "self-test FAILED: a live daemon's own pid file was rejected" >&2
-        rc=1
-    fi
-    sleep 30 &
-    stranger=$!
-    echo "$stranger" >"$pidfile"
-    touch -d '-1 hour' "$pidfile"
-    if pid=$(running_pid "$pidfile"); then
-        log "self-test FAILED: a stale pid file naming a newer process ($pid) was accepted" >&2
-        rc=1
-    else
-        log "self-test: a stale pid file whose pid was reused is rejected"
-    fi
-    kill "$stranger" 2>/dev/null || true
-    wait "$stranger" 2>/dev/null || true
+    self_test_case rejected "a pid file no daemon of ours was seen to write"
+    remember_daemon "$pidfile"
+    self_test_case accepted "the pid file of a daemon seen to start"
+    echo "$$ $(($(start_ticks $$) + 1))" >"$pidfile.started"
+    self_test_case rejected "a pid file whose pid now names a later process"
     rm -rf "$dir"
     return "$rc"
 }
