@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::pki::{BenchCert, NAME};
+use crate::rusage::process_cpu_of;
 use crate::table::Table;
 
 /// Where Debian installs blackbox_exporter.
@@ -170,37 +171,6 @@ fn probe(exporter: SocketAddr, target: SocketAddr) -> bool {
     body.contains("\nprobe_success 1\n")
 }
 
-/// CPU time of process `pid`, all its threads (those that have ended too),
-/// in nanoseconds: the process's CPU-time clock (`clock_getcpuclockid`).
-/// /proc/PID/stat counts in clock ticks (10 ms at 100 Hz), too coarse for a
-/// few dozen probes of well under a millisecond each: a quick run read 0 µs.
-fn cpu_of(pid: u32) -> Result<Duration, String> {
-    let pid = libc::pid_t::try_from(pid).map_err(|_| format!("pid {pid} out of range"))?;
-    let mut clock: libc::clockid_t = 0;
-    // SAFETY: clock_getcpuclockid writes one clockid_t we own.
-    let rc = unsafe { libc::clock_getcpuclockid(pid, &mut clock) };
-    if rc != 0 {
-        return Err(format!(
-            "no CPU clock for pid {pid}: {}",
-            std::io::Error::from_raw_os_error(rc)
-        ));
-    }
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes one timespec we own.
-    if unsafe { libc::clock_gettime(clock, &mut ts) } != 0 {
-        return Err(format!(
-            "cannot read the CPU clock of pid {pid}: {}",
-            std::io::Error::last_os_error()
-        ));
-    }
-    let secs = u64::try_from(ts.tv_sec).unwrap_or(0);
-    let nanos = u32::try_from(ts.tv_nsec).unwrap_or(0);
-    Ok(Duration::new(secs, nanos))
-}
-
 /// VmHWM of `pid`, bytes.
 fn peak_rss_of(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -227,7 +197,7 @@ fn load(
     };
     // Warm up: trust store loaded, code paged in.
     probe(exporter.addr, first);
-    let cpu0 = cpu_of(pid)?;
+    let cpu0 = process_cpu_of(pid)?;
     let next = Arc::new(AtomicUsize::new(0));
     let ok = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
@@ -253,7 +223,7 @@ fn load(
         let _ = t.join();
     }
     let wall = started.elapsed();
-    let cpu = cpu_of(pid)?.saturating_sub(cpu0);
+    let cpu = process_cpu_of(pid)?.saturating_sub(cpu0);
     Ok(Figures {
         ok: ok.load(Ordering::Relaxed),
         sent: probes,
@@ -331,32 +301,4 @@ pub fn run(
     ));
     let _ = std::fs::remove_dir_all(&dir);
     Ok(table)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cpu_clock_sees_work_finer_than_a_clock_tick() {
-        let pid = std::process::id();
-        let before = cpu_of(pid).expect("own CPU clock");
-        // About a millisecond of work, a tenth of a 100 Hz tick.
-        let mut x = 0u64;
-        for i in 0..1_000_000u64 {
-            x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(i));
-        }
-        std::hint::black_box(x);
-        let after = cpu_of(pid).expect("own CPU clock");
-        assert!(after > before, "{after:?} after {before:?}");
-    }
-
-    #[test]
-    fn a_process_that_does_not_exist_has_no_cpu_clock() {
-        // A child that has ended and been reaped.
-        let mut child = Command::new("true").spawn().expect("spawn true");
-        child.wait().expect("wait for true");
-        let err = cpu_of(child.id()).expect_err("no such process");
-        assert!(err.contains("no CPU clock for pid"), "{err}");
-    }
 }
