@@ -107,30 +107,15 @@ fn unescape(s: &str) -> String {
 /// distance (ignoring case), if that is at most 2 and less than the value's
 /// length, so `imapx` finds `imap` and `xyz` finds nothing.
 fn nearest_keyword(value: &str) -> Option<&'static str> {
-    let value = value.to_ascii_lowercase();
-    let value: Vec<char> = value.chars().take(64).collect();
+    let value: String = value.to_ascii_lowercase().chars().take(64).collect();
+    let len = value.chars().count();
     Protocol::ALL
         .iter()
         .map(|p| p.keyword())
-        .map(|k| (edit_distance(&value, &k.chars().collect::<Vec<_>>()), k))
-        .filter(|&(d, _)| d <= 2 && d < value.len())
+        .map(|k| (strsim::levenshtein(&value, k), k))
+        .filter(|&(d, _)| d <= 2 && d < len)
         .min_by_key(|&(d, _)| d)
         .map(|(_, k)| k)
-}
-
-/// Levenshtein distance between two short strings.
-fn edit_distance(a: &[char], b: &[char]) -> usize {
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitute = diagonal + usize::from(ca != cb);
-            diagonal = row[j + 1];
-            row[j + 1] = substitute.min(row[j] + 1).min(diagonal + 1);
-        }
-    }
-    row[b.len()]
 }
 
 /// Parses a parameter string. Keys are case-insensitive; pieces are
